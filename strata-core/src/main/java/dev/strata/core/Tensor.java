@@ -1,0 +1,265 @@
+package dev.strata.core;
+
+import static java.util.Objects.requireNonNull;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A named, typed, shaped block of data. The data is always held in the Open Inference Protocol's
+ * raw encoding: little-endian elements, row-major; {@link DataType#BYTES} elements as a 4-byte
+ * little-endian length followed by the bytes. Every transport (JSON, the binary extension, gRPC raw
+ * contents) converts to and from this one form, so the runtime never sees transport details.
+ *
+ * <p>The compact constructor checks that the data length agrees with the shape.
+ */
+public record Tensor(String name, DataType datatype, Shape shape, ByteBuffer data) {
+
+  public Tensor {
+    requireNonNull(name, "name");
+    requireNonNull(datatype, "datatype");
+    requireNonNull(shape, "shape");
+    requireNonNull(data, "data");
+    if (shape.isDynamic()) {
+      throw StrataException.invalid("tensor '%s': shape %s has a dynamic dimension", name, shape);
+    }
+    data =
+        data.slice()
+            .order(ByteOrder.LITTLE_ENDIAN)
+            .asReadOnlyBuffer()
+            .order(ByteOrder.LITTLE_ENDIAN);
+    long elements = shape.numElements();
+    if (datatype.isFixedSize()) {
+      long expected = elements * datatype.byteSize();
+      if (data.remaining() != expected) {
+        throw StrataException.invalid(
+            "tensor '%s': %d bytes of %s data for shape %s (expected: %d bytes, %d elements)",
+            name, data.remaining(), datatype, shape, expected, elements);
+      }
+    } else {
+      long found = countBytesElements(name, data);
+      if (found != elements) {
+        throw StrataException.invalid(
+            "tensor '%s': %d BYTES elements for shape %s (expected: %d)",
+            name, found, shape, elements);
+      }
+    }
+  }
+
+  /** The data as a read-only little-endian buffer positioned at 0 (a fresh view per call). */
+  @Override
+  public ByteBuffer data() {
+    return data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  /** The size of the raw data in bytes. */
+  public int byteSize() {
+    return data.remaining();
+  }
+
+  public long numElements() {
+    return shape.numElements();
+  }
+
+  public Tensor withName(String newName) {
+    return new Tensor(newName, datatype, shape, data);
+  }
+
+  public Tensor withShape(Shape newShape) {
+    return new Tensor(name, datatype, newShape, data);
+  }
+
+  // ---- factories -------------------------------------------------------------------------------
+
+  public static Tensor ofFloats(String name, Shape shape, float... values) {
+    ByteBuffer b = allocate(values.length, 4);
+    b.asFloatBuffer().put(values);
+    return new Tensor(name, DataType.FP32, shape, b);
+  }
+
+  public static Tensor ofDoubles(String name, Shape shape, double... values) {
+    ByteBuffer b = allocate(values.length, 8);
+    b.asDoubleBuffer().put(values);
+    return new Tensor(name, DataType.FP64, shape, b);
+  }
+
+  public static Tensor ofInts(String name, Shape shape, int... values) {
+    ByteBuffer b = allocate(values.length, 4);
+    b.asIntBuffer().put(values);
+    return new Tensor(name, DataType.INT32, shape, b);
+  }
+
+  public static Tensor ofLongs(String name, Shape shape, long... values) {
+    ByteBuffer b = allocate(values.length, 8);
+    b.asLongBuffer().put(values);
+    return new Tensor(name, DataType.INT64, shape, b);
+  }
+
+  public static Tensor ofBooleans(String name, Shape shape, boolean... values) {
+    ByteBuffer b = allocate(values.length, 1);
+    for (boolean v : values) {
+      b.put((byte) (v ? 1 : 0));
+    }
+    return new Tensor(name, DataType.BOOL, shape, b.flip());
+  }
+
+  public static Tensor ofBytes(String name, Shape shape, List<byte[]> elements) {
+    long size = 0;
+    for (byte[] e : elements) {
+      size += 4L + e.length;
+    }
+    if (size > Integer.MAX_VALUE) {
+      throw StrataException.invalid("tensor '%s': BYTES data of %d bytes is too large", name, size);
+    }
+    ByteBuffer b = ByteBuffer.allocate((int) size).order(ByteOrder.LITTLE_ENDIAN);
+    for (byte[] e : elements) {
+      b.putInt(e.length).put(e);
+    }
+    return new Tensor(name, DataType.BYTES, shape, b.flip());
+  }
+
+  public static Tensor ofStrings(String name, Shape shape, List<String> elements) {
+    List<byte[]> bytes = new ArrayList<>(elements.size());
+    for (String s : elements) {
+      bytes.add(s.getBytes(StandardCharsets.UTF_8));
+    }
+    return ofBytes(name, shape, bytes);
+  }
+
+  // ---- accessors that copy out -----------------------------------------------------------------
+
+  public float[] floats() {
+    expect(DataType.FP32);
+    float[] out = new float[(int) numElements()];
+    data().asFloatBuffer().get(out);
+    return out;
+  }
+
+  public double[] doubles() {
+    expect(DataType.FP64);
+    double[] out = new double[(int) numElements()];
+    data().asDoubleBuffer().get(out);
+    return out;
+  }
+
+  public int[] ints() {
+    expect(DataType.INT32);
+    int[] out = new int[(int) numElements()];
+    data().asIntBuffer().get(out);
+    return out;
+  }
+
+  public long[] longs() {
+    expect(DataType.INT64);
+    long[] out = new long[(int) numElements()];
+    data().asLongBuffer().get(out);
+    return out;
+  }
+
+  /** The elements of a BYTES tensor. */
+  public List<byte[]> bytesElements() {
+    expect(DataType.BYTES);
+    ByteBuffer b = data();
+    List<byte[]> out = new ArrayList<>((int) numElements());
+    while (b.hasRemaining()) {
+      byte[] e = new byte[b.getInt()];
+      b.get(e);
+      out.add(e);
+    }
+    return out;
+  }
+
+  /** The elements of a BYTES tensor decoded as UTF-8. */
+  public List<String> strings() {
+    List<byte[]> raw = bytesElements();
+    List<String> out = new ArrayList<>(raw.size());
+    for (byte[] e : raw) {
+      out.add(new String(e, StandardCharsets.UTF_8));
+    }
+    return out;
+  }
+
+  /**
+   * Every element widened to double, whatever the numeric datatype (BOOL as 0/1, FP16 and BF16
+   * decoded). Useful for comparisons and for the classification extension.
+   */
+  public double[] asDoubles() {
+    if (datatype == DataType.BYTES) {
+      throw StrataException.invalid("tensor '%s': BYTES data has no numeric value", name);
+    }
+    int n = (int) numElements();
+    double[] out = new double[n];
+    ByteBuffer b = data();
+    for (int i = 0; i < n; i++) {
+      out[i] = readAsDouble(datatype, b, i);
+    }
+    return out;
+  }
+
+  /** Reads element {@code index} of a fixed-size, little-endian buffer as a double. */
+  public static double readAsDouble(DataType type, ByteBuffer b, int index) {
+    int at = index * type.byteSize();
+    return switch (type) {
+      case BOOL -> b.get(at) != 0 ? 1 : 0;
+      case UINT8 -> Byte.toUnsignedInt(b.get(at));
+      case INT8 -> b.get(at);
+      case UINT16 -> Short.toUnsignedInt(b.getShort(at));
+      case INT16 -> b.getShort(at);
+      case UINT32 -> Integer.toUnsignedLong(b.getInt(at));
+      case INT32 -> b.getInt(at);
+      case UINT64 -> unsignedToDouble(b.getLong(at));
+      case INT64 -> b.getLong(at);
+      case FP16 -> Float.float16ToFloat(b.getShort(at));
+      case BF16 -> Float.intBitsToFloat((b.getShort(at) & 0xffff) << 16);
+      case FP32 -> b.getFloat(at);
+      case FP64 -> b.getDouble(at);
+      case BYTES -> throw new IllegalArgumentException("BYTES");
+    };
+  }
+
+  private static double unsignedToDouble(long v) {
+    double d = (double) (v >>> 1) * 2.0;
+    return d + (v & 1);
+  }
+
+  private void expect(DataType type) {
+    if (datatype != type) {
+      throw StrataException.invalid(
+          "tensor '%s': datatype is %s (expected: %s)", name, datatype, type);
+    }
+  }
+
+  private static ByteBuffer allocate(int count, int width) {
+    return ByteBuffer.allocate(Math.multiplyExact(count, width)).order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  /** Counts the elements of a BYTES encoding, failing on a truncated or overlong element. */
+  private static long countBytesElements(String name, ByteBuffer data) {
+    ByteBuffer b = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    long count = 0;
+    while (b.hasRemaining()) {
+      if (b.remaining() < 4) {
+        throw StrataException.invalid(
+            "tensor '%s': BYTES element %d is truncated (a 4-byte length needs %d more bytes)",
+            name, count, 4 - b.remaining());
+      }
+      int len = b.getInt();
+      if (len < 0 || len > b.remaining()) {
+        throw StrataException.invalid(
+            "tensor '%s': BYTES element %d declares %d bytes but only %d remain",
+            name, count, Integer.toUnsignedLong(len), b.remaining());
+      }
+      b.position(b.position() + len);
+      count++;
+    }
+    return count;
+  }
+
+  @Override
+  public String toString() {
+    return "Tensor[" + name + ", " + datatype + shape + ", " + data.remaining() + " bytes]";
+  }
+}

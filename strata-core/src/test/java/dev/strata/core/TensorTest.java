@@ -1,0 +1,68 @@
+package dev.strata.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TensorTest {
+  @Test
+  void floatsRoundTripThroughLittleEndianBytes() {
+    Tensor t = Tensor.ofFloats("x", Shape.of(2, 2), 1f, 2f, 3f, -4.5f);
+    assertThat(t.byteSize()).isEqualTo(16);
+    assertThat(t.data().get(0)).isEqualTo((byte) 0); // 1.0f = 0x3f800000, little-endian
+    assertThat(t.data().get(3)).isEqualTo((byte) 0x3f);
+    assertThat(t.floats()).containsExactly(1f, 2f, 3f, -4.5f);
+  }
+
+  @Test
+  void rejectsDataThatDisagreesWithShape() {
+    assertThatThrownBy(() -> new Tensor("x", DataType.FP32, Shape.of(3), ByteBuffer.allocate(8)))
+        .isInstanceOf(StrataException.class)
+        .hasMessageContaining("tensor 'x'")
+        .hasMessageContaining("expected: 12 bytes");
+  }
+
+  @Test
+  void bytesElementsAreLengthPrefixed() {
+    Tensor t = Tensor.ofStrings("s", Shape.of(2), List.of("ab", ""));
+    assertThat(t.byteSize()).isEqualTo(4 + 2 + 4);
+    assertThat(t.strings()).containsExactly("ab", "");
+  }
+
+  @Test
+  void rejectsTruncatedBytesElement() {
+    ByteBuffer b = ByteBuffer.allocate(6).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    b.putInt(5).put((byte) 1).put((byte) 2).flip();
+    assertThatThrownBy(() -> new Tensor("s", DataType.BYTES, Shape.of(1), b))
+        .hasMessageContaining("declares 5 bytes but only 2 remain");
+  }
+
+  @Test
+  void widensEveryNumericTypeToDouble() {
+    ByteBuffer half = ByteBuffer.allocate(2).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    half.putShort(Float.floatToFloat16(1.5f)).flip();
+    assertThat(new Tensor("h", DataType.FP16, Shape.of(1), half).asDoubles()).containsExactly(1.5);
+    ByteBuffer u8 = ByteBuffer.wrap(new byte[] {(byte) 200});
+    assertThat(new Tensor("u", DataType.UINT8, Shape.of(1), u8).asDoubles()).containsExactly(200.0);
+  }
+
+  @Test
+  void shapeAcceptsConcreteShapesOnDynamicAxes() {
+    assertThat(Shape.of(-1, 3).accepts(Shape.of(7, 3))).isTrue();
+    assertThat(Shape.of(-1, 3).accepts(Shape.of(7, 4))).isFalse();
+    assertThat(Shape.of(-1, 3).accepts(Shape.of(3))).isFalse();
+    assertThat(Shape.of(2, 3, 4).numElements()).isEqualTo(24);
+  }
+
+  @Test
+  void dataTypeParsesWireAndConfigNames() {
+    assertThat(DataType.fromWireName("fp32")).isEqualTo(DataType.FP32);
+    assertThat(DataType.fromWireName("TYPE_INT64")).isEqualTo(DataType.INT64);
+    assertThatThrownBy(() -> DataType.fromWireName("FLOAT128"))
+        .hasMessageContaining("'FLOAT128'")
+        .hasMessageContaining("expected one of");
+  }
+}
