@@ -1,0 +1,84 @@
+package dev.strata.runtime;
+
+import dev.strata.core.InferenceRequest;
+import dev.strata.core.InferenceResponse;
+import dev.strata.core.ModelMetadata;
+import dev.strata.core.ModelStatistics;
+import dev.strata.core.RepositoryEntry;
+import dev.strata.core.ServerMetadata;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What the serving layer (HTTP, gRPC, the edge agent) asks of the runtime. Every failure is a
+ * {@link dev.strata.core.StrataException} with a code, thrown or completing the future.
+ */
+public interface InferenceService extends AutoCloseable {
+
+  ServerMetadata serverMetadata();
+
+  /** The process is up (false only once shutdown has completed). */
+  boolean live();
+
+  /** Ready to serve: not shutting down, and every model loaded at startup is ready. */
+  boolean ready();
+
+  /**
+   * Metadata of a model (its newest ready version when {@code version} is empty).
+   *
+   * @throws dev.strata.core.StrataException NOT_FOUND for an unknown model or version
+   */
+  ModelMetadata modelMetadata(String model, Optional<String> version);
+
+  /** Whether the model (or that version) is loaded, warmed up and serving. */
+  boolean modelReady(String model, Optional<String> version);
+
+  /**
+   * Queues a request on the model version's scheduler. The future fails with INVALID_ARGUMENT for
+   * a request that does not fit the model's signature, NOT_FOUND for an unknown model or version,
+   * UNAVAILABLE when not ready, RESOURCE_EXHAUSTED when the queue is full (at once, without
+   * queueing), DEADLINE_EXCEEDED when the timeout passes first. Cancelling the future before the
+   * request is picked up means it never runs.
+   */
+  CompletableFuture<InferenceResponse> infer(InferenceRequest request);
+
+  /**
+   * Statistics of every ready version of every model, of one model, or of one version.
+   *
+   * @throws dev.strata.core.StrataException NOT_FOUND for an unknown model or version
+   */
+  List<ModelStatistics> statistics(Optional<String> model, Optional<String> version);
+
+  /** The models in the repository and the state of each version. */
+  List<RepositoryEntry> repositoryIndex(boolean readyOnly);
+
+  /**
+   * Loads (or reloads) a model from the repository and returns once its versions are ready. New
+   * versions load while the old ones keep serving; the switch is atomic; retired versions drain
+   * and then free their sessions.
+   *
+   * @throws dev.strata.core.StrataException NOT_FOUND when the repository has no such model,
+   *     INVALID_ARGUMENT when its config or ONNX file is bad (the old versions keep serving)
+   */
+  void load(String model);
+
+  /**
+   * Unloads every version of a model: stops accepting, drains queued and running requests, closes
+   * the ONNX Runtime sessions.
+   *
+   * @throws dev.strata.core.StrataException NOT_FOUND for an unknown model
+   */
+  void unload(String model);
+
+  /**
+   * Stops accepting requests (ready becomes false), waits up to {@code timeout} for queued and
+   * running requests to finish, fails the rest with UNAVAILABLE, and frees every session.
+   */
+  void shutdown(Duration timeout);
+
+  /** {@link #shutdown(Duration)} with the configured drain timeout. */
+  @Override
+  void close();
+}
