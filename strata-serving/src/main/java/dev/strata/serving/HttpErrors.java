@@ -1,0 +1,64 @@
+package dev.strata.serving;
+
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import dev.strata.core.ErrorCode;
+import dev.strata.core.StrataException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Turns failures into HTTP answers: the one place where exceptions map to statuses. */
+public final class HttpErrors {
+  private static final Logger log = LoggerFactory.getLogger(HttpErrors.class);
+
+  private HttpErrors() {}
+
+  /** {@code {"error": "<message>"}} with the code's status. */
+  public static HttpResult of(ErrorCode code, String message) {
+    return HttpResult.json(code.httpStatus(), body(message));
+  }
+
+  /** The answer for any throwable a handler raised or a stage failed with. */
+  public static HttpResult of(Throwable failure) {
+    Throwable t = unwrap(failure);
+    if (t instanceof StrataException e) {
+      return of(e.code(), e.getMessage());
+    }
+    if (t instanceof CancellationException) {
+      return of(ErrorCode.CANCELLED, "request cancelled");
+    }
+    if (t instanceof IllegalArgumentException e) {
+      return of(ErrorCode.INVALID_ARGUMENT, String.valueOf(e.getMessage()));
+    }
+    log.error("unexpected failure while handling a request", t);
+    return of(ErrorCode.INTERNAL, "internal error: " + t.getClass().getSimpleName());
+  }
+
+  /** The code a failure maps to, for metrics and logs. */
+  public static ErrorCode code(Throwable failure) {
+    Throwable t = unwrap(failure);
+    if (t instanceof StrataException e) {
+      return e.code();
+    }
+    if (t instanceof CancellationException) {
+      return ErrorCode.CANCELLED;
+    }
+    return t instanceof IllegalArgumentException ? ErrorCode.INVALID_ARGUMENT : ErrorCode.INTERNAL;
+  }
+
+  public static Throwable unwrap(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  public static byte[] body(String message) {
+    char[] escaped = JsonStringEncoder.getInstance().quoteAsString(message);
+    return ("{\"error\":\"" + new String(escaped) + "\"}").getBytes(StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,66 @@
+package dev.strata.serving;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/** The HTTP/1.1 listener: Netty's codec in front of {@link HttpConnectionHandler}. */
+final class NettyHttpServer {
+  private final HttpServerState state = new HttpServerState();
+  private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+  private final Channel listener;
+
+  NettyHttpServer(ServingConfig config, HttpRoutes routes, EventLoopGroup boss, EventLoopGroup workers)
+      throws InterruptedException {
+    ServerBootstrap b =
+        new ServerBootstrap()
+            .group(boss, workers)
+            .channel(NettyTransport.serverChannel())
+            .option(ChannelOption.SO_BACKLOG, 1024)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    connections.add(ch);
+                    ch.pipeline()
+                        .addLast("codec", new HttpServerCodec())
+                        .addLast("strata", new HttpConnectionHandler(routes, config.maxRequestBytes(), state));
+                  }
+                });
+    listener = b.bind(config.host(), config.httpPort()).sync().channel();
+  }
+
+  int port() {
+    return ((InetSocketAddress) listener.localAddress()).getPort();
+  }
+
+  /** Stops accepting connections; requests on open connections now get 503 and a close. */
+  void stopAccepting() {
+    state.startDraining();
+    listener.close().syncUninterruptibly();
+  }
+
+  /** Waits until in-flight requests are answered or the deadline passes, then closes every connection. */
+  void awaitDrainedAndClose(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (state.inFlight() > 0 && System.nanoTime() < deadline) {
+      TimeUnit.MILLISECONDS.sleep(5);
+    }
+    connections.close().await(1, TimeUnit.SECONDS);
+  }
+
+  int inFlight() {
+    return state.inFlight();
+  }
+}

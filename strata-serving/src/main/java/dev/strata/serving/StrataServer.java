@@ -1,0 +1,160 @@
+package dev.strata.serving;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.strata.runtime.InferenceService;
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.channel.EventLoopGroup;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Open Inference Protocol over HTTP and gRPC in front of an {@link InferenceService}, plus
+ * {@code /metrics} (Prometheus) and any extra routes the composition root adds (the cloud's
+ * management API, the edge agent's own endpoints). Both listeners share one set of network threads.
+ *
+ * <p>{@link #close()} shuts down gracefully: stop accepting, let in-flight requests finish up to
+ * the drain timeout, stop the runtime, then close connections.
+ */
+public final class StrataServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(StrataServer.class);
+
+  private final ServingConfig config;
+  private final InferenceService service;
+  private final EventLoopGroup boss;
+  private final EventLoopGroup workers;
+  private final NettyHttpServer http;
+  private final Server grpc;
+  private volatile boolean closed;
+
+  private StrataServer(
+      ServingConfig config, InferenceService service, PrometheusMeterRegistry registry, HttpRoutes extra) {
+    this.config = requireNonNull(config, "config");
+    this.service = requireNonNull(service, "service");
+    int threads = config.ioThreads() == 0 ? Runtime.getRuntime().availableProcessors() : config.ioThreads();
+    boss = NettyTransport.group(1, "strata-accept");
+    workers = NettyTransport.group(threads, "strata-io");
+    try {
+      HttpRoutes routes =
+          HttpRoutes.create()
+              .addAll(extra)
+              .get("/metrics", call -> java.util.concurrent.CompletableFuture.completedFuture(metrics(registry)))
+              .addAll(OipHttpRoutes.create(service));
+      http = new NettyHttpServer(config, routes, boss, workers);
+      grpc = config.grpcPort() < 0 ? null : startGrpc(config, service, boss, workers);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      shutdownGroups();
+      throw new IllegalStateException("interrupted while starting", e);
+    } catch (RuntimeException e) {
+      shutdownGroups();
+      throw e;
+    }
+    log.info(
+        "serving HTTP on {}:{}{}",
+        config.host(),
+        http.port(),
+        grpc == null ? "" : ", gRPC on " + config.host() + ":" + grpcPort().orElseThrow());
+  }
+
+  /** Starts the listeners; returns once both are bound. */
+  public static StrataServer start(
+      ServingConfig config, InferenceService service, PrometheusMeterRegistry registry) {
+    return start(config, service, registry, HttpRoutes.create());
+  }
+
+  /** Starts the listeners with extra HTTP routes, matched before the protocol's own. */
+  public static StrataServer start(
+      ServingConfig config,
+      InferenceService service,
+      PrometheusMeterRegistry registry,
+      HttpRoutes extraRoutes) {
+    return new StrataServer(config, service, registry, extraRoutes);
+  }
+
+  public int httpPort() {
+    return http.port();
+  }
+
+  public OptionalInt grpcPort() {
+    return grpc == null ? OptionalInt.empty() : OptionalInt.of(grpc.getPort());
+  }
+
+  private static Server startGrpc(
+      ServingConfig config, InferenceService service, EventLoopGroup boss, EventLoopGroup workers) {
+    try {
+      return NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.grpcPort()))
+          .bossEventLoopGroup(boss)
+          .workerEventLoopGroup(workers)
+          .channelType(NettyTransport.serverChannel())
+          // Handlers only decode and enqueue; running them on the network thread saves a hand-off.
+          .directExecutor()
+          .maxInboundMessageSize(config.maxRequestBytes())
+          .addService(new OipGrpcService(service))
+          .build()
+          .start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot listen for gRPC on " + config.host() + ":" + config.grpcPort(), e);
+    }
+  }
+
+  private static HttpResult metrics(PrometheusMeterRegistry registry) {
+    return new HttpResult(
+        200,
+        "text/plain; version=0.0.4; charset=utf-8",
+        java.util.Map.of(),
+        java.util.List.of(java.nio.ByteBuffer.wrap(registry.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+  }
+
+  /** Graceful shutdown with the configured drain timeout. */
+  @Override
+  public void close() {
+    shutdown(config.drainTimeout());
+  }
+
+  /**
+   * Stops accepting, waits up to {@code timeout} for in-flight requests (HTTP and gRPC), stops the
+   * runtime, and releases the network threads. Idempotent.
+   */
+  public synchronized void shutdown(Duration timeout) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    long deadline = System.nanoTime() + timeout.toNanos();
+    log.info("shutting down: draining in-flight requests for up to {}", timeout);
+    http.stopAccepting();
+    if (grpc != null) {
+      grpc.shutdown();
+    }
+    service.shutdown(remaining(deadline));
+    try {
+      http.awaitDrainedAndClose(remaining(deadline));
+      if (grpc != null && !grpc.awaitTermination(remaining(deadline).toMillis(), TimeUnit.MILLISECONDS)) {
+        grpc.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      shutdownGroups();
+    }
+    log.info("stopped");
+  }
+
+  private static Duration remaining(long deadline) {
+    return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+  }
+
+  private void shutdownGroups() {
+    workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+}
