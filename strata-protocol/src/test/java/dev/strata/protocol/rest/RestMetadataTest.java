@@ -6,10 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.strata.core.DataType;
 import dev.strata.core.ErrorCode;
 import dev.strata.core.ModelMetadata;
-import dev.strata.core.ModelStatistics;
-import dev.strata.core.ModelStatistics.BatchStats;
-import dev.strata.core.ModelStatistics.Duration;
-import dev.strata.core.ModelStatistics.InferenceStats;
 import dev.strata.core.RepositoryEntry;
 import dev.strata.core.ServerMetadata;
 import dev.strata.core.Shape;
@@ -25,24 +21,6 @@ class RestMetadataTest {
 
   private static String text(byte[] b) {
     return new String(b, StandardCharsets.UTF_8);
-  }
-
-  static ModelStatistics sampleStats() {
-    return new ModelStatistics(
-        "mnist",
-        "1",
-        1_700_000_000_000L,
-        64,
-        2,
-        new InferenceStats(
-            new Duration(64, 6400),
-            new Duration(1, 10),
-            new Duration(64, 640),
-            new Duration(2, 20),
-            new Duration(2, 2000),
-            new Duration(2, 30)),
-        List.of(
-            new BatchStats(32, new Duration(2, 20), new Duration(2, 2000), new Duration(2, 30))));
   }
 
   @Test
@@ -91,7 +69,7 @@ class RestMetadataTest {
 
   @Test
   void statisticsHaveTritonsShape() {
-    byte[] json = codec.statistics(List.of(sampleStats()));
+    byte[] json = codec.statistics(List.of(Tensors.sampleStatistics()));
     assertThat(text(json))
         .startsWith(
             "{\"model_stats\":[{\"name\":\"mnist\",\"version\":\"1\","
@@ -105,7 +83,7 @@ class RestMetadataTest {
                 + "\"batch_stats\":[{\"batch_size\":32,\"compute_input\":{\"count\":2,\"ns\":20},"
                 + "\"compute_infer\":{\"count\":2,\"ns\":2000},"
                 + "\"compute_output\":{\"count\":2,\"ns\":30}}]");
-    assertThat(codec.decodeStatistics(json)).containsExactly(sampleStats());
+    assertThat(codec.decodeStatistics(json)).containsExactly(Tensors.sampleStatistics());
   }
 
   @Test

@@ -1,6 +1,10 @@
 package dev.strata.protocol.rest;
 
 import dev.strata.core.DataType;
+import dev.strata.core.ModelStatistics;
+import dev.strata.core.ModelStatistics.BatchStats;
+import dev.strata.core.ModelStatistics.Duration;
+import dev.strata.core.ModelStatistics.InferenceStats;
 import dev.strata.core.Shape;
 import dev.strata.core.Tensor;
 import java.nio.ByteBuffer;
@@ -90,5 +94,24 @@ public final class Tensors {
     byte[] out = new byte[d.remaining()];
     d.get(out);
     return out;
+  }
+
+  /** Statistics of one model version with every field set. */
+  public static ModelStatistics sampleStatistics() {
+    return new ModelStatistics(
+        "mnist",
+        "1",
+        1_700_000_000_000L,
+        64,
+        2,
+        new InferenceStats(
+            new Duration(64, 6400),
+            new Duration(1, 10),
+            new Duration(64, 640),
+            new Duration(2, 20),
+            new Duration(2, 2000),
+            new Duration(2, 30)),
+        List.of(
+            new BatchStats(32, new Duration(2, 20), new Duration(2, 2000), new Duration(2, 30))));
   }
 }
