@@ -22,8 +22,8 @@ import java.util.concurrent.CompletableFuture;
 public interface StrataClient extends AutoCloseable {
 
   /** A REST client: HTTP/1.1 keep-alive connections over Netty. */
-  static StrataClient rest(ClientConfig config) {
-    return new RestStrataClient(config);
+  static RestClient rest(ClientConfig config) {
+    return new NettyRestClient(config);
   }
 
   /** A gRPC client: one HTTP/2 connection over grpc-java's Netty transport. */

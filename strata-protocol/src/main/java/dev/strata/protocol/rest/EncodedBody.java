@@ -6,6 +6,7 @@ import dev.strata.protocol.OipNames;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
 
@@ -14,13 +15,39 @@ import java.util.OptionalInt;
  * Unpooled.wrappedBuffer(json, binary...)}): the JSON, then the binary tensor data, if any. The
  * binary parts are read-only views of the tensors' data, not copies.
  *
+ * <p>Immutable: the accessors return fresh views, so a body can be sent many times, also from
+ * several threads.
+ *
  * @param json the JSON part, position to limit
  * @param binary the binary tensor data that follows the JSON, in order; empty for a JSON-only body
  */
 public record EncodedBody(ByteBuffer json, List<ByteBuffer> binary) {
   public EncodedBody {
-    requireNonNull(json, "json");
-    binary = List.copyOf(binary);
+    json = requireNonNull(json, "json").slice().asReadOnlyBuffer();
+    List<ByteBuffer> parts = new ArrayList<>(binary.size());
+    for (ByteBuffer b : binary) {
+      parts.add(b.slice().asReadOnlyBuffer());
+    }
+    binary = List.copyOf(parts);
+  }
+
+  /** The JSON part, a fresh read-only view. */
+  @Override
+  public ByteBuffer json() {
+    return json.duplicate();
+  }
+
+  /** The binary parts, fresh read-only views. */
+  @Override
+  public List<ByteBuffer> binary() {
+    if (binary.isEmpty()) {
+      return binary;
+    }
+    List<ByteBuffer> views = new ArrayList<>(binary.size());
+    for (ByteBuffer b : binary) {
+      views.add(b.duplicate());
+    }
+    return views;
   }
 
   /** {@code application/octet-stream} when binary data follows the JSON, else JSON's. */

@@ -2,6 +2,7 @@ package dev.strata.protocol.rest;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.io.NumberInput;
 import dev.strata.core.DataType;
 import dev.strata.core.Shape;
 import dev.strata.core.StrataException;
@@ -279,7 +280,9 @@ final class TensorDataReader {
     if (t != JsonToken.VALUE_NUMBER_FLOAT && t != JsonToken.VALUE_NUMBER_INT) {
       throw wrongType("a number");
     }
-    float f = p.getFloatValue();
+    // Parse from the parser's own character buffer: getFloatValue() would make a String first.
+    float f =
+        NumberInput.parseFloat(p.getTextCharacters(), p.getTextOffset(), p.getTextLength(), true);
     if (Float.isInfinite(f)) {
       checkOverflow("the finite " + type + " range");
     }
@@ -290,7 +293,8 @@ final class TensorDataReader {
     if (t != JsonToken.VALUE_NUMBER_FLOAT && t != JsonToken.VALUE_NUMBER_INT) {
       throw wrongType("a number");
     }
-    double d = p.getDoubleValue();
+    double d =
+        NumberInput.parseDouble(p.getTextCharacters(), p.getTextOffset(), p.getTextLength(), true);
     if (Double.isInfinite(d)) {
       checkOverflow("the finite FP64 range");
     }

@@ -37,87 +37,61 @@ final class TensorDataWriter {
     return Optional.of(out);
   }
 
-  /** Writes {@code "data": [...]} for a fixed-size tensor. */
+  /**
+   * Writes {@code "data": [...]} for a fixed-size tensor. The numbers are formatted by {@link
+   * StringBuilder}, which appends them without making a String each (as {@code writeNumber} does),
+   * and the array goes to the generator as one raw value. Non-finite floats come out as bare {@code
+   * NaN}, {@code Infinity} and {@code -Infinity}.
+   */
   static void write(JsonGenerator g, Tensor t) throws IOException {
     DataType type = t.datatype();
     ByteBuffer b = t.data();
     int n = (int) t.numElements();
-    g.writeFieldName("data");
-    g.writeStartArray();
-    switch (type) {
-      case BOOL -> {
-        for (int i = 0; i < n; i++) {
-          g.writeBoolean(b.get(i) != 0);
-        }
+    StringBuilder sb = new StringBuilder(2 + n * charsPerElement(type));
+    sb.append('[');
+    for (int i = 0; i < n; i++) {
+      if (i > 0) {
+        sb.append(',');
       }
-      case INT8 -> {
-        for (int i = 0; i < n; i++) {
-          g.writeNumber(b.get(i));
-        }
-      }
-      case UINT8 -> {
-        for (int i = 0; i < n; i++) {
-          g.writeNumber(Byte.toUnsignedInt(b.get(i)));
-        }
-      }
-      case INT16 -> {
-        for (int i = 0; i < n; i++) {
-          g.writeNumber(b.getShort(i * 2));
-        }
-      }
-      case UINT16 -> {
-        for (int i = 0; i < n; i++) {
-          g.writeNumber(Short.toUnsignedInt(b.getShort(i * 2)));
-        }
-      }
-      case INT32 -> {
-        for (int i = 0; i < n; i++) {
-          g.writeNumber(b.getInt(i * 4));
-        }
-      }
-      case UINT32 -> {
-        for (int i = 0; i < n; i++) {
-          g.writeNumber(Integer.toUnsignedLong(b.getInt(i * 4)));
-        }
-      }
-      case INT64 -> {
-        for (int i = 0; i < n; i++) {
-          g.writeNumber(b.getLong(i * 8));
-        }
-      }
-      case UINT64 -> {
-        for (int i = 0; i < n; i++) {
+      switch (type) {
+        case BOOL -> sb.append(b.get(i) != 0);
+        case INT8 -> sb.append(b.get(i));
+        case UINT8 -> sb.append(Byte.toUnsignedInt(b.get(i)));
+        case INT16 -> sb.append(b.getShort(i * 2));
+        case UINT16 -> sb.append(Short.toUnsignedInt(b.getShort(i * 2)));
+        case INT32 -> sb.append(b.getInt(i * 4));
+        case UINT32 -> sb.append(Integer.toUnsignedLong(b.getInt(i * 4)));
+        case INT64 -> sb.append(b.getLong(i * 8));
+        case UINT64 -> {
           long v = b.getLong(i * 8);
           if (v >= 0) {
-            g.writeNumber(v);
+            sb.append(v);
           } else {
-            g.writeNumber(Long.toUnsignedString(v));
+            sb.append(Long.toUnsignedString(v));
           }
         }
+        case FP16 -> sb.append(Float.float16ToFloat(b.getShort(i * 2)));
+        case BF16 -> sb.append(Float.intBitsToFloat((b.getShort(i * 2) & 0xffff) << 16));
+        case FP32 -> sb.append(b.getFloat(i * 4));
+        case FP64 -> sb.append(b.getDouble(i * 8));
+        case BYTES -> throw new IllegalArgumentException("BYTES data is written with writeStrings");
       }
-      case FP16 -> {
-        for (int i = 0; i < n; i++) {
-          g.writeNumber(Float.float16ToFloat(b.getShort(i * 2)));
-        }
-      }
-      case BF16 -> {
-        for (int i = 0; i < n; i++) {
-          g.writeNumber(Float.intBitsToFloat((b.getShort(i * 2) & 0xffff) << 16));
-        }
-      }
-      case FP32 -> {
-        for (int i = 0; i < n; i++) {
-          g.writeNumber(b.getFloat(i * 4));
-        }
-      }
-      case FP64 -> {
-        for (int i = 0; i < n; i++) {
-          g.writeNumber(b.getDouble(i * 8));
-        }
-      }
-      case BYTES -> throw new IllegalArgumentException("BYTES data is written with writeStrings");
     }
-    g.writeEndArray();
+    sb.append(']');
+    g.writeFieldName("data");
+    g.writeRawValue(sb.toString());
+  }
+
+  private static int charsPerElement(DataType type) {
+    return switch (type) {
+      case BOOL -> 6;
+      case INT8, UINT8 -> 5;
+      case INT16, UINT16 -> 7;
+      case INT32, UINT32, FP16, BF16 -> 12;
+      case FP32 -> 16;
+      case INT64, UINT64, FP64 -> 24;
+      case BYTES -> 4;
+    };
   }
 
   /** Writes {@code "data": [...]} for a BYTES tensor whose elements are valid UTF-8. */
@@ -132,16 +106,7 @@ final class TensorDataWriter {
 
   /** A rough size of the JSON for a tensor, to size the output buffer once. */
   static int estimate(Tensor t) {
-    long perElement =
-        switch (t.datatype()) {
-          case BOOL -> 6;
-          case INT8, UINT8 -> 5;
-          case INT16, UINT16 -> 7;
-          case INT32, UINT32, FP16, BF16 -> 12;
-          case FP32 -> 16;
-          case INT64, UINT64, FP64 -> 24;
-          case BYTES -> 4;
-        };
+    long perElement = charsPerElement(t.datatype());
     long estimate = 96 + t.numElements() * perElement + (long) t.byteSize();
     return (int) Math.min(estimate, 1 << 26);
   }

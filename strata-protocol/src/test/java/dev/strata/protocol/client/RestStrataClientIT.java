@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.strata.core.ErrorCode;
 import dev.strata.core.InferenceRequest;
+import dev.strata.core.InferenceResponse;
 import dev.strata.core.Shape;
 import dev.strata.core.StrataException;
 import dev.strata.core.Tensor;
+import dev.strata.protocol.rest.EncodedBody;
+import dev.strata.protocol.rest.RestCodec;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -61,6 +64,20 @@ class RestStrataClientIT extends StrataClientContract {
             .map(c -> c.substring(0, c.indexOf(' ')))
             .collect(Collectors.toSet());
     assertThat(remotes).hasSizeBetween(1, 2);
+  }
+
+  @Test
+  void sendsOneEncodedBodyManyTimes() {
+    RestClient rest = (RestClient) client;
+    EncodedBody body = new RestCodec().encodeInferRequest(echo("pre", 42), true, true);
+    List<CompletableFuture<InferenceResponse>> futures = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      futures.add(rest.inferAsync("echo", Optional.empty(), body, Duration.ofSeconds(10)));
+    }
+    for (CompletableFuture<InferenceResponse> f : futures) {
+      assertThat(f.join().outputs().get(0).ints()).containsExactly(42);
+    }
+    assertThat(body.contentLength()).isEqualTo(body.toByteArray().length);
   }
 
   @Test
@@ -127,9 +144,9 @@ class RestStrataClientIT extends StrataClientContract {
   @Test
   void percentEncodesNamesInPaths() {
     StringBuilder sb = new StringBuilder();
-    RestStrataClient.Paths.segment(sb, "a b/é");
+    NettyRestClient.Paths.segment(sb, "a b/é");
     assertThat(sb).hasToString("a%20b%2F%C3%A9");
-    assertThat(RestStrataClient.Paths.model("m", Optional.of("2")))
+    assertThat(NettyRestClient.Paths.model("m", Optional.of("2")))
         .isEqualTo("/v2/models/m/versions/2");
   }
 }

@@ -16,6 +16,7 @@ import dev.strata.protocol.rest.RestCodec;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,13 +25,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
 
-/** {@link StrataClient} over the REST protocol, on {@link HttpTransport}. */
-final class RestStrataClient implements StrataClient {
+/** {@link RestClient} on {@link HttpTransport}: HTTP/1.1 keep-alive connections over Netty. */
+final class NettyRestClient implements RestClient {
   private final ClientConfig config;
   private final RestCodec codec = new RestCodec();
   private final HttpTransport transport;
 
-  RestStrataClient(ClientConfig config) {
+  NettyRestClient(ClientConfig config) {
     this.config = requireNonNull(config, "config");
     this.transport = new HttpTransport(config);
   }
@@ -76,11 +77,20 @@ final class RestStrataClient implements StrataClient {
     } catch (StrataException e) {
       return CompletableFuture.failedFuture(e);
     }
+    return inferAsync(
+        request.model(), request.version(), body, request.timeout().orElse(config.timeout()));
+  }
+
+  @Override
+  public CompletableFuture<InferenceResponse> inferAsync(
+      String model, Optional<String> version, EncodedBody body, Duration timeout) {
+    requireNonNull(body, "body");
+    requireNonNull(timeout, "timeout");
     return transport.send(
         HttpMethod.POST,
-        Paths.model(request.model(), request.version()) + "/infer",
+        Paths.model(model, version) + "/infer",
         body,
-        request.timeout().orElse(config.timeout()),
+        timeout,
         (status, headers, bytes) -> {
           if (status != 200) {
             throw codec.decodeError(status, bytes);
