@@ -150,6 +150,39 @@ class RestInferRoundTripTest {
   }
 
   @Test
+  void bytesInputThatIsNotUtf8GoesAsBinaryEvenInAJsonRequest() {
+    Tensor raw =
+        Tensor.ofBytes(
+            "img", Shape.of(2), List.of(new byte[] {(byte) 0xc3}, new byte[] {'o', 'k'}));
+    Tensor text = Tensor.ofStrings("txt", Shape.of(1), List.of("fine"));
+    EncodedBody body =
+        codec.encodeInferRequest(InferenceRequest.of("m", List.of(text, raw)), false, false);
+    assertThat(body.binary()).hasSize(1);
+    assertThat(body.contentType()).isEqualTo("application/octet-stream");
+    byte[] bytes = body.toByteArray();
+    InferenceRequest back =
+        codec
+            .decodeInfer(
+                "m", Optional.empty(), bytes, 0, bytes.length, body.inferenceHeaderContentLength())
+            .request();
+    assertThat(back.inputs().get(0).strings()).containsExactly("fine");
+    assertThat(back.inputs().get(1).bytesElements().get(0)).containsExactly((byte) 0xc3);
+    assertThat(back.inputs().get(1).strings().get(1)).isEqualTo("ok");
+  }
+
+  @Test
+  void encodedBodiesAreImmutableViews() {
+    EncodedBody body =
+        codec.encodeInferRequest(
+            InferenceRequest.of("m", List.of(Tensor.ofInts("x", Shape.of(1), 3))), true, true);
+    body.json().position(5);
+    body.binary().get(0).position(4);
+    assertThat(body.json().position()).isZero();
+    assertThat(body.binary().get(0).remaining()).isEqualTo(4);
+    assertThat(body.json().isReadOnly()).isTrue();
+  }
+
+  @Test
   void binaryInputsAreViewsOfTheBodyNotCopies() {
     InferenceRequest request =
         InferenceRequest.of("m", List.of(Tensor.ofFloats("x", Shape.of(2), 1f, 2f)));
