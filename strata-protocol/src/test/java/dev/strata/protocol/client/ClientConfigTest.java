@@ -1,0 +1,28 @@
+package dev.strata.protocol.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class ClientConfigTest {
+  @Test
+  void parsesAddressesWithAndWithoutScheme() {
+    assertThat(ClientConfig.parse("localhost:8000")).isEqualTo(ClientConfig.of("localhost", 8000));
+    assertThat(ClientConfig.parse("http://10.0.0.5:8000").host()).isEqualTo("10.0.0.5");
+    assertThat(ClientConfig.parse("grpc://edge-1:8001").port()).isEqualTo(8001);
+  }
+
+  @Test
+  void rejectsBadValuesNamingThem() {
+    assertThatThrownBy(() -> ClientConfig.parse("localhost"))
+        .hasMessageContaining("address: 'localhost' (expected: host:port)");
+    assertThatThrownBy(() -> ClientConfig.of("h", 0))
+        .hasMessageContaining("port: 0 (expected: 1..65535)");
+    assertThatThrownBy(() -> ClientConfig.of("h", 1).withMaxConnections(0))
+        .hasMessageContaining("maxConnections: 0 (expected: > 0)");
+    assertThatThrownBy(() -> ClientConfig.of("h", 1).withTimeout(Duration.ZERO))
+        .hasMessageContaining("timeout: PT0S (expected: > 0)");
+  }
+}
