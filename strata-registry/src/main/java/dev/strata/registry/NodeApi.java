@@ -8,8 +8,8 @@ import dev.strata.registry.artifact.ArtifactContent;
 import dev.strata.registry.auth.NodePrincipal;
 import dev.strata.registry.deploy.DeploymentService;
 import dev.strata.registry.deploy.DesiredState;
-import dev.strata.registry.fleet.Enrollment;
 import dev.strata.registry.fleet.EnrollRequest;
+import dev.strata.registry.fleet.Enrollment;
 import dev.strata.registry.fleet.FleetService;
 import dev.strata.registry.fleet.FleetSettings;
 import dev.strata.registry.fleet.Heartbeat;
@@ -63,7 +63,9 @@ public final class NodeApi {
   public Optional<DesiredState> desiredState(NodePrincipal node, Optional<String> ifNoneMatch) {
     requireNonNull(ifNoneMatch, "ifNoneMatch");
     DesiredState state = deployments.desiredStateFor(node.id());
-    return ifNoneMatch.filter(state.etag()::equals).isPresent() ? Optional.empty() : Optional.of(state);
+    return ifNoneMatch.filter(state.etag()::equals).isPresent()
+        ? Optional.empty()
+        : Optional.of(state);
   }
 
   /** A byte range of an artifact the node's desired state names; PERMISSION_DENIED for others. */

@@ -57,8 +57,7 @@ public final class Registry implements AutoCloseable {
     this.sampleInputs = FileSystemArtifactStore.open(config.dataDir().resolve("samples"));
     this.signer = new ManifestSigner(SigningKeys.loadOrCreate(config.dataDir().resolve("keys")));
     this.adminToken = AdminToken.initialise(db, config.adminToken(), secrets);
-    this.models =
-        new JdbcModelRegistry(db, artifacts, signer, clock, config.maxArtifactBytes());
+    this.models = new JdbcModelRegistry(db, artifacts, signer, clock, config.maxArtifactBytes());
     this.fleet = new JdbcFleetService(db, secrets, clock, config.fleet(), signer.publicKeyBase64());
     this.deployments = new JdbcDeploymentService(db, fleet, clock);
     this.samples = new SampleStore(db, sampleInputs, deployments, fleet, secrets, clock);

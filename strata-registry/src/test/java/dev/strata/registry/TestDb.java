@@ -11,9 +11,9 @@ import java.sql.Statement;
 import java.util.UUID;
 
 /**
- * The databases every registry test runs on. PostgreSQL needs {@code STRATA_TEST_POSTGRES_URL}
- * (see {@code .ci/postgres.sh}; CI always sets it); without it those variants are skipped with a
- * message saying so. Each PostgreSQL test gets its own schema, dropped afterwards.
+ * The databases every registry test runs on. PostgreSQL needs {@code STRATA_TEST_POSTGRES_URL} (see
+ * {@code .ci/postgres.sh}; CI always sets it); without it those variants are skipped with a message
+ * saying so. Each PostgreSQL test gets its own schema, dropped afterwards.
  */
 public enum TestDb {
   SQLITE,

@@ -17,7 +17,8 @@ public final class TestModels {
   private TestModels() {}
 
   /** A new version of {@code model} (created when absent) with one variant of these bytes. */
-  public static Variant newVersion(ModelRegistry models, String model, String variant, String content) {
+  public static Variant newVersion(
+      ModelRegistry models, String model, String variant, String content) {
     try {
       models.model(model);
     } catch (StrataException e) {

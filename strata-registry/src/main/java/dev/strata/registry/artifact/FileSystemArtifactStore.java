@@ -174,7 +174,9 @@ public final class FileSystemArtifactStore implements ArtifactStore {
   public ArtifactContent open(String sha256, long offset, long length) {
     Artifact artifact =
         stat(sha256).orElseThrow(() -> StrataException.notFound("artifact %s: not found", sha256));
-    if (offset < 0 || (offset >= artifact.size() && artifact.size() > 0) || offset > artifact.size()) {
+    if (offset < 0
+        || (offset >= artifact.size() && artifact.size() > 0)
+        || offset > artifact.size()) {
       throw StrataException.invalid(
           "range offset: %d (expected: 0 <= offset < %d)", offset, artifact.size());
     }

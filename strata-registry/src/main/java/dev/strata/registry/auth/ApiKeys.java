@@ -52,7 +52,8 @@ public final class ApiKeys {
   }
 
   public List<ApiKey> list() {
-    return db.read(c -> Sql.query(c, "SELECT * FROM api_keys ORDER BY created_at, id", ApiKeys::map));
+    return db.read(
+        c -> Sql.query(c, "SELECT * FROM api_keys ORDER BY created_at, id", ApiKeys::map));
   }
 
   public ApiKey get(String id) {

@@ -25,7 +25,8 @@ public final class Authenticator {
   /** The principal of a bearer token (without the {@code Bearer } prefix). */
   public Principal authenticate(String token) {
     if (token == null || token.isBlank()) {
-      throw new StrataException(ErrorCode.UNAUTHENTICATED, "missing credentials (expected: a bearer token)");
+      throw new StrataException(
+          ErrorCode.UNAUTHENTICATED, "missing credentials (expected: a bearer token)");
     }
     Optional<? extends Principal> p;
     if (token.startsWith(ApiKeys.PREFIX + "_")) {

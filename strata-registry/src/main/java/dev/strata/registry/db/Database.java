@@ -98,7 +98,9 @@ public final class Database implements AutoCloseable {
         "registry database {} ({}) at schema version {} ({} migrations applied)",
         DatabaseConfig.redact(config.url()),
         vendor.name().toLowerCase(Locale.ROOT),
-        result.targetSchemaVersion == null ? result.initialSchemaVersion : result.targetSchemaVersion,
+        result.targetSchemaVersion == null
+            ? result.initialSchemaVersion
+            : result.targetSchemaVersion,
         result.migrationsExecuted);
   }
 
@@ -173,7 +175,8 @@ public final class Database implements AutoCloseable {
   static StrataException translate(SQLException e) {
     String state = e.getSQLState() == null ? "" : e.getSQLState();
     String message = e.getMessage() == null ? "" : e.getMessage();
-    if (state.equals("23505") || message.contains("UNIQUE constraint failed")
+    if (state.equals("23505")
+        || message.contains("UNIQUE constraint failed")
         || message.contains("PRIMARY KEY constraint failed")) {
       return new StrataException(ErrorCode.ALREADY_EXISTS, "already exists: " + message, e);
     }

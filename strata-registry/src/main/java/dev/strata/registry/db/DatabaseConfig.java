@@ -32,8 +32,7 @@ public record DatabaseConfig(
     requireNonNull(busyTimeout, "busyTimeout");
     if (!url.startsWith("jdbc:sqlite:") && !url.startsWith("jdbc:postgresql:")) {
       throw StrataException.invalid(
-          "database url: %s (expected: jdbc:sqlite:<file> or jdbc:postgresql://...)",
-          redact(url));
+          "database url: %s (expected: jdbc:sqlite:<file> or jdbc:postgresql://...)", redact(url));
     }
     if (maxPoolSize < 1) {
       throw StrataException.invalid("maxPoolSize: %d (expected: >= 1)", maxPoolSize);
@@ -56,8 +55,7 @@ public record DatabaseConfig(
   }
 
   public DatabaseConfig withSchema(String schema) {
-    return new DatabaseConfig(
-        url, user, password, Optional.of(schema), maxPoolSize, busyTimeout);
+    return new DatabaseConfig(url, user, password, Optional.of(schema), maxPoolSize, busyTimeout);
   }
 
   public boolean isSqlite() {

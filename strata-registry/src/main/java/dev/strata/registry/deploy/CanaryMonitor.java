@@ -15,13 +15,14 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Judges canaries on every heartbeat of a canary node: a load failure of the canary revision, or
- * an error rate over the threshold once enough requests were served, rolls the canary back at once;
- * a run of healthy heartbeats from every canary node promotes it (when the strategy asks for
+ * Judges canaries on every heartbeat of a canary node: a load failure of the canary revision, or an
+ * error rate over the threshold once enough requests were served, rolls the canary back at once; a
+ * run of healthy heartbeats from every canary node promotes it (when the strategy asks for
  * automatic promotion). Streaks live in memory: after a restart the canary must prove itself again.
  */
 final class CanaryMonitor implements HeartbeatListener {
   private final JdbcDeploymentService service;
+
   /** "deployment#revision" to node id to healthy heartbeats in a row. */
   private final Map<String, Map<String, Integer>> streaks = new ConcurrentHashMap<>();
 
@@ -46,7 +47,9 @@ final class CanaryMonitor implements HeartbeatListener {
     }
     Optional<LoadedModel> loaded =
         hb.models().stream()
-            .filter(m -> m.deployment().equals(Optional.of(d.name())) && m.revision() == canary.number())
+            .filter(
+                m ->
+                    m.deployment().equals(Optional.of(d.name())) && m.revision() == canary.number())
             .findFirst();
     if (loaded.isPresent() && loaded.get().state() == LoadState.FAILED) {
       service.rollbackCanary(
@@ -75,7 +78,9 @@ final class CanaryMonitor implements HeartbeatListener {
       return;
     }
     boolean healthy =
-        loaded.isPresent() && loaded.get().state() == LoadState.READY && hb.health() != Health.UNHEALTHY;
+        loaded.isPresent()
+            && loaded.get().state() == LoadState.READY
+            && hb.health() != Health.UNHEALTHY;
     Map<String, Integer> byNode =
         streaks.computeIfAbsent(key(d.name(), canary.number()), k -> new ConcurrentHashMap<>());
     byNode.merge(node.id(), healthy ? 1 : 0, (a, b) -> b == 0 ? 0 : a + b);

@@ -29,7 +29,8 @@ final class DeploymentRows {
       Instant updatedAt) {}
 
   static Optional<Row> find(Connection c, String name) throws SQLException {
-    return Sql.queryOne(c, "SELECT * FROM deployments WHERE name = ?", DeploymentRows::mapRow, name);
+    return Sql.queryOne(
+        c, "SELECT * FROM deployments WHERE name = ?", DeploymentRows::mapRow, name);
   }
 
   static Row require(Connection c, String name) throws SQLException {
@@ -109,8 +110,13 @@ final class DeploymentRows {
   }
 
   static void insertRevision(
-      Connection c, String deployment, long number, DeploymentSpec spec, RevisionStatus status,
-      String reason, long now)
+      Connection c,
+      String deployment,
+      long number,
+      DeploymentSpec spec,
+      RevisionStatus status,
+      String reason,
+      long now)
       throws SQLException {
     Sql.update(
         c,

@@ -29,8 +29,8 @@ public interface DeploymentService {
   Deployment promote(String name);
 
   /**
-   * Takes back the canary if one is in progress, else returns every node to the previous
-   * revision. FAILED_PRECONDITION when there is nothing to go back to.
+   * Takes back the canary if one is in progress, else returns every node to the previous revision.
+   * FAILED_PRECONDITION when there is nothing to go back to.
    */
   Deployment rollback(String name, String reason);
 

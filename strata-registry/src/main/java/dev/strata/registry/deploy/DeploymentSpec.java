@@ -47,7 +47,8 @@ public record DeploymentSpec(
       }
       if (!(policy instanceof InferencePolicy.EdgeOnly)) {
         throw StrataException.invalid(
-            "policy: %s (expected: edge-only, the default, for a cloud deployment: policies steer edges)", policy);
+            "policy: %s (expected: edge-only, the default, for a cloud deployment: policies steer edges)",
+            policy);
       }
       if (hardExamples.enabled()) {
         throw StrataException.invalid(

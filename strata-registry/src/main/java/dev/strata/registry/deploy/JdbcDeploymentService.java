@@ -130,7 +130,8 @@ public final class JdbcDeploymentService implements DeploymentService {
       long now)
       throws SQLException {
     long rev = DeploymentRows.nextRevision(c, name);
-    String what = String.format("%s version %d variant %s", spec.model(), spec.version(), spec.variant());
+    String what =
+        String.format("%s version %d variant %s", spec.model(), spec.version(), spec.variant());
     if (spec.strategy() instanceof RolloutStrategy.Canary && !canaryNodes.isEmpty()) {
       DeploymentRows.insertRevision(c, name, rev, spec, RevisionStatus.CANARY, "canary", now);
       DeploymentRows.setPointers(
@@ -139,20 +140,23 @@ public final class JdbcDeploymentService implements DeploymentService {
           stable.map(Revision::number),
           Optional.of(rev),
           canaryNodes,
-          String.format("revision %d (%s) rolling out to %d canary node(s)", rev, what, canaryNodes.size()),
+          String.format(
+              "revision %d (%s) rolling out to %d canary node(s)", rev, what, canaryNodes.size()),
           now);
       return;
     }
     String message =
         spec.strategy() instanceof RolloutStrategy.Canary
-            ? String.format("revision %d (%s) active on all nodes: no node matched for a canary", rev, what)
+            ? String.format(
+                "revision %d (%s) active on all nodes: no node matched for a canary", rev, what)
             : String.format("revision %d (%s) active on all nodes", rev, what);
     DeploymentRows.insertRevision(c, name, rev, spec, RevisionStatus.ACTIVE, "applied", now);
     if (stable.isPresent()) {
       DeploymentRows.setRevisionStatus(
           c, name, stable.get().number(), RevisionStatus.SUPERSEDED, "superseded by " + rev, now);
     }
-    DeploymentRows.setPointers(c, name, Optional.of(rev), Optional.empty(), List.of(), message, now);
+    DeploymentRows.setPointers(
+        c, name, Optional.of(rev), Optional.empty(), List.of(), message, now);
   }
 
   private static void requireDeployable(Connection c, String model, long version)
@@ -168,7 +172,8 @@ public final class JdbcDeploymentService implements DeploymentService {
     if (stage == Stage.ARCHIVED) {
       throw new StrataException(
           ErrorCode.FAILED_PRECONDITION,
-          String.format("model %s version %d: archived (restore it to staging to deploy)", model, version));
+          String.format(
+              "model %s version %d: archived (restore it to staging to deploy)", model, version));
     }
   }
 
@@ -186,7 +191,8 @@ public final class JdbcDeploymentService implements DeploymentService {
     }
     candidates.sort(
         Comparator.comparing((Node n) -> n.state() != NodeState.ONLINE)
-            .thenComparing(n -> Sha256.hex((name + "/" + n.id()).getBytes(StandardCharsets.UTF_8))));
+            .thenComparing(
+                n -> Sha256.hex((name + "/" + n.id()).getBytes(StandardCharsets.UTF_8))));
     int k = Math.max(1, (int) Math.ceil(candidates.size() * percent / 100.0));
     return candidates.subList(0, Math.min(k, candidates.size())).stream().map(Node::id).toList();
   }
@@ -196,7 +202,8 @@ public final class JdbcDeploymentService implements DeploymentService {
     Deployment d = get(name);
     if (d.canary().isEmpty()) {
       throw new StrataException(
-          ErrorCode.FAILED_PRECONDITION, "deployment " + name + ": no canary in progress to promote");
+          ErrorCode.FAILED_PRECONDITION,
+          "deployment " + name + ": no canary in progress to promote");
     }
     return promoteRevision(name, d.canary().get().number(), "promoted by request").orElseThrow();
   }
@@ -213,7 +220,12 @@ public final class JdbcDeploymentService implements DeploymentService {
               }
               if (row.stable().isPresent()) {
                 DeploymentRows.setRevisionStatus(
-                    c, name, row.stable().get(), RevisionStatus.SUPERSEDED, "superseded by " + rev, now);
+                    c,
+                    name,
+                    row.stable().get(),
+                    RevisionStatus.SUPERSEDED,
+                    "superseded by " + rev,
+                    now);
               }
               DeploymentRows.setRevisionStatus(c, name, rev, RevisionStatus.ACTIVE, reason, now);
               DeploymentRows.setPointers(
@@ -248,7 +260,8 @@ public final class JdbcDeploymentService implements DeploymentService {
           DeploymentRows.Row row = DeploymentRows.require(c, name);
           if (row.canary().isPresent()) {
             throw new StrataException(
-                ErrorCode.FAILED_PRECONDITION, "deployment " + name + ": changed concurrently, retry");
+                ErrorCode.FAILED_PRECONDITION,
+                "deployment " + name + ": changed concurrently, retry");
           }
           long current =
               row.stable()
@@ -271,7 +284,12 @@ public final class JdbcDeploymentService implements DeploymentService {
           requireDeployable(c, previous.model(), previous.version());
           DeploymentRows.setRevisionStatus(c, name, current, RevisionStatus.ROLLED_BACK, why, now);
           DeploymentRows.setRevisionStatus(
-              c, name, previous.number(), RevisionStatus.ACTIVE, "restored by rollback of " + current, now);
+              c,
+              name,
+              previous.number(),
+              RevisionStatus.ACTIVE,
+              "restored by rollback of " + current,
+              now);
           DeploymentRows.setPointers(
               c,
               name,
@@ -298,7 +316,8 @@ public final class JdbcDeploymentService implements DeploymentService {
               if (!row.canary().equals(Optional.of(rev))) {
                 return false;
               }
-              DeploymentRows.setRevisionStatus(c, name, rev, RevisionStatus.ROLLED_BACK, reason, now);
+              DeploymentRows.setRevisionStatus(
+                  c, name, rev, RevisionStatus.ROLLED_BACK, reason, now);
               DeploymentRows.setPointers(
                   c,
                   name,
@@ -401,7 +420,9 @@ public final class JdbcDeploymentService implements DeploymentService {
     Snapshot snap = snapshot;
     long membership = fleet.membershipVersion();
     CachedState cached = desiredCache.get(nodeId);
-    if (cached != null && cached.generation() == snap.generation() && cached.membership() == membership) {
+    if (cached != null
+        && cached.generation() == snap.generation()
+        && cached.membership() == membership) {
       return cached.state();
     }
     List<DesiredModel> models = new ArrayList<>();
@@ -478,9 +499,7 @@ public final class JdbcDeploymentService implements DeploymentService {
                 Deployment d = DeploymentRows.resolve(c, r);
                 out.add(
                     new Live(
-                        d,
-                        variantOf(c, d.stable(), variants),
-                        variantOf(c, d.canary(), variants)));
+                        d, variantOf(c, d.stable(), variants), variantOf(c, d.canary(), variants)));
               }
               return out;
             });

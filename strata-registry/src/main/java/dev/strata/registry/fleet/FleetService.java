@@ -45,8 +45,8 @@ public interface FleetService extends NodeCredentials {
   FleetSummary summary();
 
   /**
-   * A number that changes whenever the set of nodes or their labels change: caches of what
-   * depends on labels compare it.
+   * A number that changes whenever the set of nodes or their labels change: caches of what depends
+   * on labels compare it.
    */
   long membershipVersion();
 

@@ -11,8 +11,8 @@ import java.time.Duration;
  * @param heartbeatInterval how often nodes are told to send heartbeats (default 10 s)
  * @param staleAfter heartbeat age after which a node is stale (default 3 intervals)
  * @param offlineAfter heartbeat age after which a node is offline (default 12 intervals)
- * @param flushInterval how often the latest heartbeats are written to the database (default 5 s);
- *     a crash loses at most this much liveness history, never identity or credentials
+ * @param flushInterval how often the latest heartbeats are written to the database (default 5 s); a
+ *     crash loses at most this much liveness history, never identity or credentials
  * @param enrollmentTokenTtl default lifetime of enrollment tokens (default 24 h)
  */
 public record FleetSettings(

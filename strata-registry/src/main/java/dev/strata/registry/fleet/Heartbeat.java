@@ -40,7 +40,8 @@ public record Heartbeat(
     deployments = Map.copyOf(deployments);
     requireNonNull(desiredStateEtag, "desiredStateEtag");
     if (agentVersion.length() > 64) {
-      throw StrataException.invalid("agentVersion: %d characters (expected: <= 64)", agentVersion.length());
+      throw StrataException.invalid(
+          "agentVersion: %d characters (expected: <= 64)", agentVersion.length());
     }
     if (models.size() > MAX_MODELS || deployments.size() > MAX_MODELS) {
       throw StrataException.invalid(

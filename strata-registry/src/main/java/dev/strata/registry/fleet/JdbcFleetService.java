@@ -34,11 +34,11 @@ import org.slf4j.LoggerFactory;
  * The {@link FleetService} over the registry database.
  *
  * <p>Heartbeats are the hot path (5,000 nodes at one per 10 s is 500 per second): authenticating
- * one is a map lookup and a SHA-256, recording it is a map put. Writing each to the database in
- * its own durable transaction would cost an fsync per heartbeat, so the latest heartbeat of each
- * node is kept in memory and {@link #flush} writes the changed ones in one batch transaction
- * (called every few seconds by the registry). A crash loses at most that window of liveness data,
- * which the next heartbeats restore; identities, credentials and labels are written through.
+ * one is a map lookup and a SHA-256, recording it is a map put. Writing each to the database in its
+ * own durable transaction would cost an fsync per heartbeat, so the latest heartbeat of each node
+ * is kept in memory and {@link #flush} writes the changed ones in one batch transaction (called
+ * every few seconds by the registry). A crash loses at most that window of liveness data, which the
+ * next heartbeats restore; identities, credentials and labels are written through.
  */
 public final class JdbcFleetService implements FleetService {
   private static final Logger LOG = LoggerFactory.getLogger(JdbcFleetService.class);
@@ -56,7 +56,11 @@ public final class JdbcFleetService implements FleetService {
   private final List<HeartbeatListener> listeners = new CopyOnWriteArrayList<>();
 
   private record Identity(
-      String id, String name, Map<String, String> labels, String credentialHash, Instant enrolledAt) {}
+      String id,
+      String name,
+      Map<String, String> labels,
+      String credentialHash,
+      Instant enrolledAt) {}
 
   private record Beat(Instant at, Heartbeat heartbeat) {}
 
@@ -145,7 +149,8 @@ public final class JdbcFleetService implements FleetService {
     requireNonNull(r, "request");
     Secrets.Token t =
         Secrets.parse(r.token(), TOKEN_PREFIX)
-            .orElseThrow(() -> unauthenticated("enrollment token: malformed (expected: ste_<id>.<secret>)"));
+            .orElseThrow(
+                () -> unauthenticated("enrollment token: malformed (expected: ste_<id>.<secret>)"));
     Instant now = clock.instant();
     String credentialSecret = secrets.newSecret();
     String newId = "n" + secrets.newId();
@@ -173,7 +178,10 @@ public final class JdbcFleetService implements FleetService {
               labels.putAll(token.labels());
               Optional<Identity> existing =
                   Sql.queryOne(
-                      c, "SELECT * FROM nodes WHERE name = ?", JdbcFleetService::mapIdentity, r.name());
+                      c,
+                      "SELECT * FROM nodes WHERE name = ?",
+                      JdbcFleetService::mapIdentity,
+                      r.name());
               String nodeId = existing.map(Identity::id).orElse(newId);
               // Consume first: of two enrollments racing on one token exactly one updates the row.
               int consumed =
@@ -213,7 +221,8 @@ public final class JdbcFleetService implements FleetService {
             });
     identities.put(identity.id(), identity);
     membership.incrementAndGet();
-    LOG.info("node {} ({}) enrolled with labels {}", identity.name(), identity.id(), identity.labels());
+    LOG.info(
+        "node {} ({}) enrolled with labels {}", identity.name(), identity.id(), identity.labels());
     return new Enrollment(
         identity.id(),
         identity.name(),
@@ -336,7 +345,8 @@ public final class JdbcFleetService implements FleetService {
         db.write(
             c -> {
               int n =
-                  Sql.update(c, "UPDATE nodes SET labels = ? WHERE id = ?", Json.write(checked), id);
+                  Sql.update(
+                      c, "UPDATE nodes SET labels = ? WHERE id = ?", Json.write(checked), id);
               if (n == 0) {
                 throw StrataException.notFound("node %s: not found", id);
               }

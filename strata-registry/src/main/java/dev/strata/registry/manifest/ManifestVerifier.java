@@ -91,13 +91,13 @@ public final class ManifestVerifier {
     String what = m.model() + " version " + m.version() + " variant " + m.variant();
     if (size != m.size()) {
       throw new ManifestVerificationException(
-          String.format(
-              "artifact of %s: %d bytes (expected: %d as signed)", what, size, m.size()));
+          String.format("artifact of %s: %d bytes (expected: %d as signed)", what, size, m.size()));
     }
     String sha256 = Sha256.hex(digest);
     if (!sha256.equals(m.sha256())) {
       throw new ManifestVerificationException(
-          String.format("artifact of %s: sha256 %s (expected: %s as signed)", what, sha256, m.sha256()));
+          String.format(
+              "artifact of %s: sha256 %s (expected: %s as signed)", what, sha256, m.sha256()));
     }
     return m;
   }

@@ -24,9 +24,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The cloud's Ed25519 manifest-signing key pair in its data directory: {@code
- * manifest-signing.key} (PKCS#8, owner read/write only) and {@code manifest-signing.pub} (X.509).
- * Created on first use, each file written atomically; the private key is never logged.
+ * The cloud's Ed25519 manifest-signing key pair in its data directory: {@code manifest-signing.key}
+ * (PKCS#8, owner read/write only) and {@code manifest-signing.pub} (X.509). Created on first use,
+ * each file written atomically; the private key is never logged.
  */
 public final class SigningKeys {
   private static final Logger LOG = LoggerFactory.getLogger(SigningKeys.class);

@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * {@code POST /api/v1/models/{model}/versions/{version}/variants}: adds a variant whose artifact was
- * uploaded before (by digest, see {@code POST /api/v1/artifacts}).
+ * {@code POST /api/v1/models/{model}/versions/{version}/variants}: adds a variant whose artifact
+ * was uploaded before (by digest, see {@code POST /api/v1/artifacts}).
  */
 public record CreateVariantRequest(
     String name,

@@ -88,7 +88,8 @@ public final class JdbcModelRegistry implements ModelRegistry {
 
   @Override
   public List<Model> models() {
-    return db.read(c -> Sql.query(c, "SELECT * FROM models ORDER BY name", JdbcModelRegistry::mapModel));
+    return db.read(
+        c -> Sql.query(c, "SELECT * FROM models ORDER BY name", JdbcModelRegistry::mapModel));
   }
 
   @Override
@@ -139,7 +140,8 @@ public final class JdbcModelRegistry implements ModelRegistry {
           // The UPDATE locks the model's row (PostgreSQL), so concurrent creators get distinct
           // numbers; SQLite writers are serialised anyway.
           int n =
-              Sql.update(c, "UPDATE models SET next_version = next_version + 1 WHERE name = ?", model);
+              Sql.update(
+                  c, "UPDATE models SET next_version = next_version + 1 WHERE name = ?", model);
           if (n == 0) {
             throw StrataException.notFound("model %s: not found", model);
           }
@@ -203,11 +205,11 @@ public final class JdbcModelRegistry implements ModelRegistry {
           requireModel(c, model);
           Optional<Long> v =
               Sql.queryOne(
-                  c,
-                  "SELECT MAX(version) AS v FROM model_versions WHERE model = ? AND stage = ?",
-                  rs -> Sql.optionalLong(rs, "v"),
-                  model,
-                  stage.name())
+                      c,
+                      "SELECT MAX(version) AS v FROM model_versions WHERE model = ? AND stage = ?",
+                      rs -> Sql.optionalLong(rs, "v"),
+                      model,
+                      stage.name())
                   .flatMap(x -> x);
           return v.isPresent() ? Optional.of(requireVersion(c, model, v.get())) : Optional.empty();
         });
@@ -286,7 +288,8 @@ public final class JdbcModelRegistry implements ModelRegistry {
                         + " for rollback; archive it instead)",
                     model, version, users));
           }
-          Sql.update(c, "DELETE FROM model_versions WHERE model = ? AND version = ?", model, version);
+          Sql.update(
+              c, "DELETE FROM model_versions WHERE model = ? AND version = ?", model, version);
           return null;
         });
   }
@@ -303,7 +306,9 @@ public final class JdbcModelRegistry implements ModelRegistry {
                 () ->
                     new StrataException(
                         ErrorCode.FAILED_PRECONDITION,
-                        "artifact " + r.sha256() + ": not uploaded (POST /api/v1/artifacts first)"));
+                        "artifact "
+                            + r.sha256()
+                            + ": not uploaded (POST /api/v1/artifacts first)"));
     Instant now = clock.instant();
     return db.write(
         c -> {
@@ -311,7 +316,8 @@ public final class JdbcModelRegistry implements ModelRegistry {
           if (v.stage() == Stage.ARCHIVED) {
             throw new StrataException(
                 ErrorCode.FAILED_PRECONDITION,
-                String.format("model %s version %d: archived (takes no new variants)", model, version));
+                String.format(
+                    "model %s version %d: archived (takes no new variants)", model, version));
           }
           if (v.variants().stream().anyMatch(x -> x.name().equals(r.name()))) {
             throw new StrataException(
@@ -375,7 +381,8 @@ public final class JdbcModelRegistry implements ModelRegistry {
     Instant cutoff = clock.instant().minus(minAge);
     Set<String> referenced =
         new HashSet<>(
-            db.read(c -> Sql.query(c, "SELECT DISTINCT sha256 FROM variants", rs -> rs.getString(1))));
+            db.read(
+                c -> Sql.query(c, "SELECT DISTINCT sha256 FROM variants", rs -> rs.getString(1))));
     List<String> deleted = new ArrayList<>();
     long freed = 0;
     for (Artifact a : artifacts.list()) {
@@ -395,12 +402,14 @@ public final class JdbcModelRegistry implements ModelRegistry {
   // ---- rows
 
   private static Optional<Model> findModel(Connection c, String name) throws SQLException {
-    return Sql.queryOne(c, "SELECT * FROM models WHERE name = ?", JdbcModelRegistry::mapModel, name);
+    return Sql.queryOne(
+        c, "SELECT * FROM models WHERE name = ?", JdbcModelRegistry::mapModel, name);
   }
 
   private static Model requireModel(Connection c, String name) throws SQLException {
     requireNonNull(name, "name");
-    return findModel(c, name).orElseThrow(() -> StrataException.notFound("model %s: not found", name));
+    return findModel(c, name)
+        .orElseThrow(() -> StrataException.notFound("model %s: not found", name));
   }
 
   static ModelVersion requireVersion(Connection c, String model, long version) throws SQLException {

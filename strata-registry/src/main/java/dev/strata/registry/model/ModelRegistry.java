@@ -56,8 +56,8 @@ public interface ModelRegistry {
   ArtifactContent openArtifact(String sha256, long offset, long length);
 
   /**
-   * Deletes stored artifacts no variant refers to and that were stored more than {@code minAge}
-   * ago (younger ones may belong to an upload whose variant is being created).
+   * Deletes stored artifacts no variant refers to and that were stored more than {@code minAge} ago
+   * (younger ones may belong to an upload whose variant is being created).
    */
   GarbageCollection collectGarbage(Duration minAge);
 

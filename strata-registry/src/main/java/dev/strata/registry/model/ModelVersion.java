@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * An immutable version of a model: its variants never change once added; only the stage and tags
- * of the version do.
+ * An immutable version of a model: its variants never change once added; only the stage and tags of
+ * the version do.
  *
  * @param model the model name
  * @param version the version number, assigned 1, 2, 3... by the registry

@@ -32,9 +32,7 @@ public record TensorSignature(String name, String datatype, List<Long> shape) {
   public static TensorSignature of(TensorSpec spec) {
     long[] dims = spec.shape().toArray();
     return new TensorSignature(
-        spec.name(),
-        spec.datatype().wireName(),
-        java.util.Arrays.stream(dims).boxed().toList());
+        spec.name(), spec.datatype().wireName(), java.util.Arrays.stream(dims).boxed().toList());
   }
 
   public TensorSpec toTensorSpec() {

@@ -290,5 +290,4 @@ public final class SampleStore {
         Json.read(rs.getString("cloud_answer"), JsonNode.class),
         Instant.ofEpochMilli(rs.getLong("created_at")));
   }
-
 }

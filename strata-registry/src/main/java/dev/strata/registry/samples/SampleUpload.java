@@ -8,8 +8,8 @@ import dev.strata.registry.model.Names;
 import java.util.regex.Pattern;
 
 /**
- * The metadata of a hard example an edge uploads ({@code POST /api/v1/samples}, multipart: this
- * as JSON plus the input bytes).
+ * The metadata of a hard example an edge uploads ({@code POST /api/v1/samples}, multipart: this as
+ * JSON plus the input bytes).
  *
  * @param deployment the deployment whose model answered on the edge
  * @param contentType the input's media type (e.g. {@code application/octet-stream}, {@code

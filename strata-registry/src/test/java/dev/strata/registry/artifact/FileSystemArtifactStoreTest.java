@@ -38,7 +38,8 @@ class FileSystemArtifactStoreTest {
     assertThat(a.size()).isEqualTo(5);
     assertThat(dir.resolve("sha256").resolve(expected.substring(0, 2)).resolve(expected))
         .hasContent("hello");
-    assertThat(store.put(bytes("hello"), 100, Optional.of(expected))).extracting(Artifact::sha256)
+    assertThat(store.put(bytes("hello"), 100, Optional.of(expected)))
+        .extracting(Artifact::sha256)
         .isEqualTo(expected);
     assertThat(store.list()).extracting(Artifact::sha256).containsExactly(expected);
     assertThat(filesUnder(dir.resolve("tmp"))).isZero();
@@ -109,7 +110,8 @@ class FileSystemArtifactStoreTest {
     try (ArtifactContent c = store.open(a.sha256())) {
       assertThat(c.isWhole()).isTrue();
     }
-    assertThatThrownBy(() -> store.open(a.sha256(), 10, 1)).hasMessageContaining("range offset: 10");
+    assertThatThrownBy(() -> store.open(a.sha256(), 10, 1))
+        .hasMessageContaining("range offset: 10");
     String absent = Sha256.hex(new byte[] {2});
     assertThatThrownBy(() -> store.open(absent))
         .isInstanceOfSatisfying(

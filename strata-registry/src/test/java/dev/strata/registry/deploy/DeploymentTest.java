@@ -68,20 +68,33 @@ class DeploymentTest {
 
   private NodePrincipal enroll(String name, String site) {
     String token =
-        fleet.createEnrollmentToken(CreateEnrollmentTokenRequest.withLabels(Map.of("site", site))).token();
+        fleet
+            .createEnrollmentToken(CreateEnrollmentTokenRequest.withLabels(Map.of("site", site)))
+            .token();
     var e = fleet.enroll(new EnrollRequest(token, name, Map.of()));
     return new NodePrincipal(e.nodeId(), e.name());
   }
 
-  private static Heartbeat reporting(String deployment, long revision, LoadState state, long requests, long errors) {
+  private static Heartbeat reporting(
+      String deployment, long revision, LoadState state, long requests, long errors) {
     return new Heartbeat(
         "1.0",
         Health.HEALTHY,
         List.of(
             new LoadedModel(
-                Optional.of(deployment), revision, "detector", revision, "int8", state,
-                state == LoadState.FAILED ? Optional.of("unsupported opset 99") : Optional.empty())),
-        0, 10, 1, 2,
+                Optional.of(deployment),
+                revision,
+                "detector",
+                revision,
+                "int8",
+                state,
+                state == LoadState.FAILED
+                    ? Optional.of("unsupported opset 99")
+                    : Optional.empty())),
+        0,
+        10,
+        1,
+        2,
         Map.of(deployment, new DeploymentCounters(revision, requests, errors, 0)),
         Optional.empty());
   }
@@ -98,8 +111,13 @@ class DeploymentTest {
   @Test
   void allAtOnceReachesExactlyTheSelectedNodes() {
     DesiredState before = deployments.desiredStateFor(shanghai.getFirst().id());
-    Deployment d = deployments.apply("det", spec(v1).withPolicy(
-        new InferencePolicy.Cascade(ConfidenceMeasure.MARGIN, 0.2, Optional.of("detector-large"))));
+    Deployment d =
+        deployments.apply(
+            "det",
+            spec(v1)
+                .withPolicy(
+                    new InferencePolicy.Cascade(
+                        ConfidenceMeasure.MARGIN, 0.2, Optional.of("detector-large"))));
     assertThat(d.stable()).map(Revision::status).contains(RevisionStatus.ACTIVE);
     DesiredState after = deployments.desiredStateFor(shanghai.getFirst().id());
     assertThat(after.etag()).isNotEqualTo(before.etag());
@@ -109,7 +127,8 @@ class DeploymentTest {
     assertThat(m.policy()).isInstanceOf(InferencePolicy.Cascade.class);
     assertThat(deployments.desiredStateFor(beijing.id()).models()).isEmpty();
     // unchanged content keeps its ETag; re-applying the same spec makes no new revision
-    assertThat(deployments.desiredStateFor(shanghai.getFirst().id()).etag()).isEqualTo(after.etag());
+    assertThat(deployments.desiredStateFor(shanghai.getFirst().id()).etag())
+        .isEqualTo(after.etag());
     deployments.apply("det", spec(v1).withPolicy(m.policy()));
     assertThat(deployments.history("det")).hasSize(1);
     assertThat(deployments.desiredStateForCloud().models()).isEmpty();
@@ -126,31 +145,45 @@ class DeploymentTest {
   @Test
   void canaryGoesToAShareOfNodesAndIsPromotedByHand() {
     deployments.apply("det", spec(v1));
-    Deployment d = deployments.apply("det", spec(v2).withStrategy(RolloutStrategy.Canary.of(25, 0)));
+    Deployment d =
+        deployments.apply("det", spec(v2).withStrategy(RolloutStrategy.Canary.of(25, 0)));
     assertThat(d.canaryNodes()).hasSize(1);
     String canaryNode = d.canaryNodes().getFirst();
     for (NodePrincipal n : shanghai) {
-      assertThat(desiredVersion(n)).isEqualTo(n.id().equals(canaryNode) ? v2.version() : v1.version());
+      assertThat(desiredVersion(n))
+          .isEqualTo(n.id().equals(canaryNode) ? v2.version() : v1.version());
     }
-    assertCode(() -> deployments.apply("det", spec(v1)), ErrorCode.FAILED_PRECONDITION, "canary of revision 2 in progress");
+    assertCode(
+        () -> deployments.apply("det", spec(v1)),
+        ErrorCode.FAILED_PRECONDITION,
+        "canary of revision 2 in progress");
     deployments.promote("det");
     for (NodePrincipal n : shanghai) {
       assertThat(desiredVersion(n)).isEqualTo(v2.version());
     }
-    assertThat(deployments.history("det")).extracting(Revision::status)
+    assertThat(deployments.history("det"))
+        .extracting(Revision::status)
         .containsExactly(RevisionStatus.ACTIVE, RevisionStatus.SUPERSEDED);
   }
 
   @Test
   void canaryRollsBackAutomaticallyOnALoadFailure() {
     deployments.apply("det", spec(v1));
-    Deployment d = deployments.apply("det", spec(v2).withStrategy(RolloutStrategy.Canary.of(50, 3)));
-    NodePrincipal canary = shanghai.stream().filter(n -> n.id().equals(d.canaryNodes().getFirst())).findFirst().orElseThrow();
+    Deployment d =
+        deployments.apply("det", spec(v2).withStrategy(RolloutStrategy.Canary.of(50, 3)));
+    NodePrincipal canary =
+        shanghai.stream()
+            .filter(n -> n.id().equals(d.canaryNodes().getFirst()))
+            .findFirst()
+            .orElseThrow();
     fx.registry().nodes().heartbeat(canary, reporting("det", 2, LoadState.FAILED, 0, 0));
     Deployment after = deployments.get("det");
     assertThat(after.canary()).isEmpty();
-    assertThat(after.message()).contains("failed to load revision 2").contains("unsupported opset 99");
-    assertThat(deployments.history("det").getFirst().status()).isEqualTo(RevisionStatus.ROLLED_BACK);
+    assertThat(after.message())
+        .contains("failed to load revision 2")
+        .contains("unsupported opset 99");
+    assertThat(deployments.history("det").getFirst().status())
+        .isEqualTo(RevisionStatus.ROLLED_BACK);
     assertThat(desiredVersion(canary)).isEqualTo(v1.version());
   }
 
@@ -159,7 +192,11 @@ class DeploymentTest {
     deployments.apply("det", spec(v1));
     Deployment d =
         deployments.apply("det", spec(v2).withStrategy(new RolloutStrategy.Canary(25, 0, 0.1, 50)));
-    NodePrincipal canary = shanghai.stream().filter(n -> n.id().equals(d.canaryNodes().getFirst())).findFirst().orElseThrow();
+    NodePrincipal canary =
+        shanghai.stream()
+            .filter(n -> n.id().equals(d.canaryNodes().getFirst()))
+            .findFirst()
+            .orElseThrow();
     // too few requests to judge yet
     fleet.heartbeat(canary, reporting("det", 2, LoadState.READY, 10, 9));
     assertThat(deployments.get("det").canary()).isPresent();
@@ -174,9 +211,11 @@ class DeploymentTest {
   @Test
   void canaryIsPromotedAfterEnoughHealthyHeartbeatsFromEveryCanaryNode() {
     deployments.apply("det", spec(v1));
-    Deployment d = deployments.apply("det", spec(v2).withStrategy(RolloutStrategy.Canary.of(50, 2)));
+    Deployment d =
+        deployments.apply("det", spec(v2).withStrategy(RolloutStrategy.Canary.of(50, 2)));
     assertThat(d.canaryNodes()).hasSize(2);
-    List<NodePrincipal> canaries = shanghai.stream().filter(n -> d.canaryNodes().contains(n.id())).toList();
+    List<NodePrincipal> canaries =
+        shanghai.stream().filter(n -> d.canaryNodes().contains(n.id())).toList();
     fleet.heartbeat(canaries.get(0), reporting("det", 2, LoadState.READY, 5, 0));
     fleet.heartbeat(canaries.get(0), reporting("det", 2, LoadState.READY, 9, 0));
     fleet.heartbeat(canaries.get(1), reporting("det", 2, LoadState.LOADING, 0, 0));
@@ -196,12 +235,17 @@ class DeploymentTest {
     assertThat(desiredVersion(shanghai.getFirst())).isEqualTo(v2.version());
     Deployment back = deployments.rollback("det", "bad accuracy in the field");
     assertThat(back.stable()).map(Revision::number).contains(1L);
-    assertThat(back.message()).contains("rolled back from revision 2 to 1: bad accuracy in the field");
+    assertThat(back.message())
+        .contains("rolled back from revision 2 to 1: bad accuracy in the field");
     assertThat(desiredVersion(shanghai.getFirst())).isEqualTo(v1.version());
-    assertCode(() -> deployments.rollback("det", ""), ErrorCode.FAILED_PRECONDITION, "no previous revision");
+    assertCode(
+        () -> deployments.rollback("det", ""),
+        ErrorCode.FAILED_PRECONDITION,
+        "no previous revision");
     // rolled back revisions are not rollback targets; a new apply moves forward again
     deployments.apply("det", spec(v2));
-    assertThat(deployments.history("det")).extracting(Revision::number, Revision::status)
+    assertThat(deployments.history("det"))
+        .extracting(Revision::number, Revision::status)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple(3L, RevisionStatus.ACTIVE),
             org.assertj.core.groups.Tuple.tuple(2L, RevisionStatus.ROLLED_BACK),
@@ -225,21 +269,32 @@ class DeploymentTest {
     assertThat(first.counters()).map(DeploymentCounters::requests).contains(3L);
     NodeView view = deployments.nodeView(shanghai.get(1).id());
     assertThat(view.desired().models()).hasSize(1);
-    assertThat(view.node().lastHeartbeat().orElseThrow().models().getFirst().state()).isEqualTo(LoadState.FAILED);
+    assertThat(view.node().lastHeartbeat().orElseThrow().models().getFirst().state())
+        .isEqualTo(LoadState.FAILED);
   }
 
   @Test
   void cloudDeploymentsAndInvalidSpecs() {
     deployments.apply("det-cloud", DeploymentSpec.cloud("detector", v2.version(), "int8"));
-    assertThat(deployments.desiredStateForCloud().models()).extracting(DesiredModel::deployment).containsExactly("det-cloud");
+    assertThat(deployments.desiredStateForCloud().models())
+        .extracting(DesiredModel::deployment)
+        .containsExactly("det-cloud");
     assertThat(desiredVersion(shanghai.getFirst())).isZero();
     assertCode(
-        () -> DeploymentSpec.cloud("detector", 1, "int8").withStrategy(RolloutStrategy.Canary.of(10, 0)),
-        ErrorCode.INVALID_ARGUMENT, "all-at-once for a cloud deployment");
-    assertCode(() -> deployments.apply("x", DeploymentSpec.edge("detector", 1, "fp32", SHANGHAI)),
-        ErrorCode.NOT_FOUND, "variant fp32");
-    assertCode(() -> deployments.apply("det-cloud", spec(v1)), ErrorCode.INVALID_ARGUMENT, "target EDGE");
-    fx.registry().models().updateVersion("detector", v1.version(), UpdateVersionRequest.stage(Stage.ARCHIVED));
+        () ->
+            DeploymentSpec.cloud("detector", 1, "int8")
+                .withStrategy(RolloutStrategy.Canary.of(10, 0)),
+        ErrorCode.INVALID_ARGUMENT,
+        "all-at-once for a cloud deployment");
+    assertCode(
+        () -> deployments.apply("x", DeploymentSpec.edge("detector", 1, "fp32", SHANGHAI)),
+        ErrorCode.NOT_FOUND,
+        "variant fp32");
+    assertCode(
+        () -> deployments.apply("det-cloud", spec(v1)), ErrorCode.INVALID_ARGUMENT, "target EDGE");
+    fx.registry()
+        .models()
+        .updateVersion("detector", v1.version(), UpdateVersionRequest.stage(Stage.ARCHIVED));
     assertCode(() -> deployments.apply("y", spec(v1)), ErrorCode.FAILED_PRECONDITION, "archived");
     assertCode(() -> deployments.get("nope"), ErrorCode.NOT_FOUND, "deployment nope");
   }
@@ -247,12 +302,17 @@ class DeploymentTest {
   @Test
   void deploymentsSurviveARestart() {
     deployments.apply("det", spec(v1));
-    Deployment d = deployments.apply("det", spec(v2).withStrategy(RolloutStrategy.Canary.of(25, 0))
-        .withHardExamples(HardExamplePolicy.upTo(1000, 100)));
+    Deployment d =
+        deployments.apply(
+            "det",
+            spec(v2)
+                .withStrategy(RolloutStrategy.Canary.of(25, 0))
+                .withHardExamples(HardExamplePolicy.upTo(1000, 100)));
     String etag = deployments.desiredStateFor(d.canaryNodes().getFirst()).etag();
     var reopened = fx.reopen();
     assertThat(reopened.deployments().get("det")).isEqualTo(d);
-    assertThat(reopened.deployments().desiredStateFor(d.canaryNodes().getFirst()).etag()).isEqualTo(etag);
+    assertThat(reopened.deployments().desiredStateFor(d.canaryNodes().getFirst()).etag())
+        .isEqualTo(etag);
   }
 
   @Test
@@ -264,9 +324,15 @@ class DeploymentTest {
     assertThat(api.desiredState(n, Optional.of(state.etag()))).isEmpty();
     assertThat(api.heartbeat(n, Heartbeat.healthy("1")).desiredStateEtag()).isEqualTo(state.etag());
     try (var content = api.artifact(n, v1.sha256(), 0, Long.MAX_VALUE)) {
-      assertThat(new String(content.stream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("v1 weights");
+      assertThat(
+              new String(content.stream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
+          .isEqualTo("v1 weights");
     }
-    assertCode(() -> api.artifact(n, v2.sha256(), 0, 10), ErrorCode.PERMISSION_DENIED, "not in the desired state");
-    assertCode(() -> api.artifact(beijing, v1.sha256(), 0, 10), ErrorCode.PERMISSION_DENIED, "bj-0");
+    assertCode(
+        () -> api.artifact(n, v2.sha256(), 0, 10),
+        ErrorCode.PERMISSION_DENIED,
+        "not in the desired state");
+    assertCode(
+        () -> api.artifact(beijing, v1.sha256(), 0, 10), ErrorCode.PERMISSION_DENIED, "bj-0");
   }
 }

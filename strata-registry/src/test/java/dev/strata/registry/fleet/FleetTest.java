@@ -43,7 +43,8 @@ class FleetTest {
   }
 
   private Enrollment enroll(String name, Map<String, String> tokenLabels) {
-    String token = fleet.createEnrollmentToken(CreateEnrollmentTokenRequest.withLabels(tokenLabels)).token();
+    String token =
+        fleet.createEnrollmentToken(CreateEnrollmentTokenRequest.withLabels(tokenLabels)).token();
     return fleet.enroll(new EnrollRequest(token, name, Map.of("arch", "arm64", "site", "unknown")));
   }
 
@@ -55,9 +56,11 @@ class FleetTest {
   void enrollmentTokenWorksOnceAndGivesTheNodeItsLabels() {
     IssuedEnrollmentToken t =
         fleet.createEnrollmentToken(
-            new CreateEnrollmentTokenRequest("shanghai gateways", Map.of("site", "shanghai"), Optional.empty()));
+            new CreateEnrollmentTokenRequest(
+                "shanghai gateways", Map.of("site", "shanghai"), Optional.empty()));
     assertThat(t.token()).startsWith("ste_" + t.info().id() + ".");
-    Enrollment e = fleet.enroll(new EnrollRequest(t.token(), "gw-1", Map.of("site", "x", "arch", "arm64")));
+    Enrollment e =
+        fleet.enroll(new EnrollRequest(t.token(), "gw-1", Map.of("site", "x", "arch", "arm64")));
     assertThat(e.labels()).containsEntry("site", "shanghai").containsEntry("arch", "arm64");
     assertThat(e.credential()).startsWith("stn_" + e.nodeId() + ".");
     assertThat(e.manifestPublicKey()).isEqualTo(fx.registry().signer().publicKeyBase64());
@@ -65,18 +68,23 @@ class FleetTest {
         () -> fleet.enroll(new EnrollRequest(t.token(), "gw-2", Map.of())),
         ErrorCode.UNAUTHENTICATED,
         "already used");
-    assertThat(fleet.enrollmentTokens()).singleElement().satisfies(x -> {
-      assertThat(x.nodeId()).contains(e.nodeId());
-      assertThat(x.usedAt()).isPresent();
-    });
-    assertThat(fleet.authenticateNode(e.credential())).contains(new NodePrincipal(e.nodeId(), "gw-1"));
+    assertThat(fleet.enrollmentTokens())
+        .singleElement()
+        .satisfies(
+            x -> {
+              assertThat(x.nodeId()).contains(e.nodeId());
+              assertThat(x.usedAt()).isPresent();
+            });
+    assertThat(fleet.authenticateNode(e.credential()))
+        .contains(new NodePrincipal(e.nodeId(), "gw-1"));
     assertThat(fleet.authenticateNode(e.credential() + "x")).isEmpty();
     assertThat(fleet.authenticateNode("stn_" + e.nodeId() + ".wrong")).isEmpty();
   }
 
   @Test
   void concurrentEnrollmentsWithOneTokenYieldOneNode() throws Exception {
-    String token = fleet.createEnrollmentToken(CreateEnrollmentTokenRequest.withLabels(Map.of())).token();
+    String token =
+        fleet.createEnrollmentToken(CreateEnrollmentTokenRequest.withLabels(Map.of())).token();
     ExecutorService pool = Executors.newFixedThreadPool(4);
     try {
       List<Future<Enrollment>> results = new java.util.ArrayList<>();
@@ -152,9 +160,17 @@ class FleetTest {
     Enrollment b = enroll("gw-b", Map.of());
     var hb =
         new Heartbeat(
-            "1.2.3", Health.DEGRADED,
-            List.of(new LoadedModel(Optional.of("d"), 1, "m", 1, "int8", LoadState.READY, Optional.empty())),
-            7, 55.5, 100, 1000, Map.of("d", new DeploymentCounters(1, 10, 1, 2)), Optional.of("etag"));
+            "1.2.3",
+            Health.DEGRADED,
+            List.of(
+                new LoadedModel(
+                    Optional.of("d"), 1, "m", 1, "int8", LoadState.READY, Optional.empty())),
+            7,
+            55.5,
+            100,
+            1000,
+            Map.of("d", new DeploymentCounters(1, 10, 1, 2)),
+            Optional.of("etag"));
     fleet.heartbeat(principal(a), hb);
     assertThat(fleet.flush()).isEqualTo(1);
     fleet.heartbeat(principal(b), Heartbeat.healthy("9")); // not flushed: lost by the "crash"
@@ -177,26 +193,35 @@ class FleetTest {
     long before = fleet.membershipVersion();
     fleet.updateLabels(b.nodeId(), Map.of("site", "shanghai", "tier", "gateway"));
     assertThat(fleet.membershipVersion()).isGreaterThan(before);
-    assertThat(fleet.nodes(Selector.parse("site in (shanghai)"))).extracting(Node::name).containsExactly("gw-a", "gw-b");
+    assertThat(fleet.nodes(Selector.parse("site in (shanghai)")))
+        .extracting(Node::name)
+        .containsExactly("gw-a", "gw-b");
     assertThat(fleet.nodeNamed("gw-b").id()).isEqualTo(b.nodeId());
     fleet.deleteNode(a.nodeId());
     assertThat(fleet.authenticateNode(a.credential())).isEmpty();
-    assertCode(() -> fleet.heartbeat(new NodePrincipal(a.nodeId(), "gw-a"), Heartbeat.healthy("1")),
-        ErrorCode.UNAUTHENTICATED, "no longer enrolled");
+    assertCode(
+        () -> fleet.heartbeat(new NodePrincipal(a.nodeId(), "gw-a"), Heartbeat.healthy("1")),
+        ErrorCode.UNAUTHENTICATED,
+        "no longer enrolled");
     assertCode(() -> fleet.node(a.nodeId()), ErrorCode.NOT_FOUND, a.nodeId());
-    assertThat(fx.reopen().fleet().nodes(Selector.ALL)).extracting(Node::name).containsExactly("gw-b");
+    assertThat(fx.reopen().fleet().nodes(Selector.ALL))
+        .extracting(Node::name)
+        .containsExactly("gw-b");
   }
 
   @Test
   void invalidHeartbeatsAreRefused() {
     assertCode(
-        () -> new Heartbeat("1", Health.HEALTHY, List.of(), -1, 0, 0, 0, Map.of(), Optional.empty()),
+        () ->
+            new Heartbeat("1", Health.HEALTHY, List.of(), -1, 0, 0, 0, Map.of(), Optional.empty()),
         ErrorCode.INVALID_ARGUMENT,
         "queueDepth: -1");
     assertCode(
-        () -> new Heartbeat("1", Health.HEALTHY, List.of(), 0, 101, 0, 0, Map.of(), Optional.empty()),
+        () ->
+            new Heartbeat("1", Health.HEALTHY, List.of(), 0, 101, 0, 0, Map.of(), Optional.empty()),
         ErrorCode.INVALID_ARGUMENT,
         "cpuPercent: 101");
-    assertCode(() -> new DeploymentCounters(1, 1, 2, 0), ErrorCode.INVALID_ARGUMENT, "errors <= requests");
+    assertCode(
+        () -> new DeploymentCounters(1, 1, 2, 0), ErrorCode.INVALID_ARGUMENT, "errors <= requests");
   }
 }

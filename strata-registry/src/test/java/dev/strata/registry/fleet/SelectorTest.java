@@ -22,7 +22,8 @@ class SelectorTest {
 
   @Test
   void setsAndExistence() {
-    assertThat(Selector.parse("site in (beijing, shanghai),tier").matches(SHANGHAI_GATEWAY)).isTrue();
+    assertThat(Selector.parse("site in (beijing, shanghai),tier").matches(SHANGHAI_GATEWAY))
+        .isTrue();
     assertThat(Selector.parse("site notin (shanghai)").matches(SHANGHAI_GATEWAY)).isFalse();
     assertThat(Selector.parse("!zone").matches(SHANGHAI_GATEWAY)).isTrue();
     assertThat(Selector.parse("zone").matches(SHANGHAI_GATEWAY)).isFalse();

@@ -22,7 +22,13 @@ class ManifestTest {
 
   private SignedManifest signed(ManifestSigner signer) {
     return signer.sign(
-        "resnet", 3, "int8", "onnx", Sha256.hex(MODEL), MODEL.length, Instant.parse("2026-01-01T00:00:00.123456Z"));
+        "resnet",
+        3,
+        "int8",
+        "onnx",
+        Sha256.hex(MODEL),
+        MODEL.length,
+        Instant.parse("2026-01-01T00:00:00.123456Z"));
   }
 
   @Test
@@ -61,8 +67,15 @@ class ManifestTest {
     var tampered =
         new SignedManifest(
             new ArtifactManifest(
-                m.schema(), m.model(), m.version(), m.variant(), m.format(),
-                Sha256.hex(new byte[] {9}), m.size(), m.createdAt(), m.keyId()),
+                m.schema(),
+                m.model(),
+                m.version(),
+                m.variant(),
+                m.format(),
+                Sha256.hex(new byte[] {9}),
+                m.size(),
+                m.createdAt(),
+                m.keyId()),
             s.signature());
     var verifier = new ManifestVerifier(signer.publicKey());
     assertThatThrownBy(() -> verifier.verify(tampered))
@@ -103,8 +116,15 @@ class ManifestTest {
     var future =
         signer.sign(
             new ArtifactManifest(
-                2, m.model(), m.version(), m.variant(), m.format(), m.sha256(), m.size(),
-                m.createdAt(), m.keyId()));
+                2,
+                m.model(),
+                m.version(),
+                m.variant(),
+                m.format(),
+                m.sha256(),
+                m.size(),
+                m.createdAt(),
+                m.keyId()));
     assertThatThrownBy(() -> new ManifestVerifier(signer.publicKey()).verify(future))
         .hasMessageContaining("schema 2 (expected: <= 1; upgrade this agent)");
   }

@@ -53,8 +53,12 @@ class ModelRegistryTest {
 
   @Test
   void modelsVersionsAndVariants() throws IOException {
-    models.createModel(new CreateModelRequest("resnet", "image classifier", Map.of("team", "vision")));
-    assertCode(() -> models.createModel(CreateModelRequest.of("resnet")), ErrorCode.ALREADY_EXISTS, "resnet");
+    models.createModel(
+        new CreateModelRequest("resnet", "image classifier", Map.of("team", "vision")));
+    assertCode(
+        () -> models.createModel(CreateModelRequest.of("resnet")),
+        ErrorCode.ALREADY_EXISTS,
+        "resnet");
 
     ModelVersion v1 = models.createVersion("resnet", new CreateVersionRequest("first", Map.of()));
     ModelVersion v2 = models.createVersion("resnet", CreateVersionRequest.EMPTY);
@@ -73,8 +77,14 @@ class ModelRegistryTest {
             "resnet",
             1,
             new CreateVariantRequest(
-                "fp32", "onnx", fp32.sha256(), signature, List.of("cat", "dog"),
-                Map.of("accuracy", 0.91), Map.of("dataset", "imagenet-mini"), Map.of("target", "cloud")));
+                "fp32",
+                "onnx",
+                fp32.sha256(),
+                signature,
+                List.of("cat", "dog"),
+                Map.of("accuracy", 0.91),
+                Map.of("dataset", "imagenet-mini"),
+                Map.of("target", "cloud")));
     models.addVariant("resnet", 1, CreateVariantRequest.onnx("int8", int8.sha256()));
 
     ModelVersion read = models.version("resnet", 1);
@@ -100,7 +110,8 @@ class ModelRegistryTest {
     Variant v = dev.strata.registry.TestModels.newVersion(models, "m", "fp32", "a");
     Artifact other = upload("b");
     assertCode(
-        () -> models.addVariant("m", v.version(), CreateVariantRequest.onnx("fp32", other.sha256())),
+        () ->
+            models.addVariant("m", v.version(), CreateVariantRequest.onnx("fp32", other.sha256())),
         ErrorCode.ALREADY_EXISTS,
         "variants are immutable");
     String missing = dev.strata.registry.artifact.Sha256.hex(new byte[] {42});
@@ -131,7 +142,10 @@ class ModelRegistryTest {
         ErrorCode.FAILED_PRECONDITION,
         "archived");
     ModelVersion tagged =
-        models.updateVersion("m", n, new UpdateVersionRequest(Optional.of(Stage.STAGING), Optional.of(Map.of("ok", "yes"))));
+        models.updateVersion(
+            "m",
+            n,
+            new UpdateVersionRequest(Optional.of(Stage.STAGING), Optional.of(Map.of("ok", "yes"))));
     assertThat(tagged.tags()).containsEntry("ok", "yes");
     assertThat(tagged.stage()).isEqualTo(Stage.STAGING);
   }
@@ -139,13 +153,16 @@ class ModelRegistryTest {
   @Test
   void deployedVersionsCannotBeArchivedOrDeleted() {
     Variant v = dev.strata.registry.TestModels.newVersion(models, "m", "fp32", "a");
-    fx.registry().deployments().apply("d", DeploymentSpec.edge("m", v.version(), "fp32", Selector.ALL));
+    fx.registry()
+        .deployments()
+        .apply("d", DeploymentSpec.edge("m", v.version(), "fp32", Selector.ALL));
     assertCode(
         () -> models.updateVersion("m", v.version(), UpdateVersionRequest.stage(Stage.ARCHIVED)),
         ErrorCode.FAILED_PRECONDITION,
         "deployed by [d]");
     assertCode(() -> models.deleteVersion("m", v.version()), ErrorCode.FAILED_PRECONDITION, "[d]");
-    assertCode(() -> models.deleteModel("m"), ErrorCode.FAILED_PRECONDITION, "used by deployments [d]");
+    assertCode(
+        () -> models.deleteModel("m"), ErrorCode.FAILED_PRECONDITION, "used by deployments [d]");
     fx.registry().deployments().delete("d");
     models.deleteVersion("m", v.version());
     models.deleteModel("m");
@@ -170,7 +187,8 @@ class ModelRegistryTest {
 
   @Test
   void invalidNamesAreRefused() {
-    assertCode(() -> CreateModelRequest.of("../etc"), ErrorCode.INVALID_ARGUMENT, "model name: ../etc");
+    assertCode(
+        () -> CreateModelRequest.of("../etc"), ErrorCode.INVALID_ARGUMENT, "model name: ../etc");
     assertCode(
         () -> new CreateModelRequest("ok", "", Map.of("bad key!", "v")),
         ErrorCode.INVALID_ARGUMENT,
