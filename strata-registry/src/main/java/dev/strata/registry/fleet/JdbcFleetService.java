@@ -43,6 +43,7 @@ import org.slf4j.LoggerFactory;
 public final class JdbcFleetService implements FleetService {
   private static final Logger LOG = LoggerFactory.getLogger(JdbcFleetService.class);
   private static final String TOKEN_PREFIX = "ste";
+  private static final int FLUSH_CHUNK = 500;
 
   private final Database db;
   private final Secrets secrets;
@@ -283,25 +284,32 @@ public final class JdbcFleetService implements FleetService {
     }
     List<String> ids = new ArrayList<>(dirty);
     ids.forEach(dirty::remove);
-    List<Object[]> rows = new ArrayList<>(ids.size());
-    for (String id : ids) {
-      Beat b = beats.get(id);
-      if (b != null) {
-        rows.add(new Object[] {b.at().toEpochMilli(), Json.write(b.heartbeat()), id});
+    int written = 0;
+    // Chunks keep each transaction short, so an enrollment or a management change waiting for
+    // SQLite's single writer lock waits tens of milliseconds, not the whole flush.
+    for (int from = 0; from < ids.size(); from += FLUSH_CHUNK) {
+      List<String> chunk = ids.subList(from, Math.min(ids.size(), from + FLUSH_CHUNK));
+      List<Object[]> rows = new ArrayList<>(chunk.size());
+      for (String id : chunk) {
+        Beat b = beats.get(id);
+        if (b != null) {
+          rows.add(new Object[] {b.at().toEpochMilli(), Json.write(b.heartbeat()), id});
+        }
       }
+      try {
+        db.write(
+            c -> {
+              Sql.batch(
+                  c, "UPDATE nodes SET last_heartbeat_at = ?, last_status = ? WHERE id = ?", rows);
+              return null;
+            });
+      } catch (RuntimeException e) {
+        dirty.addAll(ids.subList(from, ids.size()));
+        throw e;
+      }
+      written += rows.size();
     }
-    try {
-      db.write(
-          c -> {
-            Sql.batch(
-                c, "UPDATE nodes SET last_heartbeat_at = ?, last_status = ? WHERE id = ?", rows);
-            return null;
-          });
-    } catch (RuntimeException e) {
-      dirty.addAll(ids);
-      throw e;
-    }
-    return rows.size();
+    return written;
   }
 
   // ---- nodes
