@@ -14,8 +14,9 @@ import java.util.Map;
 
 /**
  * The JSON mapping of the registry's records, used for JSON columns and by the REST layer: records
- * as objects, {@code Optional} as the value or absent/null, {@code Instant} as ISO-8601 text, map
- * keys sorted so equal content gives equal bytes (ETags depend on it).
+ * as objects, {@code Optional} as the value or null, {@code Instant} and {@code Duration} as
+ * ISO-8601 text ({@code 2026-01-01T00:00:00Z}, {@code PT10S}), enums by name, map keys sorted so
+ * equal content gives equal bytes (ETags depend on it).
  */
 public final class Json {
   private static final ObjectMapper MAPPER =
@@ -23,6 +24,7 @@ public final class Json {
           .addModule(new Jdk8Module())
           .addModule(new JavaTimeModule())
           .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
           .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
           .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
           .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
