@@ -23,6 +23,13 @@ if ! command -v pg_lsclusters >/dev/null 2>&1 || [ -z "$(pg_lsclusters -h 2>/dev
   apt-get install -y -qq postgresql >&2
 fi
 
+if [ -z "$(pg_lsclusters -h 2>/dev/null)" ]; then
+  # server installed but no cluster (e.g. removed by hand): create the default one
+  newest=$(ls /usr/lib/postgresql | sort -n | tail -1)
+  log "creating cluster $newest/main"
+  pg_createcluster "$newest" main >&2
+fi
+
 # the newest installed cluster (Debian 12 ships 15)
 read -r version cluster cport status _ < <(pg_lsclusters -h | sort -k1,1n | tail -1)
 port=$cport
