@@ -98,18 +98,6 @@ class DatabaseTest {
   }
 
   @Test
-  void sqliteRunsInWalModeWithABusyTimeout() {
-    org.junit.jupiter.api.Assumptions.assumeTrue(kind == TestDb.SQLITE, "SQLite pragmas only");
-    config = kind.config(dir);
-    try (Database db = Database.open(config)) {
-      assertThat(text(db, "PRAGMA journal_mode")).isEqualToIgnoringCase("wal");
-      assertThat(number(db, "PRAGMA busy_timeout")).isEqualTo(10_000L);
-      assertThat(number(db, "PRAGMA foreign_keys")).isEqualTo(1L);
-      assertThat(number(db, "PRAGMA synchronous")).isEqualTo(2L); // FULL
-    }
-  }
-
-  @Test
   void configNeverPrintsThePassword() {
     DatabaseConfig c = DatabaseConfig.of("jdbc:postgresql://h/db?user=u&password=hunter2");
     assertThat(c.toString()).doesNotContain("hunter2").contains("password=***");
