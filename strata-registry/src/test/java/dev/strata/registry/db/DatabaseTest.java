@@ -28,10 +28,6 @@ class DatabaseTest {
     }
   }
 
-  private static String text(Database db, String sql) {
-    return db.read(c -> Sql.queryOne(c, sql, rs -> rs.getString(1)).orElseThrow());
-  }
-
   private static long number(Database db, String sql) {
     return db.read(c -> Sql.queryOne(c, sql, rs -> rs.getLong(1)).orElseThrow());
   }
