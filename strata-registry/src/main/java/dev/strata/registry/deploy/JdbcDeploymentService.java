@@ -8,10 +8,7 @@ import dev.strata.registry.artifact.Sha256;
 import dev.strata.registry.db.Database;
 import dev.strata.registry.db.Json;
 import dev.strata.registry.db.Sql;
-import dev.strata.registry.fleet.DeploymentCounters;
 import dev.strata.registry.fleet.FleetService;
-import dev.strata.registry.fleet.LoadState;
-import dev.strata.registry.fleet.LoadedModel;
 import dev.strata.registry.fleet.Node;
 import dev.strata.registry.fleet.NodeState;
 import dev.strata.registry.model.JdbcModelRegistry;
@@ -377,41 +374,7 @@ public final class JdbcDeploymentService implements DeploymentService {
 
   @Override
   public DeploymentStatus status(String name) {
-    Deployment d = get(name);
-    List<NodeRollout> nodes = new ArrayList<>();
-    int inSync = 0;
-    int failed = 0;
-    if (d.target() == Target.EDGE) {
-      for (Node n : fleet.nodes(d.selector())) {
-        Optional<Long> desired = d.revisionFor(n.id()).map(Revision::number);
-        Optional<LoadedModel> actual =
-            n.lastHeartbeat().stream()
-                .flatMap(h -> h.models().stream())
-                .filter(m -> m.deployment().equals(Optional.of(d.name())))
-                .max(Comparator.comparingLong(LoadedModel::revision));
-        Optional<DeploymentCounters> counters =
-            n.lastHeartbeat().flatMap(h -> Optional.ofNullable(h.deployments().get(d.name())));
-        boolean sync =
-            desired.isPresent()
-                && actual.isPresent()
-                && actual.get().revision() == desired.get()
-                && actual.get().state() == LoadState.READY;
-        boolean fail = actual.isPresent() && actual.get().state() == LoadState.FAILED;
-        inSync += sync ? 1 : 0;
-        failed += fail ? 1 : 0;
-        nodes.add(
-            new NodeRollout(
-                n.id(),
-                n.name(),
-                n.state(),
-                desired,
-                d.canaryNodes().contains(n.id()),
-                actual,
-                counters,
-                sync));
-      }
-    }
-    return new DeploymentStatus(d, nodes, inSync, failed, nodes.size() - inSync - failed);
+    return DeploymentStatuses.of(get(name), fleet);
   }
 
   @Override

@@ -2,7 +2,6 @@ package dev.strata.registry.model;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import dev.strata.core.ErrorCode;
 import dev.strata.core.StrataException;
 import dev.strata.registry.artifact.Artifact;
@@ -16,7 +15,6 @@ import dev.strata.registry.manifest.ManifestSigner;
 import dev.strata.registry.manifest.SignedManifest;
 import java.io.InputStream;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,7 +22,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -33,7 +30,6 @@ import org.slf4j.LoggerFactory;
 /** The {@link ModelRegistry} over the registry database and an artifact store. */
 public final class JdbcModelRegistry implements ModelRegistry {
   private static final Logger LOG = LoggerFactory.getLogger(JdbcModelRegistry.class);
-  private static final TypeReference<Map<String, Double>> METRICS = new TypeReference<>() {};
 
   private final Database db;
   private final ArtifactStore artifacts;
@@ -88,8 +84,7 @@ public final class JdbcModelRegistry implements ModelRegistry {
 
   @Override
   public List<Model> models() {
-    return db.read(
-        c -> Sql.query(c, "SELECT * FROM models ORDER BY name", JdbcModelRegistry::mapModel));
+    return db.read(c -> Sql.query(c, "SELECT * FROM models ORDER BY name", ModelRows::mapModel));
   }
 
   @Override
@@ -181,17 +176,19 @@ public final class JdbcModelRegistry implements ModelRegistry {
               Sql.query(
                   c,
                   "SELECT * FROM model_versions WHERE model = ? ORDER BY version DESC",
-                  rs -> mapVersion(rs, List.of()),
+                  rs -> ModelRows.mapVersion(rs, List.of()),
                   model);
           List<Variant> all =
               Sql.query(
                   c,
                   "SELECT * FROM variants WHERE model = ? ORDER BY version, name",
-                  JdbcModelRegistry::mapVariant,
+                  ModelRows::mapVariant,
                   model);
           List<ModelVersion> out = new ArrayList<>(bare.size());
           for (ModelVersion v : bare) {
-            out.add(withVariants(v, all.stream().filter(x -> x.version() == v.version()).toList()));
+            out.add(
+                ModelRows.withVariants(
+                    v, all.stream().filter(x -> x.version() == v.version()).toList()));
           }
           return out;
         });
@@ -402,8 +399,7 @@ public final class JdbcModelRegistry implements ModelRegistry {
   // ---- rows
 
   private static Optional<Model> findModel(Connection c, String name) throws SQLException {
-    return Sql.queryOne(
-        c, "SELECT * FROM models WHERE name = ?", JdbcModelRegistry::mapModel, name);
+    return Sql.queryOne(c, "SELECT * FROM models WHERE name = ?", ModelRows::mapModel, name);
   }
 
   private static Model requireModel(Connection c, String name) throws SQLException {
@@ -418,7 +414,7 @@ public final class JdbcModelRegistry implements ModelRegistry {
         Sql.queryOne(
             c,
             "SELECT * FROM model_versions WHERE model = ? AND version = ?",
-            rs -> mapVersion(rs, List.of()),
+            rs -> ModelRows.mapVersion(rs, List.of()),
             model,
             version);
     if (v.isEmpty()) {
@@ -429,10 +425,10 @@ public final class JdbcModelRegistry implements ModelRegistry {
         Sql.query(
             c,
             "SELECT * FROM variants WHERE model = ? AND version = ? ORDER BY name",
-            JdbcModelRegistry::mapVariant,
+            ModelRows::mapVariant,
             model,
             version);
-    return withVariants(v.get(), variants);
+    return ModelRows.withVariants(v.get(), variants);
   }
 
   /** The variant, or NOT_FOUND naming the first missing part of model/version/variant. */
@@ -443,7 +439,7 @@ public final class JdbcModelRegistry implements ModelRegistry {
         Sql.queryOne(
             c,
             "SELECT * FROM variants WHERE model = ? AND version = ? AND name = ?",
-            JdbcModelRegistry::mapVariant,
+            ModelRows::mapVariant,
             model,
             version,
             name);
@@ -453,56 +449,5 @@ public final class JdbcModelRegistry implements ModelRegistry {
           "model %s version %d variant %s: not found", model, version, name);
     }
     return v.get();
-  }
-
-  private static ModelVersion withVariants(ModelVersion v, List<Variant> variants) {
-    return new ModelVersion(
-        v.model(),
-        v.version(),
-        v.stage(),
-        v.description(),
-        v.tags(),
-        variants,
-        v.createdAt(),
-        v.updatedAt());
-  }
-
-  private static Model mapModel(ResultSet rs) throws SQLException {
-    long next = rs.getLong("next_version");
-    return new Model(
-        rs.getString("name"),
-        rs.getString("description"),
-        Json.readStringMap(rs.getString("tags")),
-        next > 1 ? Optional.of(next - 1) : Optional.empty(),
-        Instant.ofEpochMilli(rs.getLong("created_at")));
-  }
-
-  private static ModelVersion mapVersion(ResultSet rs, List<Variant> variants) throws SQLException {
-    return new ModelVersion(
-        rs.getString("model"),
-        rs.getLong("version"),
-        Stage.valueOf(rs.getString("stage")),
-        rs.getString("description"),
-        Json.readStringMap(rs.getString("tags")),
-        variants,
-        Instant.ofEpochMilli(rs.getLong("created_at")),
-        Instant.ofEpochMilli(rs.getLong("updated_at")));
-  }
-
-  static Variant mapVariant(ResultSet rs) throws SQLException {
-    return new Variant(
-        rs.getString("model"),
-        rs.getLong("version"),
-        rs.getString("name"),
-        rs.getString("format"),
-        rs.getString("sha256"),
-        rs.getLong("size_bytes"),
-        Json.read(rs.getString("signature"), ModelSignature.class),
-        Json.readStringList(rs.getString("labels")),
-        Json.read(rs.getString("metrics"), METRICS),
-        Json.readStringMap(rs.getString("provenance")),
-        Json.readStringMap(rs.getString("tags")),
-        Json.read(rs.getString("manifest"), SignedManifest.class),
-        Instant.ofEpochMilli(rs.getLong("created_at")));
   }
 }
