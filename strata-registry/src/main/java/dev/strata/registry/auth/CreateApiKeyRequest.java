@@ -1,0 +1,25 @@
+package dev.strata.registry.auth;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.strata.core.StrataException;
+import java.time.Duration;
+import java.util.Optional;
+
+/** {@code POST /api/v1/api-keys}: a new key with a role and an optional lifetime. */
+public record CreateApiKeyRequest(String name, Role role, Optional<Duration> ttl) {
+  public CreateApiKeyRequest {
+    requireNonNull(name, "name");
+    requireNonNull(role, "role");
+    requireNonNull(ttl, "ttl");
+    if (name.isBlank() || name.length() > 128) {
+      throw StrataException.invalid("api key name: '%s' (expected: 1-128 characters)", name);
+    }
+    ttl.ifPresent(
+        t -> {
+          if (t.isNegative() || t.isZero()) {
+            throw StrataException.invalid("api key ttl: %s (expected: > 0)", t);
+          }
+        });
+  }
+}

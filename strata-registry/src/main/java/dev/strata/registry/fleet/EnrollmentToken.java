@@ -1,0 +1,27 @@
+package dev.strata.registry.fleet;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+
+/** An enrollment token as listed: never its secret. */
+public record EnrollmentToken(
+    String id,
+    String description,
+    Map<String, String> labels,
+    Instant createdAt,
+    Instant expiresAt,
+    Optional<Instant> usedAt,
+    Optional<String> nodeId) {
+  public EnrollmentToken {
+    requireNonNull(id, "id");
+    requireNonNull(description, "description");
+    labels = Map.copyOf(labels);
+    requireNonNull(createdAt, "createdAt");
+    requireNonNull(expiresAt, "expiresAt");
+    requireNonNull(usedAt, "usedAt");
+    requireNonNull(nodeId, "nodeId");
+  }
+}

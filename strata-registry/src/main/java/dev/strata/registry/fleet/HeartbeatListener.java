@@ -1,0 +1,7 @@
+package dev.strata.registry.fleet;
+
+/** Told of every accepted heartbeat, on the caller's thread; must be quick and must not throw. */
+@FunctionalInterface
+public interface HeartbeatListener {
+  void onHeartbeat(Node node, Heartbeat heartbeat);
+}

@@ -1,0 +1,10 @@
+package dev.strata.registry.fleet;
+
+/** Where a node is with one model it was told to run. */
+public enum LoadState {
+  DOWNLOADING,
+  LOADING,
+  READY,
+  FAILED,
+  UNLOADING
+}

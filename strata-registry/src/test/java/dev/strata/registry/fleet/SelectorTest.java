@@ -1,0 +1,54 @@
+package dev.strata.registry.fleet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.strata.registry.db.Json;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SelectorTest {
+  private static final Map<String, String> SHANGHAI_GATEWAY =
+      Map.of("site", "shanghai", "tier", "gateway", "gpu", "none");
+
+  @Test
+  void equalityAndInequality() {
+    assertThat(Selector.parse("site=shanghai,tier=gateway").matches(SHANGHAI_GATEWAY)).isTrue();
+    assertThat(Selector.parse("site==shanghai").matches(SHANGHAI_GATEWAY)).isTrue();
+    assertThat(Selector.parse("site=beijing").matches(SHANGHAI_GATEWAY)).isFalse();
+    assertThat(Selector.parse("site!=beijing").matches(SHANGHAI_GATEWAY)).isTrue();
+    assertThat(Selector.parse("zone!=a").matches(SHANGHAI_GATEWAY)).isTrue();
+  }
+
+  @Test
+  void setsAndExistence() {
+    assertThat(Selector.parse("site in (beijing, shanghai),tier").matches(SHANGHAI_GATEWAY))
+        .isTrue();
+    assertThat(Selector.parse("site notin (shanghai)").matches(SHANGHAI_GATEWAY)).isFalse();
+    assertThat(Selector.parse("!zone").matches(SHANGHAI_GATEWAY)).isTrue();
+    assertThat(Selector.parse("zone").matches(SHANGHAI_GATEWAY)).isFalse();
+  }
+
+  @Test
+  void emptySelectorMatchesEverything() {
+    assertThat(Selector.parse("").matches(Map.of())).isTrue();
+    assertThat(Selector.parse(" ")).isEqualTo(Selector.ALL);
+  }
+
+  @Test
+  void canonicalTextRoundTrips() {
+    Selector s = Selector.parse("tier = gateway , site in (b,a), !zone");
+    assertThat(s.toString()).isEqualTo("tier=gateway,site in (a,b),!zone");
+    assertThat(Selector.parse(s.toString())).isEqualTo(s);
+    assertThat(Json.read(Json.write(s), Selector.class)).isEqualTo(s);
+    assertThat(Json.write(s)).isEqualTo("\"tier=gateway,site in (a,b),!zone\"");
+  }
+
+  @Test
+  void badSyntaxNamesTheRequirement() {
+    assertThatThrownBy(() -> Selector.parse("site=shanghai,=x"))
+        .hasMessageContaining("cannot parse '=x'");
+    assertThatThrownBy(() -> Selector.parse("site in (a;b)")).hasMessageContaining("site in (a;b)");
+    assertThatThrownBy(() -> Selector.parse("a=b,,c=d")).hasMessageContaining("empty requirement");
+  }
+}
