@@ -114,7 +114,6 @@ final class ModelLifecycle {
         if (current == null) {
           entry.state(number, ModelEntry.UNAVAILABLE, e.getMessage());
         }
-        LOG.warn("model '{}' version {} failed to load: {}", name, number, e.getMessage());
       }
     }
     if (!accepting.getAsBoolean() || (!failures.isEmpty() && !old.isEmpty())) {

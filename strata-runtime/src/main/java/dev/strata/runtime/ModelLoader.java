@@ -123,17 +123,13 @@ final class ModelLoader {
       throw new StrataException(
           ErrorCode.INVALID_ARGUMENT, file + ": cannot read (" + e.getMessage() + ")", e);
     }
-    try {
-      return ModelSignature.resolve(
-          model,
-          modelConfig,
-          inputs,
-          outputs,
-          config.defaultMaxBatchSize(),
-          labels -> repository.labels(dir, labels));
-    } catch (StrataException e) {
-      throw new StrataException(e.code(), "model '" + model + "': " + e.getMessage(), e);
-    }
+    return ModelSignature.resolve(
+        model,
+        modelConfig,
+        inputs,
+        outputs,
+        config.defaultMaxBatchSize(),
+        labels -> repository.labels(dir, labels));
   }
 
   private int intraOpThreads(ModelConfig modelConfig, int count) {
@@ -167,12 +163,7 @@ final class ModelLoader {
   /** Runs every warm-up sample {@code count} times on every instance. */
   private static void warmUp(String model, ModelVersion version, List<WarmupSample> samples) {
     for (WarmupSample sample : samples) {
-      InferenceRequest request;
-      try {
-        request = Warmup.request(model, version.signature, sample);
-      } catch (StrataException e) {
-        throw new StrataException(e.code(), "model '" + model + "': " + e.getMessage(), e);
-      }
+      InferenceRequest request = Warmup.request(model, version.signature, sample);
       for (ModelInstance instance : version.instances()) {
         for (int c = 0; c < sample.count(); c++) {
           Pending p = new Pending(request, System.nanoTime());

@@ -24,7 +24,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -352,16 +351,8 @@ public final class ModelManager implements InferenceService {
       }
       accepting = false;
       long deadline = System.nanoTime() + timeout.toNanos();
+      // A load still running sees the runtime stopping before it publishes anything.
       loaders.shutdown();
-      try {
-        // A load in progress finishes its session, sees the runtime stopping and closes it.
-        if (!loaders.awaitTermination(
-            Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-          LOG.warn("model loads still running at shutdown");
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
       List<ModelVersion> all = new ArrayList<>();
       for (ModelEntry entry : models.values()) {
         entry.lock.lock();
