@@ -75,6 +75,10 @@ final class ModelConfigReader {
               source, e.getPropertyName(), where(e, true), known),
           e);
     } catch (JsonMappingException e) {
+      if (e.getPath().isEmpty()) {
+        throw new StrataException(
+            ErrorCode.INVALID_ARGUMENT, source + ": not a JSON object (expected: {...})", e);
+      }
       throw new StrataException(
           ErrorCode.INVALID_ARGUMENT,
           String.format(
@@ -82,9 +86,15 @@ final class ModelConfigReader {
               source, where(e, false), firstLine(e.getOriginalMessage())),
           e);
     } catch (JsonProcessingException e) {
+      String at =
+          e.getLocation() == null
+              ? ""
+              : String.format(
+                  " at line %d, column %d",
+                  e.getLocation().getLineNr(), e.getLocation().getColumnNr());
       throw new StrataException(
           ErrorCode.INVALID_ARGUMENT,
-          source + ": not valid JSON (" + firstLine(e.getOriginalMessage()) + ")",
+          source + ": not valid JSON" + at + " (" + firstLine(e.getOriginalMessage()) + ")",
           e);
     }
     if (raw == null) {
@@ -263,12 +273,15 @@ final class ModelConfigReader {
     return (dropLast ? " in " : " at ") + sb;
   }
 
+  /** The first line of Jackson's message, without the source excerpt it may quote. */
   private static String firstLine(String message) {
     if (message == null) {
       return "";
     }
     int nl = message.indexOf('\n');
-    return nl < 0 ? message : message.substring(0, nl);
+    String line = nl < 0 ? message : message.substring(0, nl);
+    int source = line.indexOf(" (start marker at");
+    return source < 0 ? line : line.substring(0, source);
   }
 
   private static java.util.stream.Collector<CharSequence, ?, String> joining() {

@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.strata.core.DataType;
+import dev.strata.core.ErrorCode;
 import dev.strata.core.InferenceResponse;
 import dev.strata.core.Shape;
 import dev.strata.core.StrataException;
@@ -47,6 +48,11 @@ final class ModelInstance implements AutoCloseable {
   private final Map<Long, Set<String>> outputSets = new HashMap<>();
   private final Batch batch;
   private final Thread worker;
+
+  private volatile boolean terminating;
+
+  /** Executions so far, warm-up included (written by the running thread only). */
+  volatile int runs;
 
   // Durations of the last run, for the statistics.
   long inputNs;
@@ -102,12 +108,13 @@ final class ModelInstance implements AutoCloseable {
     try {
       responses = run(b);
     } catch (OrtException e) {
+      String where = "model '" + signature.model() + "' version " + version.label;
       version.failBatch(
           b,
-          new StrataException(
-              OrtSessions.errorCode(e),
-              "model '" + signature.model() + "' version " + version.label + ": " + e.getMessage(),
-              e));
+          terminating
+              ? new StrataException(
+                  ErrorCode.UNAVAILABLE, where + ": stopped by the shutdown before it finished", e)
+              : new StrataException(OrtSessions.errorCode(e), where + ": " + e.getMessage(), e));
       return;
     } catch (StrataException e) {
       version.failBatch(b, e);
@@ -140,6 +147,7 @@ final class ModelInstance implements AutoCloseable {
       inputNs = t1 - t0;
       inferNs = t2 - t1;
       outputNs = t3 - t2;
+      runs++;
       return responses;
     } finally {
       if (result != null) {
@@ -328,6 +336,7 @@ final class ModelInstance implements AutoCloseable {
 
   /** Asks a running execution to stop and the worker to leave (shutdown past its deadline). */
   void terminate() {
+    terminating = true;
     try {
       runOptions.setTerminate(true);
     } catch (OrtException e) {
