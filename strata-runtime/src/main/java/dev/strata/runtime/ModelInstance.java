@@ -119,8 +119,9 @@ final class ModelInstance implements AutoCloseable {
     } catch (StrataException e) {
       version.failBatch(b, e);
       return;
-    } catch (RuntimeException e) {
-      LOG.warn("{}: execution failed", name, e);
+    } catch (RuntimeException | Error e) {
+      // A bug or an exhausted resource: the requests get an answer and the worker carries on.
+      LOG.error("{}: execution failed", name, e);
       version.failBatch(b, StrataException.internal("execution failed: " + e, e));
       return;
     }

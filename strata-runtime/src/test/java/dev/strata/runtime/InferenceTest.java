@@ -57,6 +57,19 @@ class InferenceTest {
   }
 
   @Test
+  void takesInputInDirectMemoryAsIs() throws Exception {
+    Tensor heap = rows(2, 0.25f);
+    java.nio.ByteBuffer direct =
+        java.nio.ByteBuffer.allocateDirect(heap.byteSize()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    direct.put(heap.data()).flip();
+    Tensor input = new Tensor("input", DataType.FP32, heap.shape(), direct);
+
+    InferenceResponse response = runtime.infer(request("mlp", input)).get();
+
+    assertThat(response.outputs().getFirst().floats()).containsExactly(direct(heap), within(1e-6f));
+  }
+
+  @Test
   void metadataLeavesOutTheBatchDimension() {
     ModelMetadata m = runtime.modelMetadata("mlp", Optional.empty());
 
