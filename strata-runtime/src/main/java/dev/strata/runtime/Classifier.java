@@ -1,9 +1,9 @@
 package dev.strata.runtime;
 
-import dev.strata.core.DataType;
 import dev.strata.core.Shape;
 import dev.strata.core.Tensor;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -30,16 +30,13 @@ final class Classifier {
       for (int i = 0; i < classes; i++) {
         order[i] = i;
       }
-      java.util.Arrays.sort(
-          order, (a, b) -> Double.compare(values[base + b], values[base + a])); // stable
+      // a stable sort: equal scores keep the lower index first
+      Arrays.sort(order, (a, b) -> Double.compare(values[base + b], values[base + a]));
       for (int j = 0; j < top; j++) {
         int index = order[j];
         double score = values[base + index];
         StringBuilder sb = new StringBuilder(24);
-        sb.append(
-            floating
-                ? String.format(Locale.ROOT, "%f", score)
-                : Long.toString(integral(output.datatype(), score)));
+        sb.append(floating ? String.format(Locale.ROOT, "%f", score) : Long.toString((long) score));
         sb.append(':').append(index);
         if (index < labels.size()) {
           sb.append(':').append(labels.get(index));
@@ -49,9 +46,5 @@ final class Classifier {
     }
     Shape shape = batching ? Shape.of(rows, top) : Shape.of(top);
     return Tensor.ofStrings(output.name(), shape, out);
-  }
-
-  private static long integral(DataType type, double value) {
-    return (long) value;
   }
 }

@@ -67,7 +67,10 @@ final class ModelConfigReader {
       raw = MAPPER.readValue(json, RawConfig.class);
     } catch (UnrecognizedPropertyException e) {
       String known =
-          e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(joining());
+          e.getKnownPropertyIds().stream()
+              .map(Object::toString)
+              .sorted()
+              .collect(Collectors.joining(", "));
       throw new StrataException(
           ErrorCode.INVALID_ARGUMENT,
           String.format(
@@ -282,10 +285,6 @@ final class ModelConfigReader {
     String line = nl < 0 ? message : message.substring(0, nl);
     int source = line.indexOf(" (start marker at");
     return source < 0 ? line : line.substring(0, source);
-  }
-
-  private static java.util.stream.Collector<CharSequence, ?, String> joining() {
-    return Collectors.joining(", ");
   }
 
   // ---- the JSON as written --------------------------------------------------------------------

@@ -16,6 +16,7 @@ import dev.strata.core.TensorSpec;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -270,15 +271,11 @@ final class ModelInstance implements AutoCloseable {
       return;
     }
     if (shape.length == 0 || shape[0] != b.rows) {
-      throw StrataException.internal(
-          "output '"
-              + spec.name()
-              + "' has shape "
-              + java.util.Arrays.toString(shape)
-              + " for a batch of "
-              + b.rows
-              + " (expected: the batch size first)",
-          null);
+      throw new StrataException(
+          ErrorCode.INTERNAL,
+          String.format(
+              "output '%s' has shape %s for a batch of %d (expected: the batch size first)",
+              spec.name(), Arrays.toString(shape), b.rows));
     }
     long perRow = 1;
     for (int d = 1; d < shape.length; d++) {

@@ -10,10 +10,10 @@ import dev.strata.core.TensorSpec;
 import dev.strata.runtime.ModelConfig.TensorConfig;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * What a model version accepts and returns, reconciled from its {@code config.json} and its ONNX
@@ -52,8 +52,7 @@ final class ModelSignature {
     for (int i = 0; i < outputs.size(); i++) {
       outputIndex.put(outputs.get(i).name(), i);
     }
-    this.outputNames =
-        Set.copyOf(new LinkedHashSet<>(outputs.stream().map(TensorSpec::name).toList()));
+    this.outputNames = Set.copyOf(outputs.stream().map(TensorSpec::name).toList());
     this.dynamicInnerDims = dynamic;
   }
 
@@ -69,7 +68,7 @@ final class ModelSignature {
       List<TensorSpec> onnxInputs,
       List<TensorSpec> onnxOutputs,
       int defaultMaxBatchSize,
-      java.util.function.Function<String, List<String>> labelsOf) {
+      Function<String, List<String>> labelsOf) {
     for (TensorSpec s : onnxInputs) {
       checkSupported("input", s);
     }

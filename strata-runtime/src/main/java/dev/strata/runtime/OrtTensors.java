@@ -141,9 +141,8 @@ final class OrtTensors {
     if (current != null && current.capacity() >= bytes) {
       return current.clear();
     }
-    int capacity =
-        Math.max(
-            bytes, current == null ? 64 : Math.min(Integer.MAX_VALUE / 2, current.capacity()) * 2);
-    return ByteBuffer.allocateDirect(Math.max(capacity, bytes)).order(ByteOrder.nativeOrder());
+    long grown = current == null ? bytes : Math.max(bytes, 2L * current.capacity());
+    int capacity = (int) Math.min(Integer.MAX_VALUE - 8, grown);
+    return ByteBuffer.allocateDirect(capacity).order(ByteOrder.nativeOrder());
   }
 }

@@ -123,6 +123,14 @@ class LifecycleTest {
       org.awaitility.Awaitility.await()
           .atMost(Duration.ofSeconds(20))
           .until(() -> ok.get() > afterSwitch + 200);
+      // a changed config replaces version 2 by a new version 2, also without a failure
+      ModelVersion v2 = runtime.servingVersions("mlp").getFirst();
+      repo.config("mlp", "{\"dynamic_batching\": {\"max_queue_delay_us\": 1000}}");
+      runtime.load("mlp");
+      int afterReload = ok.get();
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> ok.get() > afterReload + 200);
       stop.set(true);
       for (Thread t : clients) {
         t.join();
@@ -132,6 +140,8 @@ class LifecycleTest {
       assertThat(byVersion).containsKeys("1", "2");
       assertThat(serving(runtime, "mlp")).containsExactly("2");
       assertThat(v1.instances()).allSatisfy(i -> assertThat(i.closed()).isTrue());
+      assertThat(v2.instances()).allSatisfy(i -> assertThat(i.closed()).isTrue());
+      assertThat(runtime.servingVersions("mlp").getFirst()).isNotSameAs(v2);
       assertThat(answeredBy(runtime, "mlp", Optional.empty())).isEqualTo("2");
     }
   }
