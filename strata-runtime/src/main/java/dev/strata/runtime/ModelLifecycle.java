@@ -161,7 +161,11 @@ final class ModelLifecycle {
     if (!failures.isEmpty()) {
       throw new StrataException(
           failureCode,
-          String.format("model '%s': %s; serving %s", name, describe(failures), next.keySet()));
+          String.format(
+              "model '%s': %s; %s",
+              name,
+              describe(failures),
+              next.isEmpty() ? "no version serves" : "serving versions " + next.keySet()));
     }
   }
 
