@@ -40,7 +40,8 @@ public interface InferenceService extends AutoCloseable {
    * request that does not fit the model's signature, NOT_FOUND for an unknown model or version,
    * UNAVAILABLE when not ready, RESOURCE_EXHAUSTED when the queue is full (at once, without
    * queueing), DEADLINE_EXCEEDED when the timeout passes first. Cancelling the future before the
-   * request is picked up means it never runs.
+   * request is picked up means it never runs. The future completes on a runtime worker thread, so
+   * dependent stages should be short or move to their own executor.
    */
   CompletableFuture<InferenceResponse> infer(InferenceRequest request);
 
