@@ -36,11 +36,12 @@ public interface InferenceService extends AutoCloseable {
   boolean modelReady(String model, Optional<String> version);
 
   /**
-   * Queues a request on the model version's scheduler. The future fails with INVALID_ARGUMENT for
-   * a request that does not fit the model's signature, NOT_FOUND for an unknown model or version,
+   * Queues a request on the model version's scheduler. The future fails with INVALID_ARGUMENT for a
+   * request that does not fit the model's signature, NOT_FOUND for an unknown model or version,
    * UNAVAILABLE when not ready, RESOURCE_EXHAUSTED when the queue is full (at once, without
    * queueing), DEADLINE_EXCEEDED when the timeout passes first. Cancelling the future before the
-   * request is picked up means it never runs.
+   * request is picked up means it never runs. The future completes on a runtime worker thread, so
+   * dependent stages should be short or move to their own executor.
    */
   CompletableFuture<InferenceResponse> infer(InferenceRequest request);
 
@@ -56,8 +57,8 @@ public interface InferenceService extends AutoCloseable {
 
   /**
    * Loads (or reloads) a model from the repository and returns once its versions are ready. New
-   * versions load while the old ones keep serving; the switch is atomic; retired versions drain
-   * and then free their sessions.
+   * versions load while the old ones keep serving; the switch is atomic; retired versions drain and
+   * then free their sessions.
    *
    * @throws dev.strata.core.StrataException NOT_FOUND when the repository has no such model,
    *     INVALID_ARGUMENT when its config or ONNX file is bad (the old versions keep serving)

@@ -1,0 +1,392 @@
+package dev.strata.runtime;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.strata.core.ErrorCode;
+import dev.strata.core.InferenceRequest;
+import dev.strata.core.InferenceResponse;
+import dev.strata.core.ModelMetadata;
+import dev.strata.core.ModelStatistics;
+import dev.strata.core.RepositoryEntry;
+import dev.strata.core.ServerMetadata;
+import dev.strata.core.StrataException;
+import dev.strata.core.StrataVersion;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The runtime: serves every model of a repository through ONNX Runtime. {@link #create} scans the
+ * repository and starts loading every model in the background; {@link #ready()} turns true once
+ * each has loaded or failed (a model that fails is UNAVAILABLE with its reason and does not stop
+ * the others; with {@link RuntimeConfig#strictReadiness()} it keeps the runtime not ready).
+ *
+ * <p>The request path takes no lock of its own: it reads the model's routing snapshot, validates
+ * the request against the chosen version and queues it; that version's workers batch, run and
+ * complete it. Futures complete on a worker thread, so dependent stages should be quick or hop to
+ * another executor.
+ */
+public final class ModelManager implements InferenceService {
+  private static final Logger LOG = LoggerFactory.getLogger(ModelManager.class);
+  private static final String PLATFORM = "onnxruntime_onnx";
+  private static final List<String> EXTENSIONS =
+      List.of("classification", "model_repository", "statistics");
+
+  private final RuntimeConfig config;
+  private final ModelRepository repository;
+  private final ModelLifecycle lifecycle;
+  private final ConcurrentHashMap<String, ModelEntry> models = new ConcurrentHashMap<>();
+  private final List<String> startupModels;
+  private final CompletableFuture<Void> startup;
+  private final ScheduledThreadPoolExecutor timer;
+  private final ExecutorService loaders;
+  private final Object shutdownLock = new Object();
+  private volatile boolean accepting = true;
+  private volatile boolean live = true;
+
+  private ModelManager(RuntimeConfig config) {
+    this.config = requireNonNull(config, "config");
+    if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+      throw new StrataException(
+          ErrorCode.UNIMPLEMENTED, "the runtime needs a little-endian machine");
+    }
+    this.repository = new ModelRepository(config.repository());
+    this.timer = new ScheduledThreadPoolExecutor(1, daemon("strata-timeouts"));
+    timer.setRemoveOnCancelPolicy(true);
+    int loaderThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    this.loaders = Executors.newFixedThreadPool(loaderThreads, daemon("strata-loader"));
+    ModelLoader loader = new ModelLoader(config, repository, timer);
+    this.lifecycle = new ModelLifecycle(repository, loader, config.drainTimeout(), () -> accepting);
+    OrtSessions.environment();
+    this.startupModels = repository.models();
+    List<CompletableFuture<Void>> loads = new ArrayList<>();
+    for (String name : startupModels) {
+      ModelEntry entry = models.computeIfAbsent(name, ModelEntry::new);
+      loads.add(CompletableFuture.runAsync(() -> loadAtStartup(entry), loaders));
+    }
+    this.startup = CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new));
+  }
+
+  /**
+   * Creates the runtime over {@link RuntimeConfig#repository()} and starts loading every model in
+   * it; see {@link #startup()}.
+   *
+   * @throws StrataException INVALID_ARGUMENT when the repository is not a directory
+   */
+  public static ModelManager create(RuntimeConfig config) {
+    return new ModelManager(config);
+  }
+
+  /** Completes when every model found at creation has loaded or failed to. */
+  public CompletableFuture<Void> startup() {
+    return startup.copy();
+  }
+
+  private void loadAtStartup(ModelEntry entry) {
+    try {
+      lifecycle.load(entry);
+    } catch (StrataException e) {
+      LOG.warn("model '{}' is unavailable: {}", entry.name, e.getMessage());
+    } catch (RuntimeException e) {
+      LOG.error("model '{}' is unavailable", entry.name, e);
+      entry.reason = "load failed: " + e;
+    }
+  }
+
+  @Override
+  public ServerMetadata serverMetadata() {
+    return new ServerMetadata("strata", StrataVersion.get(), EXTENSIONS);
+  }
+
+  @Override
+  public boolean live() {
+    return live;
+  }
+
+  @Override
+  public boolean ready() {
+    if (!accepting || !startup.isDone()) {
+      return false;
+    }
+    if (config.strictReadiness()) {
+      for (String name : startupModels) {
+        ModelEntry e = models.get(name);
+        if (e == null || e.routing.isEmpty()) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  // ---- inference --------------------------------------------------------------------------------
+
+  @Override
+  public CompletableFuture<InferenceResponse> infer(InferenceRequest request) {
+    long start = System.nanoTime();
+    requireNonNull(request, "request");
+    if (!accepting) {
+      return CompletableFuture.failedFuture(shuttingDown());
+    }
+    ModelEntry entry = models.get(request.model());
+    if (entry == null) {
+      return CompletableFuture.failedFuture(unknownModel(request.model()));
+    }
+    long number = 0;
+    if (request.version().isPresent()) {
+      number = ModelRepository.parseVersion(request.version().get());
+      if (number <= 0) {
+        return CompletableFuture.failedFuture(
+            StrataException.notFound(
+                "model '%s' has no version '%s'", request.model(), request.version().get()));
+      }
+    }
+    Pending p = new Pending(request, start);
+    // A version that closed its queue has already been replaced in the routing: read it again.
+    for (int attempt = 0; attempt < 8; attempt++) {
+      Routing routing = entry.routing;
+      ModelVersion v = number == 0 ? routing.newest : routing.get(number);
+      if (v == null) {
+        return CompletableFuture.failedFuture(noVersion(entry, routing, number));
+      }
+      RequestQueue.Offer offer;
+      try {
+        offer = v.submit(p);
+      } catch (StrataException e) {
+        v.rejected(p, e.code());
+        return CompletableFuture.failedFuture(e);
+      }
+      switch (offer) {
+        case ACCEPTED -> {
+          return p;
+        }
+        case FULL -> {
+          v.rejected(p, ErrorCode.RESOURCE_EXHAUSTED);
+          return CompletableFuture.failedFuture(
+              new StrataException(
+                  ErrorCode.RESOURCE_EXHAUSTED,
+                  String.format(
+                      "model '%s' version %s: the queue is full; retry later", v.model, v.label)));
+        }
+        case CLOSED -> {
+          if (!accepting) {
+            return CompletableFuture.failedFuture(shuttingDown());
+          }
+        }
+      }
+    }
+    return CompletableFuture.failedFuture(
+        StrataException.unavailable("model '%s' is being reloaded; retry", request.model()));
+  }
+
+  private static StrataException shuttingDown() {
+    return StrataException.unavailable("the runtime is shutting down");
+  }
+
+  private StrataException unknownModel(String model) {
+    return StrataException.notFound("model '%s' is not in the repository", model);
+  }
+
+  private static StrataException noVersion(ModelEntry entry, Routing routing, long number) {
+    if (number == 0) {
+      return StrataException.unavailable(
+          "model '%s' has no ready version%s",
+          entry.name, entry.reason.isEmpty() ? "" : " (" + entry.reason + ")");
+    }
+    RepositoryEntry state = entry.state(number);
+    if (state != null) {
+      return StrataException.unavailable(
+          "model '%s' version %d is %s%s",
+          entry.name,
+          number,
+          state.state(),
+          state.reason().isEmpty() ? "" : " (" + state.reason() + ")");
+    }
+    return StrataException.notFound(
+        "model '%s' has no version %d (serving: %s)",
+        entry.name, number, routing.versions.keySet());
+  }
+
+  // ---- metadata, statistics, index -------------------------------------------------------------
+
+  @Override
+  public ModelMetadata modelMetadata(String model, Optional<String> version) {
+    ModelVersion v = serving(model, version);
+    ModelSignature s = v.signature;
+    List<String> versions = new ArrayList<>();
+    for (long n : models.get(model).routing.versions.keySet()) {
+      versions.add(Long.toString(n));
+    }
+    return new ModelMetadata(
+        model,
+        versions,
+        PLATFORM,
+        s.inputs(),
+        s.outputs(),
+        Map.of("max_batch_size", s.maxBatchSize()));
+  }
+
+  @Override
+  public boolean modelReady(String model, Optional<String> version) {
+    ModelEntry entry = models.get(model);
+    if (entry == null || !accepting) {
+      return false;
+    }
+    Routing routing = entry.routing;
+    if (version.isEmpty()) {
+      return routing.newest != null;
+    }
+    long number = ModelRepository.parseVersion(version.get());
+    return number > 0 && routing.get(number) != null;
+  }
+
+  @Override
+  public List<ModelStatistics> statistics(Optional<String> model, Optional<String> version) {
+    List<ModelStatistics> out = new ArrayList<>();
+    if (model.isEmpty()) {
+      for (String name : new TreeSet<>(models.keySet())) {
+        for (ModelVersion v : models.get(name).routing.versions.values()) {
+          out.add(v.statistics());
+        }
+      }
+      return out;
+    }
+    if (version.isPresent()) {
+      out.add(serving(model.get(), version).statistics());
+      return out;
+    }
+    ModelEntry entry = models.get(model.get());
+    if (entry == null) {
+      throw unknownModel(model.get());
+    }
+    for (ModelVersion v : entry.routing.versions.values()) {
+      out.add(v.statistics());
+    }
+    return out;
+  }
+
+  /** The serving version, or the failure {@link #infer} would give. */
+  private ModelVersion serving(String model, Optional<String> version) {
+    ModelEntry entry = models.get(model);
+    if (entry == null) {
+      throw unknownModel(model);
+    }
+    long number = 0;
+    if (version.isPresent()) {
+      number = ModelRepository.parseVersion(version.get());
+      if (number <= 0) {
+        throw StrataException.notFound("model '%s' has no version '%s'", model, version.get());
+      }
+    }
+    Routing routing = entry.routing;
+    ModelVersion v = number == 0 ? routing.newest : routing.get(number);
+    if (v == null) {
+      throw noVersion(entry, routing, number);
+    }
+    return v;
+  }
+
+  @Override
+  public List<RepositoryEntry> repositoryIndex(boolean readyOnly) {
+    TreeSet<String> names = new TreeSet<>(models.keySet());
+    try {
+      names.addAll(repository.models());
+    } catch (StrataException e) {
+      LOG.warn("{}", e.getMessage());
+    }
+    List<RepositoryEntry> out = new ArrayList<>();
+    for (String name : names) {
+      ModelEntry entry = models.get(name);
+      if (entry != null) {
+        out.addAll(entry.index(readyOnly));
+      } else if (!readyOnly) {
+        out.add(new RepositoryEntry(name, "", ModelEntry.UNAVAILABLE, "not loaded"));
+      }
+    }
+    return out;
+  }
+
+  // ---- lifecycle
+  // ---------------------------------------------------------------------------------
+
+  @Override
+  public void load(String model) {
+    requireNonNull(model, "model");
+    if (!accepting) {
+      throw shuttingDown();
+    }
+    repository.modelDir(model); // NOT_FOUND before an entry is made for a name not on disk
+    lifecycle.load(models.computeIfAbsent(model, ModelEntry::new));
+  }
+
+  @Override
+  public void unload(String model) {
+    requireNonNull(model, "model");
+    ModelEntry entry = models.get(model);
+    if (entry == null) {
+      throw unknownModel(model);
+    }
+    lifecycle.unload(entry, "unloaded");
+  }
+
+  @Override
+  public void shutdown(Duration timeout) {
+    requireNonNull(timeout, "timeout");
+    synchronized (shutdownLock) {
+      if (!live) {
+        return;
+      }
+      accepting = false;
+      long deadline = System.nanoTime() + timeout.toNanos();
+      // A load still running sees the runtime stopping before it publishes anything.
+      loaders.shutdown();
+      List<ModelVersion> all = new ArrayList<>();
+      for (ModelEntry entry : models.values()) {
+        entry.lock.lock();
+        try {
+          all.addAll(entry.routing.versions.values());
+          entry.routing = Routing.EMPTY;
+          entry.reason = "the runtime shut down";
+        } finally {
+          entry.lock.unlock();
+        }
+      }
+      ModelLifecycle.retire(all, deadline, "the runtime shut down");
+      timer.shutdownNow();
+      live = false;
+      LOG.info("runtime shut down ({} version(s) closed)", all.size());
+    }
+  }
+
+  @Override
+  public void close() {
+    shutdown(config.drainTimeout());
+  }
+
+  // ---- for tests in this package ----------------------------------------------------------------
+
+  /** The versions serving a model now (tests look at their instances). */
+  List<ModelVersion> servingVersions(String model) {
+    ModelEntry entry = models.get(model);
+    return entry == null ? List.of() : List.copyOf(entry.routing.versions.values());
+  }
+
+  private static ThreadFactory daemon(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r ->
+        Thread.ofPlatform().name(prefix + "-" + n.incrementAndGet()).daemon(true).unstarted(r);
+  }
+}
