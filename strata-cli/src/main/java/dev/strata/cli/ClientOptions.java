@@ -10,7 +10,8 @@ final class ClientOptions {
   @Option(
       names = "--url",
       defaultValue = "http://127.0.0.1:8000",
-      description = "The server: http://HOST:PORT (REST) or grpc://HOST:PORT (default: ${DEFAULT-VALUE}).")
+      description =
+          "The server: http://HOST:PORT (REST) or grpc://HOST:PORT (default: ${DEFAULT-VALUE}).")
   String url;
 
   @Option(

@@ -46,19 +46,30 @@ final class InferCommand implements Callable<Integer> {
   @Option(names = "--version", description = "The version (default: the newest ready one).")
   String version;
 
-  @Option(names = "--input", required = true, paramLabel = "FILE", description = "The input file (.json, .npy or an image).")
+  @Option(
+      names = "--input",
+      required = true,
+      paramLabel = "FILE",
+      description = "The input file (.json, .npy or an image).")
   Path input;
 
-  @Option(names = "--input-name", description = "The input to feed a .npy array or image to (default: the model's only input).")
+  @Option(
+      names = "--input-name",
+      description = "The input to feed a .npy array or image to (default: the model's only input).")
   String inputName;
 
   @Option(names = "--output", description = "Outputs to return (default: all). Repeatable.")
   List<String> outputs = new ArrayList<>();
 
-  @Option(names = "--top-k", defaultValue = "0", description = "Print the top K classes of each output instead of the raw values.")
+  @Option(
+      names = "--top-k",
+      defaultValue = "0",
+      description = "Print the top K classes of each output instead of the raw values.")
   int topK;
 
-  @Option(names = "--json", description = "Send and receive tensors as JSON instead of binary data (REST only).")
+  @Option(
+      names = "--json",
+      description = "Send and receive tensors as JSON instead of binary data (REST only).")
   boolean json;
 
   @Spec CommandSpec spec;
@@ -84,7 +95,9 @@ final class InferCommand implements Callable<Integer> {
     String file = input.getFileName().toString().toLowerCase(Locale.ROOT);
     if (file.endsWith(".json")) {
       InferenceRequest fromFile =
-          new RestCodec().decodeInfer(model, v, bytes, 0, bytes.length, OptionalInt.empty()).request();
+          new RestCodec()
+              .decodeInfer(model, v, bytes, 0, bytes.length, OptionalInt.empty())
+              .request();
       return withOutputs(fromFile, fromFile.inputs());
     }
     ModelMetadata metadata = c.modelMetadata(model, v);
@@ -115,12 +128,20 @@ final class InferCommand implements Callable<Integer> {
       }
     }
     return new InferenceRequest(
-        base.model(), base.version(), base.id(), inputs, requested, base.parameters(), base.timeout());
+        base.model(),
+        base.version(),
+        base.id(),
+        inputs,
+        requested,
+        base.parameters(),
+        base.timeout());
   }
 
   private List<String> outputNames(InferenceRequest base) {
     try (StrataClient c = client.connect()) {
-      return c.modelMetadata(model, base.version()).outputs().stream().map(TensorSpec::name).toList();
+      return c.modelMetadata(model, base.version()).outputs().stream()
+          .map(TensorSpec::name)
+          .toList();
     }
   }
 
@@ -138,7 +159,9 @@ final class InferCommand implements Callable<Integer> {
     if (metadata.inputs().size() != 1) {
       throw StrataException.invalid(
           "model '%s' has %d inputs %s: name one with --input-name, or send a .json request",
-          model, metadata.inputs().size(), metadata.inputs().stream().map(TensorSpec::name).toList());
+          model,
+          metadata.inputs().size(),
+          metadata.inputs().stream().map(TensorSpec::name).toList());
     }
     return metadata.inputs().getFirst();
   }

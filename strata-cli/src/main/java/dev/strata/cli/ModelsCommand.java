@@ -42,7 +42,9 @@ final class ModelsCommand implements Callable<Integer> {
 
   private static String signature(StrataClient c, RepositoryEntry e) {
     try {
-      ModelMetadata m = c.modelMetadata(e.name(), e.version().isEmpty() ? Optional.empty() : Optional.of(e.version()));
+      ModelMetadata m =
+          c.modelMetadata(
+              e.name(), e.version().isEmpty() ? Optional.empty() : Optional.of(e.version()));
       return specs(m.inputs()) + " -> " + specs(m.outputs());
     } catch (StrataException ex) {
       return "(" + ex.getMessage() + ")";
@@ -52,7 +54,11 @@ final class ModelsCommand implements Callable<Integer> {
   private static String specs(java.util.List<TensorSpec> specs) {
     StringBuilder sb = new StringBuilder();
     for (TensorSpec s : specs) {
-      sb.append(sb.isEmpty() ? "" : ", ").append(s.name()).append(':').append(s.datatype()).append(s.shape());
+      sb.append(sb.isEmpty() ? "" : ", ")
+          .append(s.name())
+          .append(':')
+          .append(s.datatype())
+          .append(s.shape());
     }
     return sb.toString();
   }

@@ -13,10 +13,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads a NumPy {@code .npy} array (format versions 1 to 3, C order, little-endian or
- * single-byte numeric types) into a tensor. The format is a fixed preamble and a Python dict
- * literal; no Java library for it is maintained, so this small reader covers what {@code
- * numpy.save} writes for the datatypes ONNX Runtime takes.
+ * Reads a NumPy {@code .npy} array (format versions 1 to 3, C order, little-endian or single-byte
+ * numeric types) into a tensor. The format is a fixed preamble and a Python dict literal; no Java
+ * library for it is maintained, so this small reader covers what {@code numpy.save} writes for the
+ * datatypes ONNX Runtime takes.
  */
 final class NpyReader {
   private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
@@ -41,16 +41,22 @@ final class NpyReader {
       headerLength = b.getInt(8);
       headerStart = 12;
     } else {
-      throw StrataException.invalid("%s: .npy format version %d (expected: 1, 2 or 3)", source, major);
+      throw StrataException.invalid(
+          "%s: .npy format version %d (expected: 1, 2 or 3)", source, major);
     }
     if (headerLength < 0 || headerStart + headerLength > file.length) {
       throw StrataException.invalid("%s: truncated .npy header", source);
     }
     String header =
-        new String(file, headerStart, headerLength, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+        new String(
+            file,
+            headerStart,
+            headerLength,
+            major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
     String descr = group(DESCR, header, "descr", source);
     if (group(FORTRAN, header, "fortran_order", source).equals("True")) {
-      throw StrataException.invalid("%s: Fortran-order arrays are not supported (save with C order)", source);
+      throw StrataException.invalid(
+          "%s: Fortran-order arrays are not supported (save with C order)", source);
     }
     Shape shape = parseShape(group(SHAPE, header, "shape", source), source);
     DataType type = dataType(descr, source);
@@ -79,7 +85,8 @@ final class NpyReader {
         try {
           out.add(Long.parseLong(d.trim().replace("L", "")));
         } catch (NumberFormatException e) {
-          throw StrataException.invalid("%s: .npy shape has '%s' (expected integers)", source, d.trim());
+          throw StrataException.invalid(
+              "%s: .npy shape has '%s' (expected integers)", source, d.trim());
         }
       }
     }

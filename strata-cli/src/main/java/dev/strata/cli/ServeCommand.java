@@ -34,35 +34,62 @@ final class ServeCommand implements Callable<Integer> {
   @Option(
       names = "--host",
       defaultValue = ServingConfig.DEFAULT_HOST,
-      description = "Address to listen on (default: ${DEFAULT-VALUE}, loopback only; 0.0.0.0 for all).")
+      description =
+          "Address to listen on (default: ${DEFAULT-VALUE}, loopback only; 0.0.0.0 for all).")
   String host;
 
-  @Option(names = "--http-port", defaultValue = "8000", description = "HTTP port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+  @Option(
+      names = "--http-port",
+      defaultValue = "8000",
+      description = "HTTP port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
   int httpPort;
 
-  @Option(names = "--grpc-port", defaultValue = "8001", description = "gRPC port (default: ${DEFAULT-VALUE}; 0 picks a free one, -1 disables gRPC).")
+  @Option(
+      names = "--grpc-port",
+      defaultValue = "8001",
+      description = "gRPC port (default: ${DEFAULT-VALUE}; 0 picks a free one, -1 disables gRPC).")
   int grpcPort;
 
-  @Option(names = "--max-request-mb", defaultValue = "64", description = "Largest request body in MiB (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--max-request-mb",
+      defaultValue = "64",
+      description = "Largest request body in MiB (default: ${DEFAULT-VALUE}).")
   int maxRequestMb;
 
-  @Option(names = "--drain-timeout", defaultValue = "30s", converter = DurationConverter.class, description = "How long shutdown waits for in-flight requests (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--drain-timeout",
+      defaultValue = "30s",
+      converter = DurationConverter.class,
+      description = "How long shutdown waits for in-flight requests (default: ${DEFAULT-VALUE}).")
   Duration drainTimeout;
 
-  @Option(names = "--io-threads", defaultValue = "0", description = "Network threads (default: one per processor).")
+  @Option(
+      names = "--io-threads",
+      defaultValue = "0",
+      description = "Network threads (default: one per processor).")
   int ioThreads;
 
   @Override
   public Integer call() throws Exception {
     if (!Files.isDirectory(repository)) {
-      throw new IllegalArgumentException("--model-repository: " + repository + " is not a directory");
+      throw new IllegalArgumentException(
+          "--model-repository: " + repository + " is not a directory");
     }
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     ModelManager models =
         ModelManager.create(
-            RuntimeConfig.builder(repository).meterRegistry(registry).drainTimeout(drainTimeout).build());
+            RuntimeConfig.builder(repository)
+                .meterRegistry(registry)
+                .drainTimeout(drainTimeout)
+                .build());
     ServingConfig serving =
-        new ServingConfig(host, httpPort, grpcPort, Math.multiplyExact(maxRequestMb, 1024 * 1024), drainTimeout, ioThreads);
+        new ServingConfig(
+            host,
+            httpPort,
+            grpcPort,
+            Math.multiplyExact(maxRequestMb, 1024 * 1024),
+            drainTimeout,
+            ioThreads);
     StrataServer server = StrataServer.start(serving, models, registry);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -74,8 +101,10 @@ final class ServeCommand implements Callable<Integer> {
                 },
                 "strata-shutdown"));
     models.startup().join();
-    String grpc = server.grpcPort().isPresent() ? ", gRPC " + host + ":" + server.grpcPort().getAsInt() : "";
-    System.out.println("strata: ready — HTTP http://" + host + ":" + server.httpPort() + grpc + " (Ctrl-C stops)");
+    String grpc =
+        server.grpcPort().isPresent() ? ", gRPC " + host + ":" + server.grpcPort().getAsInt() : "";
+    System.out.println(
+        "strata: ready — HTTP http://" + host + ":" + server.httpPort() + grpc + " (Ctrl-C stops)");
     stopped.await();
     return 0;
   }

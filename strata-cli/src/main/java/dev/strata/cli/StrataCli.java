@@ -10,7 +10,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = StrataCli.Version.class,
     description = "Strata: AI models as a service across a cloud and a fleet of edge devices.",
-    subcommands = {ServeCommand.class, InferCommand.class, ModelsCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      ServeCommand.class,
+      InferCommand.class,
+      ModelsCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class StrataCli {
 
   public static void main(String[] args) {

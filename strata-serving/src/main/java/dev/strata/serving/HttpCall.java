@@ -17,8 +17,8 @@ import java.util.function.Function;
  * @param pathParams the values of the route's {@code {name}} segments, URL-decoded
  * @param query the query parameters
  * @param headers a case-insensitive header lookup
- * @param body the body in an array-backed buffer that handlers read but must not modify (empty
- *     when there is none)
+ * @param body the body in an array-backed buffer that handlers read but must not modify (empty when
+ *     there is none)
  */
 public record HttpCall(
     String method,

@@ -34,9 +34,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One connection's HTTP/1.1 state: collects each request body up to the size limit, dispatches to
- * the route's handler, and writes responses in request order (HTTP/1.1 pipelining) as their
- * stages complete. A connection closed by the client cancels its pending requests, so queued
- * inference work for it never runs.
+ * the route's handler, and writes responses in request order (HTTP/1.1 pipelining) as their stages
+ * complete. A connection closed by the client cancels its pending requests, so queued inference
+ * work for it never runs.
  */
 final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(HttpConnectionHandler.class);
@@ -76,7 +76,10 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
     current = request;
     discarding = false;
     if (request.decoderResult().isFailure()) {
-      reject(ctx, ErrorCode.INVALID_ARGUMENT, "malformed HTTP request: " + request.decoderResult().cause().getMessage());
+      reject(
+          ctx,
+          ErrorCode.INVALID_ARGUMENT,
+          "malformed HTTP request: " + request.decoderResult().cause().getMessage());
       return;
     }
     long declared = HttpUtil.getContentLength(request, -1L);
@@ -85,7 +88,8 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     if (HttpUtil.is100ContinueExpected(request)) {
-      ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+      ctx.writeAndFlush(
+          new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
     }
   }
 
@@ -141,7 +145,9 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
     state.requestStarted();
     CompletionStage<HttpResult> stage;
     if (state.draining()) {
-      stage = CompletableFuture.completedFuture(HttpErrors.of(ErrorCode.UNAVAILABLE, "server is shutting down"));
+      stage =
+          CompletableFuture.completedFuture(
+              HttpErrors.of(ErrorCode.UNAVAILABLE, "server is shutting down"));
       keepAlive = false;
     } else {
       stage = route(request, bytes);
@@ -173,7 +179,9 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
                   headerLookup(request),
                   bytes);
           CompletionStage<HttpResult> s = found.handler().handle(call);
-          yield s == null ? CompletableFuture.failedFuture(new IllegalStateException("handler returned null")) : s;
+          yield s == null
+              ? CompletableFuture.failedFuture(new IllegalStateException("handler returned null"))
+              : s;
         }
         case HttpRoutes.MethodNotAllowed m ->
             CompletableFuture.completedFuture(
@@ -181,7 +189,16 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
                     405,
                     HttpResult.JSON,
                     Map.of("Allow", String.join(", ", m.allowed())),
-                    List.of(ByteBuffer.wrap(HttpErrors.body("method " + method + " not allowed on " + uri.path() + " (allowed: " + String.join(", ", m.allowed()) + ")")))));
+                    List.of(
+                        ByteBuffer.wrap(
+                            HttpErrors.body(
+                                "method "
+                                    + method
+                                    + " not allowed on "
+                                    + uri.path()
+                                    + " (allowed: "
+                                    + String.join(", ", m.allowed())
+                                    + ")")))));
         case HttpRoutes.NotFound n ->
             CompletableFuture.completedFuture(
                 HttpErrors.of(ErrorCode.NOT_FOUND, "no endpoint " + method + " " + uri.path()));
@@ -197,7 +214,8 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
   }
 
   /** Runs on the event loop: records the result and writes every response that is now in order. */
-  private void complete(ChannelHandlerContext ctx, Pending p, HttpResult result, Throwable failure) {
+  private void complete(
+      ChannelHandlerContext ctx, Pending p, HttpResult result, Throwable failure) {
     p.result = failure != null ? HttpErrors.of(failure) : result;
     boolean wrote = false;
     while (!pending.isEmpty() && pending.peek().result != null) {
@@ -221,7 +239,8 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
       content = Unpooled.wrappedBuffer(r.body().toArray(ByteBuffer[]::new));
     }
     FullHttpResponse response =
-        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()), content);
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()), content);
     var headers = response.headers();
     headers.set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
     headers.setInt(HttpHeaderNames.CONTENT_LENGTH, r.contentLength());

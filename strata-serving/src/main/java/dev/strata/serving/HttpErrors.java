@@ -1,9 +1,8 @@
 package dev.strata.serving;
 
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.strata.core.ErrorCode;
 import dev.strata.core.StrataException;
-import java.nio.charset.StandardCharsets;
+import dev.strata.protocol.rest.RestCodec;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -16,9 +15,14 @@ public final class HttpErrors {
 
   private HttpErrors() {}
 
-  /** {@code {"error": "<message>"}} with the code's status. */
+  private static final RestCodec CODEC = new RestCodec();
+
+  /**
+   * {@code {"error": "<message>", "code": "<CODE>"}} with the code's status; the code lets a Strata
+   * client restore the exact {@link ErrorCode} where statuses are shared.
+   */
   public static HttpResult of(ErrorCode code, String message) {
-    return HttpResult.json(code.httpStatus(), body(message));
+    return HttpResult.json(code.httpStatus(), CODEC.error(new StrataException(code, message)));
   }
 
   /** The answer for any throwable a handler raised or a stage failed with. */
@@ -57,8 +61,8 @@ public final class HttpErrors {
     return t;
   }
 
+  /** {@code {"error": "<message>"}}. */
   public static byte[] body(String message) {
-    char[] escaped = JsonStringEncoder.getInstance().quoteAsString(message);
-    return ("{\"error\":\"" + new String(escaped) + "\"}").getBytes(StandardCharsets.UTF_8);
+    return CODEC.error(message);
   }
 }

@@ -39,7 +39,11 @@ public final class HttpRoutes {
   }
 
   public HttpRoutes add(String method, String pattern, HttpHandler handler) {
-    routes.add(new Route(requireNonNull(method, "method"), segments(pattern), requireNonNull(handler, "handler")));
+    routes.add(
+        new Route(
+            requireNonNull(method, "method"),
+            segments(pattern),
+            requireNonNull(handler, "handler")));
     return this;
   }
 

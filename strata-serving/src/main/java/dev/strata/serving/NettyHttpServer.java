@@ -20,7 +20,8 @@ final class NettyHttpServer {
   private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
   private final Channel listener;
 
-  NettyHttpServer(ServingConfig config, HttpRoutes routes, EventLoopGroup boss, EventLoopGroup workers)
+  NettyHttpServer(
+      ServingConfig config, HttpRoutes routes, EventLoopGroup boss, EventLoopGroup workers)
       throws InterruptedException {
     ServerBootstrap b =
         new ServerBootstrap()
@@ -35,7 +36,9 @@ final class NettyHttpServer {
                     connections.add(ch);
                     ch.pipeline()
                         .addLast("codec", new HttpServerCodec())
-                        .addLast("strata", new HttpConnectionHandler(routes, config.maxRequestBytes(), state));
+                        .addLast(
+                            "strata",
+                            new HttpConnectionHandler(routes, config.maxRequestBytes(), state));
                   }
                 });
     listener = b.bind(config.host(), config.httpPort()).sync().channel();
@@ -51,7 +54,10 @@ final class NettyHttpServer {
     listener.close().syncUninterruptibly();
   }
 
-  /** Waits until in-flight requests are answered or the deadline passes, then closes every connection. */
+  /**
+   * Waits until in-flight requests are answered or the deadline passes, then closes every
+   * connection.
+   */
   void awaitDrainedAndClose(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (state.inFlight() > 0 && System.nanoTime() < deadline) {

@@ -16,7 +16,8 @@ final class NettyTransport {
   private NettyTransport() {}
 
   static EventLoopGroup group(int threads, String name) {
-    IoHandlerFactory factory = Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    IoHandlerFactory factory =
+        Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), factory);
   }
 

@@ -80,17 +80,20 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
   }
 
   @Override
-  public void serverMetadata(ServerMetadataRequest request, StreamObserver<ServerMetadataResponse> out) {
-    reply(out, () -> GrpcConverters.serverMetadataResponse(service.serverMetadata()));
+  public void serverMetadata(
+      ServerMetadataRequest request, StreamObserver<ServerMetadataResponse> out) {
+    reply(out, () -> GrpcConverters.serverMetadataResponse(OipHttpRoutes.serverMetadata(service)));
   }
 
   @Override
-  public void modelMetadata(ModelMetadataRequest request, StreamObserver<ModelMetadataResponse> out) {
+  public void modelMetadata(
+      ModelMetadataRequest request, StreamObserver<ModelMetadataResponse> out) {
     reply(
         out,
         () ->
             GrpcConverters.modelMetadataResponse(
-                service.modelMetadata(request.getName(), GrpcConverters.optional(request.getVersion()))));
+                service.modelMetadata(
+                    request.getName(), GrpcConverters.optional(request.getVersion()))));
   }
 
   @Override
@@ -108,14 +111,17 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
   @Override
   public void repositoryIndex(
       RepositoryIndexRequest request, StreamObserver<RepositoryIndexResponse> out) {
-    reply(out, () -> GrpcConverters.repositoryIndexResponse(service.repositoryIndex(request.getReady())));
+    reply(
+        out,
+        () -> GrpcConverters.repositoryIndexResponse(service.repositoryIndex(request.getReady())));
   }
 
   @Override
   public void repositoryModelLoad(
       RepositoryModelLoadRequest request, StreamObserver<RepositoryModelLoadResponse> out) {
     if (request.getParametersCount() > 0) {
-      out.onError(GrpcStatus.toStatusException(unsupportedParameters(request.getParametersMap().keySet())));
+      out.onError(
+          GrpcStatus.toStatusException(unsupportedParameters(request.getParametersMap().keySet())));
       return;
     }
     completeAsync(
@@ -130,7 +136,8 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
   public void repositoryModelUnload(
       RepositoryModelUnloadRequest request, StreamObserver<RepositoryModelUnloadResponse> out) {
     if (request.getParametersCount() > 0) {
-      out.onError(GrpcStatus.toStatusException(unsupportedParameters(request.getParametersMap().keySet())));
+      out.onError(
+          GrpcStatus.toStatusException(unsupportedParameters(request.getParametersMap().keySet())));
       return;
     }
     completeAsync(
@@ -149,7 +156,8 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
       Optional<Duration> left =
           deadline == null
               ? Optional.empty()
-              : Optional.of(Duration.ofNanos(Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS))));
+              : Optional.of(
+                  Duration.ofNanos(Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS))));
       inference = service.infer(GrpcConverters.inferenceRequest(request, left));
     } catch (RuntimeException e) {
       fail(out, e);
@@ -172,7 +180,9 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
   private static StrataException unsupportedParameters(java.util.Set<String> names) {
     return new StrataException(
         ErrorCode.INVALID_ARGUMENT,
-        "parameters " + names + " are not supported: load reads the model's config.json from the repository");
+        "parameters "
+            + names
+            + " are not supported: load reads the model's config.json from the repository");
   }
 
   private static <T> void reply(StreamObserver<T> out, Supplier<T> body) {
@@ -202,7 +212,8 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
 
   private static void fail(StreamObserver<?> out, Throwable failure) {
     Throwable t = HttpErrors.unwrap(failure);
-    if (!(t instanceof StrataException) && !(t instanceof java.util.concurrent.CancellationException)) {
+    if (!(t instanceof StrataException)
+        && !(t instanceof java.util.concurrent.CancellationException)) {
       log.error("unexpected failure in a gRPC call", t);
     }
     try {

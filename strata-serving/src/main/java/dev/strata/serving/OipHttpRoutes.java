@@ -2,6 +2,8 @@ package dev.strata.serving;
 
 import dev.strata.core.ErrorCode;
 import dev.strata.core.InferenceResponse;
+import dev.strata.core.ServerMetadata;
+import dev.strata.protocol.OipNames;
 import dev.strata.core.StrataException;
 import dev.strata.protocol.rest.EncodedBody;
 import dev.strata.protocol.rest.RestCodec;
@@ -42,19 +44,29 @@ final class OipHttpRoutes {
   static HttpRoutes create(InferenceService service) {
     OipHttpRoutes r = new OipHttpRoutes(service);
     return HttpRoutes.create()
-        .get("/v2/health/live", call -> done(service.live() ? ok(LIVE) : HttpResult.json(503, NOT_LIVE)))
-        .get("/v2/health/ready", call -> done(service.ready() ? ok(READY) : HttpResult.json(503, NOT_READY)))
-        .get("/v2", call -> done(ok(r.codec.serverMetadata(service.serverMetadata()))))
+        .get(
+            "/v2/health/live",
+            call -> done(service.live() ? ok(LIVE) : HttpResult.json(503, NOT_LIVE)))
+        .get(
+            "/v2/health/ready",
+            call -> done(service.ready() ? ok(READY) : HttpResult.json(503, NOT_READY)))
+        .get("/v2", call -> done(ok(r.codec.serverMetadata(serverMetadata(service)))))
         .get("/v2/models/stats", call -> r.stats(Optional.empty(), Optional.empty()))
-        .get("/v2/models/{model}/stats", call -> r.stats(Optional.of(call.pathParam("model")), Optional.empty()))
+        .get(
+            "/v2/models/{model}/stats",
+            call -> r.stats(Optional.of(call.pathParam("model")), Optional.empty()))
         .get(
             "/v2/models/{model}/versions/{version}/stats",
-            call -> r.stats(Optional.of(call.pathParam("model")), Optional.of(call.pathParam("version"))))
+            call ->
+                r.stats(
+                    Optional.of(call.pathParam("model")), Optional.of(call.pathParam("version"))))
         .get("/v2/models/{model}", call -> r.metadata(call.pathParam("model"), Optional.empty()))
         .get(
             "/v2/models/{model}/versions/{version}",
             call -> r.metadata(call.pathParam("model"), Optional.of(call.pathParam("version"))))
-        .get("/v2/models/{model}/ready", call -> r.modelReady(call.pathParam("model"), Optional.empty()))
+        .get(
+            "/v2/models/{model}/ready",
+            call -> r.modelReady(call.pathParam("model"), Optional.empty()))
         .get(
             "/v2/models/{model}/versions/{version}/ready",
             call -> r.modelReady(call.pathParam("model"), Optional.of(call.pathParam("version"))))
@@ -67,14 +79,30 @@ final class OipHttpRoutes {
         .post("/v2/repository/models/{model}/unload", r::unload);
   }
 
+  /** The runtime's metadata with the extensions this transport layer adds (binary data, ...). */
+  static ServerMetadata serverMetadata(InferenceService service) {
+    ServerMetadata m = service.serverMetadata();
+    java.util.Set<String> extensions = new java.util.TreeSet<>(m.extensions());
+    extensions.addAll(OipNames.EXTENSIONS);
+    return new ServerMetadata(m.name(), m.version(), List.copyOf(extensions));
+  }
+
   private CompletionStage<HttpResult> infer(HttpCall call, Optional<String> version) {
     OptionalInt headerLength = OptionalInt.empty();
     Optional<String> header = call.header(HEADER_LENGTH);
     if (header.isPresent()) {
       headerLength = OptionalInt.of(RestCodec.parseInferenceHeaderContentLength(header.get()));
     }
-    RestCodec.DecodedInfer decoded =
-        codec.decodeInfer(call.pathParam("model"), version, call.body(), headerLength);
+    String model = call.pathParam("model");
+    RestCodec.DecodedInfer decoded;
+    try {
+      decoded = codec.decodeInfer(model, version, call.body(), headerLength);
+    } catch (StrataException e) {
+      // An unknown model is a 404 whatever the body says; looking it up only on this error path
+      // keeps the hot path free of it.
+      service.modelMetadata(model, version);
+      throw e;
+    }
     CompletableFuture<InferenceResponse> inference = service.infer(decoded.request());
     CompletableFuture<HttpResult> result =
         inference.thenApply(response -> inferResult(codec.encodeInfer(response, decoded.format())));
@@ -94,7 +122,9 @@ final class OipHttpRoutes {
     parts.addAll(body.binary());
     OptionalInt jsonLength = body.inferenceHeaderContentLength();
     Map<String, String> headers =
-        jsonLength.isPresent() ? Map.of(HEADER_LENGTH, Integer.toString(jsonLength.getAsInt())) : Map.of();
+        jsonLength.isPresent()
+            ? Map.of(HEADER_LENGTH, Integer.toString(jsonLength.getAsInt()))
+            : Map.of();
     return new HttpResult(200, body.contentType(), headers, parts);
   }
 
@@ -119,7 +149,9 @@ final class OipHttpRoutes {
   private CompletionStage<HttpResult> index(HttpCall call) {
     ByteBuffer b = call.body();
     boolean readyOnly =
-        b.hasRemaining() && codec.decodeRepositoryIndexRequest(b.array(), b.arrayOffset() + b.position(), b.remaining());
+        b.hasRemaining()
+            && codec.decodeRepositoryIndexRequest(
+                b.array(), b.arrayOffset() + b.position(), b.remaining());
     return done(ok(codec.repositoryIndex(service.repositoryIndex(readyOnly))));
   }
 
@@ -154,7 +186,9 @@ final class OipHttpRoutes {
       if (!params.isEmpty()) {
         throw new StrataException(
             ErrorCode.INVALID_ARGUMENT,
-            "parameters " + params.keySet() + " are not supported: load reads the model's config.json from the repository");
+            "parameters "
+                + params.keySet()
+                + " are not supported: load reads the model's config.json from the repository");
       }
     }
   }
@@ -172,6 +206,8 @@ final class OipHttpRoutes {
   }
 
   private static String quote(String s) {
-    return "\"" + new String(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(s)) + "\"";
+    return "\""
+        + new String(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(s))
+        + "\"";
   }
 }

@@ -33,10 +33,12 @@ public record ServingConfig(
       throw new IllegalArgumentException("httpPort: " + httpPort + " (expected: 0-65535)");
     }
     if (grpcPort < -1 || grpcPort > 65535) {
-      throw new IllegalArgumentException("grpcPort: " + grpcPort + " (expected: -1 to disable, or 0-65535)");
+      throw new IllegalArgumentException(
+          "grpcPort: " + grpcPort + " (expected: -1 to disable, or 0-65535)");
     }
     if (maxRequestBytes <= 0) {
-      throw new IllegalArgumentException("maxRequestBytes: " + maxRequestBytes + " (expected: > 0)");
+      throw new IllegalArgumentException(
+          "maxRequestBytes: " + maxRequestBytes + " (expected: > 0)");
     }
     requireNonNull(drainTimeout, "drainTimeout");
     if (drainTimeout.isNegative()) {

@@ -36,17 +36,23 @@ public final class StrataServer implements AutoCloseable {
   private volatile boolean closed;
 
   private StrataServer(
-      ServingConfig config, InferenceService service, PrometheusMeterRegistry registry, HttpRoutes extra) {
+      ServingConfig config,
+      InferenceService service,
+      PrometheusMeterRegistry registry,
+      HttpRoutes extra) {
     this.config = requireNonNull(config, "config");
     this.service = requireNonNull(service, "service");
-    int threads = config.ioThreads() == 0 ? Runtime.getRuntime().availableProcessors() : config.ioThreads();
+    int threads =
+        config.ioThreads() == 0 ? Runtime.getRuntime().availableProcessors() : config.ioThreads();
     boss = NettyTransport.group(1, "strata-accept");
     workers = NettyTransport.group(threads, "strata-io");
     try {
       HttpRoutes routes =
           HttpRoutes.create()
               .addAll(extra)
-              .get("/metrics", call -> java.util.concurrent.CompletableFuture.completedFuture(metrics(registry)))
+              .get(
+                  "/metrics",
+                  call -> java.util.concurrent.CompletableFuture.completedFuture(metrics(registry)))
               .addAll(OipHttpRoutes.create(service));
       http = new NettyHttpServer(config, routes, boss, workers);
       grpc = config.grpcPort() < 0 ? null : startGrpc(config, service, boss, workers);
@@ -102,7 +108,8 @@ public final class StrataServer implements AutoCloseable {
           .build()
           .start();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot listen for gRPC on " + config.host() + ":" + config.grpcPort(), e);
+      throw new UncheckedIOException(
+          "cannot listen for gRPC on " + config.host() + ":" + config.grpcPort(), e);
     }
   }
 
@@ -111,7 +118,9 @@ public final class StrataServer implements AutoCloseable {
         200,
         "text/plain; version=0.0.4; charset=utf-8",
         java.util.Map.of(),
-        java.util.List.of(java.nio.ByteBuffer.wrap(registry.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        java.util.List.of(
+            java.nio.ByteBuffer.wrap(
+                registry.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8))));
   }
 
   /** Graceful shutdown with the configured drain timeout. */
@@ -138,7 +147,8 @@ public final class StrataServer implements AutoCloseable {
     service.shutdown(remaining(deadline));
     try {
       http.awaitDrainedAndClose(remaining(deadline));
-      if (grpc != null && !grpc.awaitTermination(remaining(deadline).toMillis(), TimeUnit.MILLISECONDS)) {
+      if (grpc != null
+          && !grpc.awaitTermination(remaining(deadline).toMillis(), TimeUnit.MILLISECONDS)) {
         grpc.shutdownNow();
       }
     } catch (InterruptedException e) {
