@@ -2,23 +2,23 @@ package dev.strata.registry;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.strata.control.DesiredState;
+import dev.strata.control.EnrollRequest;
+import dev.strata.control.Enrollment;
+import dev.strata.control.Heartbeat;
+import dev.strata.control.HeartbeatResponse;
+import dev.strata.control.SampleUpload;
 import dev.strata.core.ErrorCode;
 import dev.strata.core.StrataException;
 import dev.strata.registry.artifact.ArtifactContent;
 import dev.strata.registry.auth.NodePrincipal;
 import dev.strata.registry.deploy.DeploymentService;
-import dev.strata.registry.deploy.DesiredState;
-import dev.strata.registry.fleet.EnrollRequest;
-import dev.strata.registry.fleet.Enrollment;
 import dev.strata.registry.fleet.FleetService;
 import dev.strata.registry.fleet.FleetSettings;
-import dev.strata.registry.fleet.Heartbeat;
 import dev.strata.registry.model.ModelRegistry;
 import dev.strata.registry.samples.Sample;
 import dev.strata.registry.samples.SampleStore;
-import dev.strata.registry.samples.SampleUpload;
 import java.io.InputStream;
-import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -45,9 +45,6 @@ public final class NodeApi {
     this.samples = samples;
     this.settings = settings;
   }
-
-  /** The answer to a heartbeat: poll the desired state when its ETag differs from yours. */
-  public record HeartbeatResponse(String desiredStateEtag, Duration heartbeatInterval) {}
 
   public Enrollment enroll(EnrollRequest request) {
     return fleet.enroll(request);

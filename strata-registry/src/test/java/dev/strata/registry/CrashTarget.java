@@ -1,5 +1,6 @@
 package dev.strata.registry;
 
+import dev.strata.control.EnrollRequest;
 import dev.strata.core.AtomicFiles;
 import dev.strata.registry.db.DatabaseConfig;
 import dev.strata.registry.db.Sql;
@@ -7,7 +8,6 @@ import dev.strata.registry.deploy.DeploymentService;
 import dev.strata.registry.deploy.DeploymentSpec;
 import dev.strata.registry.deploy.RolloutStrategy;
 import dev.strata.registry.fleet.CreateEnrollmentTokenRequest;
-import dev.strata.registry.fleet.EnrollRequest;
 import dev.strata.registry.fleet.Selector;
 import dev.strata.registry.model.Variant;
 import java.io.ByteArrayInputStream;

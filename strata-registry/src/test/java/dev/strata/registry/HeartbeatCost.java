@@ -1,15 +1,15 @@
 package dev.strata.registry;
 
+import dev.strata.control.DeploymentCounters;
+import dev.strata.control.EnrollRequest;
+import dev.strata.control.Enrollment;
+import dev.strata.control.Health;
+import dev.strata.control.Heartbeat;
+import dev.strata.control.LoadState;
+import dev.strata.control.LoadedModel;
 import dev.strata.registry.auth.NodePrincipal;
 import dev.strata.registry.deploy.DeploymentSpec;
 import dev.strata.registry.fleet.CreateEnrollmentTokenRequest;
-import dev.strata.registry.fleet.DeploymentCounters;
-import dev.strata.registry.fleet.EnrollRequest;
-import dev.strata.registry.fleet.Enrollment;
-import dev.strata.registry.fleet.Health;
-import dev.strata.registry.fleet.Heartbeat;
-import dev.strata.registry.fleet.LoadState;
-import dev.strata.registry.fleet.LoadedModel;
 import dev.strata.registry.fleet.Selector;
 import dev.strata.registry.model.Variant;
 import java.nio.file.Files;

@@ -2,6 +2,7 @@ package dev.strata.registry.artifact;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.strata.control.Sha256;
 import dev.strata.core.StrataException;
 import java.time.Instant;
 

@@ -2,7 +2,7 @@ package dev.strata.registry.auth;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.strata.registry.artifact.Sha256;
+import dev.strata.control.Sha256;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;

@@ -1,11 +1,11 @@
 package dev.strata.registry.deploy;
 
-import dev.strata.registry.fleet.DeploymentCounters;
-import dev.strata.registry.fleet.Health;
-import dev.strata.registry.fleet.Heartbeat;
+import dev.strata.control.DeploymentCounters;
+import dev.strata.control.Health;
+import dev.strata.control.Heartbeat;
+import dev.strata.control.LoadState;
+import dev.strata.control.LoadedModel;
 import dev.strata.registry.fleet.HeartbeatListener;
-import dev.strata.registry.fleet.LoadState;
-import dev.strata.registry.fleet.LoadedModel;
 import dev.strata.registry.fleet.Node;
 import java.util.HashSet;
 import java.util.List;

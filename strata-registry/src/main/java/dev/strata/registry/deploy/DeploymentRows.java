@@ -1,7 +1,9 @@
 package dev.strata.registry.deploy;
 
+import dev.strata.control.HardExamplePolicy;
+import dev.strata.control.InferencePolicy;
+import dev.strata.control.Json;
 import dev.strata.core.StrataException;
-import dev.strata.registry.db.Json;
 import dev.strata.registry.db.Sql;
 import dev.strata.registry.fleet.Selector;
 import java.sql.Connection;

@@ -1,5 +1,6 @@
 package dev.strata.registry.deploy;
 
+import dev.strata.control.DesiredState;
 import java.util.List;
 
 /**

@@ -2,9 +2,11 @@ package dev.strata.registry.deploy;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.strata.control.HardExamplePolicy;
+import dev.strata.control.InferencePolicy;
+import dev.strata.control.Names;
 import dev.strata.core.StrataException;
 import dev.strata.registry.fleet.Selector;
-import dev.strata.registry.model.Names;
 
 /**
  * {@code PUT /api/v1/deployments/{name}}: what should run where. Applying a spec to an existing

@@ -1,9 +1,9 @@
 package dev.strata.registry.deploy;
 
-import dev.strata.registry.fleet.DeploymentCounters;
+import dev.strata.control.DeploymentCounters;
+import dev.strata.control.LoadState;
+import dev.strata.control.LoadedModel;
 import dev.strata.registry.fleet.FleetService;
-import dev.strata.registry.fleet.LoadState;
-import dev.strata.registry.fleet.LoadedModel;
 import dev.strata.registry.fleet.Node;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -2,17 +2,19 @@ package dev.strata.registry.deploy;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.strata.control.DesiredModel;
+import dev.strata.control.DesiredState;
+import dev.strata.control.Json;
+import dev.strata.control.Names;
+import dev.strata.control.Sha256;
 import dev.strata.core.ErrorCode;
 import dev.strata.core.StrataException;
-import dev.strata.registry.artifact.Sha256;
 import dev.strata.registry.db.Database;
-import dev.strata.registry.db.Json;
 import dev.strata.registry.db.Sql;
 import dev.strata.registry.fleet.FleetService;
 import dev.strata.registry.fleet.Node;
 import dev.strata.registry.fleet.NodeState;
 import dev.strata.registry.model.JdbcModelRegistry;
-import dev.strata.registry.model.Names;
 import dev.strata.registry.model.Stage;
 import dev.strata.registry.model.Variant;
 import java.nio.charset.StandardCharsets;

@@ -2,8 +2,8 @@ package dev.strata.registry.deploy;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.strata.registry.fleet.DeploymentCounters;
-import dev.strata.registry.fleet.LoadedModel;
+import dev.strata.control.DeploymentCounters;
+import dev.strata.control.LoadedModel;
 import dev.strata.registry.fleet.NodeState;
 import java.util.Optional;
 

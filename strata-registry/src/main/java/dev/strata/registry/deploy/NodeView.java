@@ -2,6 +2,7 @@ package dev.strata.registry.deploy;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.strata.control.DesiredState;
 import dev.strata.registry.fleet.Node;
 
 /**

@@ -2,6 +2,8 @@ package dev.strata.registry.deploy;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.strata.control.HardExamplePolicy;
+import dev.strata.control.InferencePolicy;
 import java.time.Instant;
 
 /**

@@ -2,8 +2,8 @@ package dev.strata.registry.fleet;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.strata.control.Names;
 import dev.strata.core.StrataException;
-import dev.strata.registry.model.Names;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;

@@ -1,5 +1,8 @@
 package dev.strata.registry.fleet;
 
+import dev.strata.control.EnrollRequest;
+import dev.strata.control.Enrollment;
+import dev.strata.control.Heartbeat;
 import dev.strata.registry.auth.NodeCredentials;
 import dev.strata.registry.auth.NodePrincipal;
 import java.util.List;

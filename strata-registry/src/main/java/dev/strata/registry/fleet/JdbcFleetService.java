@@ -2,15 +2,18 @@ package dev.strata.registry.fleet;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.strata.control.EnrollRequest;
+import dev.strata.control.Enrollment;
+import dev.strata.control.Heartbeat;
+import dev.strata.control.Json;
+import dev.strata.control.Names;
 import dev.strata.core.ErrorCode;
 import dev.strata.core.StrataException;
 import dev.strata.registry.auth.Authenticator;
 import dev.strata.registry.auth.NodePrincipal;
 import dev.strata.registry.auth.Secrets;
 import dev.strata.registry.db.Database;
-import dev.strata.registry.db.Json;
 import dev.strata.registry.db.Sql;
-import dev.strata.registry.model.Names;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

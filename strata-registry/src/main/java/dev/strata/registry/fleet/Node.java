@@ -2,6 +2,7 @@ package dev.strata.registry.fleet;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.strata.control.Heartbeat;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;

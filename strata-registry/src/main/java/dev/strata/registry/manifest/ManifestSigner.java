@@ -2,6 +2,10 @@ package dev.strata.registry.manifest;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.strata.control.ArtifactManifest;
+import dev.strata.control.ManifestCodec;
+import dev.strata.control.PublicKeys;
+import dev.strata.control.SignedManifest;
 import dev.strata.core.StrataException;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -17,7 +21,7 @@ public final class ManifestSigner {
 
   public ManifestSigner(KeyPair keys) {
     this.keys = requireNonNull(keys, "keys");
-    this.keyId = SigningKeys.keyId(keys.getPublic());
+    this.keyId = PublicKeys.keyId(keys.getPublic());
   }
 
   public PublicKey publicKey() {
@@ -26,7 +30,7 @@ public final class ManifestSigner {
 
   /** The base64 X.509 public key that edges verify with. */
   public String publicKeyBase64() {
-    return SigningKeys.encodePublicKey(keys.getPublic());
+    return PublicKeys.encode(keys.getPublic());
   }
 
   public String keyId() {

@@ -18,7 +18,6 @@ import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
-import java.util.Base64;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,7 +57,10 @@ public final class SigningKeys {
             out.write(pair.getPrivate().getEncoded());
           });
       restrict(priv);
-      LOG.info("created manifest signing key {} in {}", keyId(pair.getPublic()), dir);
+      LOG.info(
+          "created manifest signing key {} in {}",
+          dev.strata.control.PublicKeys.keyId(pair.getPublic()),
+          dir);
       return pair;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot load or create the signing key in " + dir, e);
@@ -83,27 +85,5 @@ public final class SigningKeys {
     } catch (UnsupportedOperationException | IOException e) {
       LOG.debug("cannot restrict permissions of {}: {}", p, e.toString());
     }
-  }
-
-  /** The public key as base64 of its X.509 encoding: what edges are configured with. */
-  public static String encodePublicKey(PublicKey key) {
-    return Base64.getEncoder().encodeToString(key.getEncoded());
-  }
-
-  /** Parses a public key written by {@link #encodePublicKey}. */
-  public static PublicKey decodePublicKey(String base64) {
-    requireNonNull(base64, "base64");
-    try {
-      return KeyFactory.getInstance("Ed25519")
-          .generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(base64.trim())));
-    } catch (IllegalArgumentException | GeneralSecurityException e) {
-      throw StrataException.invalid(
-          "public key: not a base64 X.509 Ed25519 key (%s)", e.getMessage());
-    }
-  }
-
-  /** A short id of a public key: the first 16 hex characters of the SHA-256 of its encoding. */
-  public static String keyId(PublicKey key) {
-    return dev.strata.registry.artifact.Sha256.hex(key.getEncoded()).substring(0, 16);
   }
 }

@@ -2,6 +2,7 @@ package dev.strata.registry.model;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.strata.control.Names;
 import java.util.Map;
 
 /** {@code POST /api/v1/models}: registers a model name. */

@@ -2,8 +2,9 @@ package dev.strata.registry.model;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.strata.control.Names;
+import dev.strata.control.Sha256;
 import dev.strata.core.StrataException;
-import dev.strata.registry.artifact.Sha256;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;

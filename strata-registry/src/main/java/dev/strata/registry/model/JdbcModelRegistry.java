@@ -2,17 +2,17 @@ package dev.strata.registry.model;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.strata.control.Json;
+import dev.strata.control.Sha256;
+import dev.strata.control.SignedManifest;
 import dev.strata.core.ErrorCode;
 import dev.strata.core.StrataException;
 import dev.strata.registry.artifact.Artifact;
 import dev.strata.registry.artifact.ArtifactContent;
 import dev.strata.registry.artifact.ArtifactStore;
-import dev.strata.registry.artifact.Sha256;
 import dev.strata.registry.db.Database;
-import dev.strata.registry.db.Json;
 import dev.strata.registry.db.Sql;
 import dev.strata.registry.manifest.ManifestSigner;
-import dev.strata.registry.manifest.SignedManifest;
 import java.io.InputStream;
 import java.sql.Connection;
 import java.sql.SQLException;

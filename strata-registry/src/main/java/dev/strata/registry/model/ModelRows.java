@@ -1,8 +1,8 @@
 package dev.strata.registry.model;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import dev.strata.registry.db.Json;
-import dev.strata.registry.manifest.SignedManifest;
+import dev.strata.control.Json;
+import dev.strata.control.SignedManifest;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;

@@ -2,7 +2,7 @@ package dev.strata.registry.model;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.strata.registry.manifest.SignedManifest;
+import dev.strata.control.SignedManifest;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

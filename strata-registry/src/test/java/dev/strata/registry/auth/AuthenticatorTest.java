@@ -3,14 +3,14 @@ package dev.strata.registry.auth;
 import static dev.strata.registry.StrataAssertions.assertCode;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.control.EnrollRequest;
+import dev.strata.control.Enrollment;
 import dev.strata.core.ErrorCode;
 import dev.strata.registry.Registry;
 import dev.strata.registry.RegistryConfig;
 import dev.strata.registry.RegistryFixture;
 import dev.strata.registry.TestDb;
 import dev.strata.registry.fleet.CreateEnrollmentTokenRequest;
-import dev.strata.registry.fleet.EnrollRequest;
-import dev.strata.registry.fleet.Enrollment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -3,12 +3,13 @@ package dev.strata.registry.db;
 import static dev.strata.registry.StrataAssertions.assertCode;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.control.ConfidenceMeasure;
+import dev.strata.control.Heartbeat;
+import dev.strata.control.InferencePolicy;
+import dev.strata.control.Json;
 import dev.strata.core.ErrorCode;
-import dev.strata.registry.deploy.ConfidenceMeasure;
 import dev.strata.registry.deploy.DeploymentSpec;
-import dev.strata.registry.deploy.InferencePolicy;
 import dev.strata.registry.deploy.RolloutStrategy;
-import dev.strata.registry.fleet.Heartbeat;
 import dev.strata.registry.fleet.Selector;
 import java.time.Duration;
 import java.util.Optional;

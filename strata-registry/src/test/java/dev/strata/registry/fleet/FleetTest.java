@@ -3,6 +3,13 @@ package dev.strata.registry.fleet;
 import static dev.strata.registry.StrataAssertions.assertCode;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.control.DeploymentCounters;
+import dev.strata.control.EnrollRequest;
+import dev.strata.control.Enrollment;
+import dev.strata.control.Health;
+import dev.strata.control.Heartbeat;
+import dev.strata.control.LoadState;
+import dev.strata.control.LoadedModel;
 import dev.strata.core.ErrorCode;
 import dev.strata.registry.RegistryFixture;
 import dev.strata.registry.TestDb;

@@ -3,7 +3,7 @@ package dev.strata.registry.fleet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.strata.registry.db.Json;
+import dev.strata.control.Json;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

@@ -3,8 +3,12 @@ package dev.strata.registry.manifest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.strata.registry.artifact.Sha256;
-import dev.strata.registry.db.Json;
+import dev.strata.control.ArtifactManifest;
+import dev.strata.control.Json;
+import dev.strata.control.ManifestVerificationException;
+import dev.strata.control.ManifestVerifier;
+import dev.strata.control.Sha256;
+import dev.strata.control.SignedManifest;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

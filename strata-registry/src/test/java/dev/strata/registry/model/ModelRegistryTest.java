@@ -3,6 +3,7 @@ package dev.strata.registry.model;
 import static dev.strata.registry.StrataAssertions.assertCode;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.control.ManifestVerifier;
 import dev.strata.core.ErrorCode;
 import dev.strata.registry.RegistryFixture;
 import dev.strata.registry.TestDb;
@@ -10,7 +11,6 @@ import dev.strata.registry.artifact.Artifact;
 import dev.strata.registry.artifact.ArtifactContent;
 import dev.strata.registry.deploy.DeploymentSpec;
 import dev.strata.registry.fleet.Selector;
-import dev.strata.registry.manifest.ManifestVerifier;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -116,7 +116,7 @@ class ModelRegistryTest {
             models.addVariant("m", v.version(), CreateVariantRequest.onnx("fp32", other.sha256())),
         ErrorCode.ALREADY_EXISTS,
         "variants are immutable");
-    String missing = dev.strata.registry.artifact.Sha256.hex(new byte[] {42});
+    String missing = dev.strata.control.Sha256.hex(new byte[] {42});
     assertCode(
         () -> models.addVariant("m", v.version(), CreateVariantRequest.onnx("int8", missing)),
         ErrorCode.FAILED_PRECONDITION,

@@ -1,8 +1,7 @@
-package dev.strata.registry.manifest;
+package dev.strata.control;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.strata.registry.artifact.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -26,12 +25,12 @@ public final class ManifestVerifier {
 
   public ManifestVerifier(PublicKey cloudKey) {
     this.cloudKey = requireNonNull(cloudKey, "cloudKey");
-    this.keyId = SigningKeys.keyId(cloudKey);
+    this.keyId = PublicKeys.keyId(cloudKey);
   }
 
-  /** A verifier for a key given as base64 X.509 (see {@link SigningKeys#encodePublicKey}). */
+  /** A verifier for a key given as base64 X.509 (see {@link PublicKeys#encode}). */
   public static ManifestVerifier forPublicKey(String base64) {
-    return new ManifestVerifier(SigningKeys.decodePublicKey(base64));
+    return new ManifestVerifier(PublicKeys.decode(base64));
   }
 
   /** Checks the signature; returns the manifest it covers. */

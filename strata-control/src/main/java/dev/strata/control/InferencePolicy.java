@@ -1,11 +1,10 @@
-package dev.strata.registry.deploy;
+package dev.strata.control;
 
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import dev.strata.core.StrataException;
-import dev.strata.registry.model.Names;
 import java.util.Optional;
 
 /**

@@ -1,8 +1,7 @@
-package dev.strata.registry.fleet;
+package dev.strata.control;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.strata.registry.model.Names;
 import java.util.Map;
 
 /**

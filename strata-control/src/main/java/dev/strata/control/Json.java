@@ -1,4 +1,4 @@
-package dev.strata.registry.db;
+package dev.strata.control;
 
 import com.fasterxml.jackson.annotation.JsonSetter;
 import com.fasterxml.jackson.annotation.Nulls;

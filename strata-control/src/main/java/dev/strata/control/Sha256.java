@@ -1,4 +1,4 @@
-package dev.strata.registry.artifact;
+package dev.strata.control;
 
 import dev.strata.core.StrataException;
 import java.security.MessageDigest;

@@ -1,4 +1,4 @@
-package dev.strata.registry.deploy;
+package dev.strata.control;
 
 import dev.strata.core.StrataException;
 

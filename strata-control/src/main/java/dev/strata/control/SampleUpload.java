@@ -1,10 +1,9 @@
-package dev.strata.registry.samples;
+package dev.strata.control;
 
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.strata.core.StrataException;
-import dev.strata.registry.model.Names;
 import java.util.regex.Pattern;
 
 /**

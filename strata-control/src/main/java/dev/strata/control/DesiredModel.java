@@ -1,8 +1,6 @@
-package dev.strata.registry.deploy;
+package dev.strata.control;
 
 import static java.util.Objects.requireNonNull;
-
-import dev.strata.registry.manifest.SignedManifest;
 
 /**
  * One model a node (or the cloud) should run: what to fetch ({@code GET

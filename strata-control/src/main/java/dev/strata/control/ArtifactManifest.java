@@ -1,10 +1,9 @@
-package dev.strata.registry.manifest;
+package dev.strata.control;
 
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.strata.core.StrataException;
-import dev.strata.registry.artifact.Sha256;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 

@@ -1,4 +1,4 @@
-package dev.strata.registry.fleet;
+package dev.strata.control;
 
 import static java.util.Objects.requireNonNull;
 

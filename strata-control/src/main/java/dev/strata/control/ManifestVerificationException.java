@@ -1,4 +1,4 @@
-package dev.strata.registry.manifest;
+package dev.strata.control;
 
 import dev.strata.core.ErrorCode;
 import dev.strata.core.StrataException;

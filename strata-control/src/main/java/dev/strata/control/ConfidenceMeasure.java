@@ -1,4 +1,4 @@
-package dev.strata.registry.deploy;
+package dev.strata.control;
 
 /**
  * How an edge scores its confidence in an answer for the cascade policy. {@link #MAX_PROBABILITY}

@@ -1,4 +1,4 @@
-package dev.strata.registry.fleet;
+package dev.strata.control;
 
 /** Where a node is with one model it was told to run. */
 public enum LoadState {

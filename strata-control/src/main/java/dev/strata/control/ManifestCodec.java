@@ -1,4 +1,4 @@
-package dev.strata.registry.manifest;
+package dev.strata.control;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;

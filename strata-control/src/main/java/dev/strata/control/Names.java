@@ -1,4 +1,4 @@
-package dev.strata.registry.model;
+package dev.strata.control;
 
 import dev.strata.core.StrataException;
 import java.util.Map;

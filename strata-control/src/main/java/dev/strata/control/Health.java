@@ -1,4 +1,4 @@
-package dev.strata.registry.fleet;
+package dev.strata.control;
 
 /** A node's own view of its health, as reported in heartbeats. */
 public enum Health {
