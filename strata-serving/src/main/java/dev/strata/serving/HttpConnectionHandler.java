@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -260,13 +261,15 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
     releaseBody();
-    for (Pending p : pending) {
+    // Cancelling completes the stages at once, which re-enters complete(): take them out first.
+    List<Pending> orphaned = new ArrayList<>(pending);
+    pending.clear();
+    for (Pending p : orphaned) {
+      state.requestFinished();
       if (p.stage != null) {
         p.stage.toCompletableFuture().cancel(false);
       }
-      state.requestFinished();
     }
-    pending.clear();
     super.channelInactive(ctx);
   }
 

@@ -94,6 +94,11 @@ public final class StrataServer implements AutoCloseable {
     return grpc == null ? OptionalInt.empty() : OptionalInt.of(grpc.getPort());
   }
 
+  /** HTTP requests received and not yet answered (for tests and diagnostics). */
+  int inFlightHttpRequests() {
+    return http.inFlight();
+  }
+
   private static Server startGrpc(
       ServingConfig config, InferenceService service, EventLoopGroup boss, EventLoopGroup workers) {
     try {
