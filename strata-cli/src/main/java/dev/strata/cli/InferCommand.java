@@ -30,7 +30,8 @@ import picocli.CommandLine.Spec;
 /** {@code strata infer}: one inference request from a file. */
 @Command(
     name = "infer",
-    mixinStandardHelpOptions = true,
+    // --version names the model version here (as Triton's clients do), so no standard --version.
+    mixinStandardHelpOptions = false,
     description = {
       "Send one inference request and print the outputs (or the top-k classes).",
       "--input takes: an Open Inference Protocol request body (.json); a NumPy array (.npy) for the",
@@ -43,7 +44,15 @@ final class InferCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, description = "The model to run.")
   String model;
 
-  @Option(names = "--version", description = "The version (default: the newest ready one).")
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Show this help message and exit.")
+  boolean help;
+
+  @Option(
+      names = {"--version", "--model-version"},
+      description = "The model version (default: the newest ready one).")
   String version;
 
   @Option(
