@@ -59,7 +59,7 @@ serving() { # $1 model, $2 in-process batch sizes, $3 concurrency
   for t in binary grpc json; do
     m=$(taskset -c 1 "$java" "${jopts[@]}" -cp "$cp" dev.strata.bench.serving.LoadGenerator \
       --http-port $HTTP --grpc-port $GRPC --model "$model" --transport $t --concurrency "$conc" \
-      --window-seconds "$window" | emit)
+      --window-seconds "$window" --server-pid "$server_pid" | emit)
     rate=$(echo "$m" | field req_per_s)
     half=$(awk "BEGIN {print $rate / 2}")
     taskset -c 1 "$java" "${jopts[@]}" -cp "$cp" dev.strata.bench.serving.LoadGenerator \

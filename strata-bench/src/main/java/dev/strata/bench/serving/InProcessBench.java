@@ -76,6 +76,9 @@ public final class InProcessBench implements Callable<Integer> {
       while (System.nanoTime() < warmEnd) {
         runOnce(session, data, shape);
       }
+      java.lang.management.ThreadMXBean threadsBean =
+          java.lang.management.ManagementFactory.getThreadMXBean();
+      long cpuStart = threadsBean.getCurrentThreadCpuTime();
       long start = System.nanoTime();
       long end = start + seconds * 1_000_000_000L;
       long t = start;
@@ -87,11 +90,12 @@ public final class InProcessBench implements Callable<Integer> {
         items += batch;
       }
       double elapsed = (t - start) / 1e9;
+      double cpuPerItemUs = (threadsBean.getCurrentThreadCpuTime() - cpuStart) / 1e3 / items;
       System.out.println(
           String.format(
               Locale.ROOT,
               "{\"kind\":\"in-process\",\"model\":\"%s\",\"batch\":%d,\"threads\":%d,\"seconds\":%.2f,"
-                  + "\"items_per_s\":%.1f,\"calls_per_s\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f}",
+                  + "\"items_per_s\":%.1f,\"calls_per_s\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"cpu_us_per_item\":%.2f}",
               model,
               batch,
               threads,
@@ -100,7 +104,8 @@ public final class InProcessBench implements Callable<Integer> {
               latency.getTotalCount() / elapsed,
               latency.getValueAtPercentile(50) / 1e3,
               latency.getValueAtPercentile(90) / 1e3,
-              latency.getValueAtPercentile(99) / 1e3));
+              latency.getValueAtPercentile(99) / 1e3,
+              cpuPerItemUs));
     }
     return 0;
   }

@@ -84,11 +84,18 @@ public final class LoadGenerator implements Callable<Integer> {
   @Option(names = "--window-seconds", defaultValue = "5")
   int windowSeconds;
 
+  @Option(
+      names = "--server-pid",
+      defaultValue = "0",
+      description = "The server's pid: report its CPU time per request.")
+  long serverPid;
+
   private final Recorder recorder = new Recorder(3_600_000_000_000L, 3);
   private final AtomicLong completed = new AtomicLong();
   private final AtomicLong errors = new AtomicLong();
   private volatile boolean running = true;
   private volatile String firstError = "";
+  private double cpuPerRequestUs;
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new LoadGenerator()).execute(args));
@@ -116,12 +123,17 @@ public final class LoadGenerator implements Callable<Integer> {
       Histogram all = new Histogram(3_600_000_000_000L, 3);
       ModelStatistics start = control.statistics(Optional.of(model), Optional.empty()).getFirst();
       long errorsAtStart = errors.get();
+      ProcessCpu cpu = serverPid > 0 ? new ProcessCpu(serverPid) : null;
+      long cpuStart = cpu == null ? 0 : cpu.nanos();
+      long completedStart = completed.get();
       for (int w = 0; w < windows; w++) {
         long c0 = completed.get();
         sleep(windowSeconds);
         perWindow[w] = completed.get() - c0;
         all.add(recorder.getIntervalHistogram());
       }
+      long served = completed.get() - completedStart;
+      cpuPerRequestUs = cpu == null || served == 0 ? 0 : (cpu.nanos() - cpuStart) / 1e3 / served;
       ModelStatistics end = control.statistics(Optional.of(model), Optional.empty()).getFirst();
       running = false;
       if (driver != null) {
@@ -273,7 +285,8 @@ public final class LoadGenerator implements Callable<Integer> {
             Locale.ROOT,
             "{\"kind\":\"server\",\"model\":\"%s\",\"transport\":\"%s\",\"concurrency\":%d,\"rate\":%.1f,"
                 + "\"req_per_s\":%.1f,\"windows\":[%s],\"spread\":%.3f,\"p50_us\":%.1f,\"p90_us\":%.1f,"
-                + "\"p99_us\":%.1f,\"p999_us\":%.1f,\"errors\":%d,\"mean_batch\":%.2f%s}",
+                + "\"p99_us\":%.1f,\"p999_us\":%.1f,\"errors\":%d,\"mean_batch\":%.2f,"
+                + "\"server_cpu_us_per_req\":%.1f%s}",
             model,
             transport,
             rate > 0 ? 0 : concurrency,
@@ -287,6 +300,7 @@ public final class LoadGenerator implements Callable<Integer> {
             all.getValueAtPercentile(99.9) / 1e3,
             errorCount,
             executions == 0 ? 0 : (double) inferences / executions,
+            cpuPerRequestUs,
             errorCount == 0 ? "" : ",\"first_error\":\"" + firstError.replace("\"", "'") + "\""));
   }
 
