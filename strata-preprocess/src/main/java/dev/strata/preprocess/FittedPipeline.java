@@ -2,6 +2,7 @@ package dev.strata.preprocess;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.strata.core.DataType;
 import dev.strata.core.Shape;
@@ -78,6 +79,7 @@ public record FittedPipeline(
   }
 
   /** Whether the raw input is images (else rows). */
+  @JsonIgnore
   public boolean isImage() {
     return input instanceof InputSpec.Image;
   }
