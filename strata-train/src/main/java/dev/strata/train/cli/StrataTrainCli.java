@@ -30,6 +30,10 @@ public final class StrataTrainCli {
             line.getErr().println("error: " + se.getMessage());
             return 2;
           }
+          if (e instanceof java.nio.file.NoSuchFileException nf) {
+            line.getErr().println("error: " + nf.getFile() + ": no such file");
+            return 2;
+          }
           throw e;
         });
     return cl;

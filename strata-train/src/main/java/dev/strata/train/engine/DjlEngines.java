@@ -47,7 +47,7 @@ public final class DjlEngines {
         }
         return Engine.getEngine(ENGINE);
       }
-      requireBundledNatives();
+      requireBundledNatives(DjlEngines.class.getClassLoader());
       System.setProperty("ai.djl.offline", "true");
       System.setProperty("DJL_CACHE_DIR", config.djlCacheDir().toString());
       System.setProperty("ENGINE_CACHE_DIR", config.djlCacheDir().toString());
@@ -86,8 +86,10 @@ public final class DjlEngines {
     return "threads=" + c.intraOpThreads() + "/" + c.interOpThreads() + " cache=" + c.djlCacheDir();
   }
 
-  private static void requireBundledNatives() {
-    ClassLoader cl = DjlEngines.class.getClassLoader();
+  /**
+   * Fails with one clear message unless PyTorch's native library and JNI binding are on {@code cl}.
+   */
+  static void requireBundledNatives(ClassLoader cl) {
     URL natives = cl.getResource("native/lib/pytorch.properties");
     URL jni = cl.getResource("jnilib/pytorch.properties");
     if (natives == null || jni == null) {
