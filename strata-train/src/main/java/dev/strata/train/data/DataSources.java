@@ -98,6 +98,23 @@ public final class DataSources {
     return new Loaded(readImageFolders(data), Optional.empty());
   }
 
+  /**
+   * {@code fashion-mnist} (when no such file exists) names the full data set from Debian's {@code
+   * dataset-fashion-mnist} package.
+   */
+  public static Path resolveAlias(Path data) {
+    if (data.toString().equals("fashion-mnist") && !Files.exists(data)) {
+      if (!Files.isDirectory(DEBIAN_FASHION_MNIST)) {
+        throw StrataException.notFound(
+            "data fashion-mnist: %s is missing (install it with: apt-get install"
+                + " dataset-fashion-mnist; a small subset ships in data/fashion-mnist-subset)",
+            DEBIAN_FASHION_MNIST);
+      }
+      return DEBIAN_FASHION_MNIST;
+    }
+    return data;
+  }
+
   /** Reads one IDX pair ({@code prefix} is {@code train} or {@code t10k}). */
   public static Dataset.Images readIdx(Path dir, String prefix) throws IOException {
     Path images =

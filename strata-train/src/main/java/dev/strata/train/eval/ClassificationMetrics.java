@@ -125,7 +125,6 @@ public record ClassificationMetrics(
    * half).
    */
   public static double rocAuc(int[] labels, float[][] scores) {
-    List<double[]> pos = new ArrayList<>();
     int nPos = 0;
     int nNeg = 0;
     double[][] s = new double[labels.length][2];
@@ -157,7 +156,6 @@ public record ClassificationMetrics(
       }
       i = j + 1;
     }
-    pos.clear();
     return (rankSumPos - nPos * (nPos + 1) / 2.0) / ((double) nPos * nNeg);
   }
 }

@@ -11,7 +11,6 @@ import dev.strata.core.StrataException;
 import dev.strata.core.StrataVersion;
 import dev.strata.preprocess.PipelineJson;
 import dev.strata.train.data.Features;
-import dev.strata.train.spec.TrainingSpec;
 import dev.strata.train.training.TrainedModel;
 import java.nio.FloatBuffer;
 import java.time.Clock;
@@ -124,10 +123,5 @@ public final class ModelExport {
               TOLERANCE));
     }
     return max;
-  }
-
-  /** Whether a task's model outputs class scores. */
-  static boolean isClassifier(TrainingSpec spec) {
-    return spec.task() == TrainingSpec.Task.CLASSIFICATION;
   }
 }

@@ -6,7 +6,6 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.Blocks;
 import ai.djl.nn.LambdaBlock;
-import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
@@ -173,11 +172,6 @@ public final class Networks {
   /** The type name of a layer as written in specs. */
   public static String name(LayerSpec l) {
     return l.getClass().getAnnotation(com.fasterxml.jackson.annotation.JsonTypeName.class).value();
-  }
-
-  /** Whether the layer has weights (and which DJL parameter type they are). */
-  static boolean isWeight(Parameter p) {
-    return p.getType() == Parameter.Type.WEIGHT;
   }
 
   private static void rank(String where, long[] s, int rank, String hint) {
