@@ -58,6 +58,7 @@ public final class DataSources {
 
   /** Reads the data set for a pipeline input and task. */
   public static Loaded load(Path data, InputSpec input, TrainingSpec.Task task) throws IOException {
+    data = resolveAlias(data);
     if (!Files.exists(data)) {
       throw StrataException.notFound("data %s: no such file or directory", data);
     }

@@ -62,7 +62,11 @@ public final class OnnxModelEvaluator {
     }
     Features f = PreparedData.features(pipeline, set);
     float[][] out = run(proto, pipeline.modelInput(), f, threads);
-    String name = proto.getGraph().getName();
+    String name =
+        provenance(meta)
+            .map(p -> p.path("spec").path("name").asText(""))
+            .filter(n -> !n.isEmpty())
+            .orElse(proto.getGraph().getName());
     long params = provenance(meta).map(p -> p.path("parameter_count").asLong()).orElse(0L);
     List<EpochStats> history = history(meta);
     if (task == TrainingSpec.Task.CLASSIFICATION) {

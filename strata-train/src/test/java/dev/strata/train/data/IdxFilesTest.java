@@ -32,6 +32,18 @@ class IdxFilesTest {
   }
 
   @Test
+  void fashionMnistNamesTheDebianPackage() {
+    if (java.nio.file.Files.isDirectory(DataSources.DEBIAN_FASHION_MNIST)) {
+      assertThat(DataSources.resolveAlias(Path.of("fashion-mnist")))
+          .isEqualTo(DataSources.DEBIAN_FASHION_MNIST);
+    } else {
+      assertThatThrownBy(() -> DataSources.resolveAlias(Path.of("fashion-mnist")))
+          .hasMessageContaining("apt-get install dataset-fashion-mnist");
+    }
+    assertThat(DataSources.resolveAlias(TestSupport.SUBSET)).isEqualTo(TestSupport.SUBSET);
+  }
+
+  @Test
   void writesAndReadsPlainAndGzipFiles(@TempDir Path dir) throws Exception {
     List<RawImage> images =
         List.of(
