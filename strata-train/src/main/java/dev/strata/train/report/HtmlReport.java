@@ -130,7 +130,7 @@ public final class HtmlReport {
     int cell = Math.max(28, Math.min(56, 560 / Math.max(1, k)));
     int left = 110;
     int top = 100;
-    int w = left + k * cell + 10;
+    int w = left + k * cell + 70;
     int hgt = top + k * cell + 30;
     long max = 1;
     for (long[] row : c.confusion()) {
@@ -183,6 +183,7 @@ public final class HtmlReport {
                 v));
       }
     }
+    s.append("<text x=\"4\" y=\"16\">true class ↓</text>");
     s.append(
         String.format(
             Locale.ROOT,
