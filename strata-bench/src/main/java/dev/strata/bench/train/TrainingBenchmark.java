@@ -32,6 +32,7 @@ import java.util.Optional;
  * java -cp ... dev.strata.bench.train.TrainingBenchmark \
  *     [--spec models/fashion-cnn/spec.yaml] [--data /usr/share/datasets/fashion-mnist] \
  *     [--model models/fashion-cnn/model.onnx] [--threads 2] [--epochs 2] [--batch 128]
+ *     [--train-images N]
  * </pre>
  */
 public final class TrainingBenchmark {
@@ -45,6 +46,7 @@ public final class TrainingBenchmark {
     int threads = Integer.parseInt(a.getOrDefault("--threads", "2"));
     int epochs = Integer.parseInt(a.getOrDefault("--epochs", "2"));
     int batch = Integer.parseInt(a.getOrDefault("--batch", "128"));
+    int limit = Integer.parseInt(a.getOrDefault("--train-images", "0"));
 
     TrainingSpec s = TrainingSpec.read(spec);
     // no augmentation, so both sides do the same work per step
@@ -53,11 +55,54 @@ public final class TrainingBenchmark {
     s = TrainingSpec.parse(json, false, "benchmark spec").withEpochs(epochs);
     TrainConfig config = TrainConfig.defaults().withThreads(threads, 1);
     PreparedData prepared = PreparedData.prepare(s, DataSources.load(data, s));
+    if (limit > 0 && limit < prepared.train().count()) {
+      int[] first = new int[limit];
+      for (int i = 0; i < limit; i++) {
+        first[i] = i;
+      }
+      prepared =
+          new PreparedData(
+              prepared.pipeline(),
+              prepared.classes(),
+              prepared.train().subset(first),
+              prepared.validation(),
+              prepared.test(),
+              prepared.digest());
+    }
     ModelTrainer trainer =
         new ModelTrainer(
             config,
             Clock.systemUTC(),
             new TrainingListener() {
+              private double cpu0;
+              private long wall0;
+
+              @Override
+              public void onStep(
+                  int epoch,
+                  int epochs,
+                  int step,
+                  int steps,
+                  double loss,
+                  double acc,
+                  double sps,
+                  double eta) {
+                // steps 2..N: the same window the PyTorch script measures
+                if (step == 1) {
+                  cpu0 = processCpuSeconds();
+                  wall0 = System.nanoTime();
+                } else if (step == steps) {
+                  System.out.printf(
+                      Locale.ROOT,
+                      "{\"framework\":\"strata\",\"epoch\":%d,\"steps_measured\":%d,"
+                          + "\"wall_seconds\":%.2f,\"cpu_seconds\":%.2f}%n",
+                      epoch,
+                      steps - 1,
+                      (System.nanoTime() - wall0) / 1e9,
+                      processCpuSeconds() - cpu0);
+                }
+              }
+
               @Override
               public void onEpoch(EpochStats e) {
                 System.out.printf(
@@ -121,6 +166,18 @@ public final class TrainingBenchmark {
               n / secs);
         }
       }
+    }
+  }
+
+  /** User + system CPU time of this process, all threads (native ones included), from /proc. */
+  static double processCpuSeconds() {
+    try {
+      String stat = Files.readString(Path.of("/proc/self/stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      // utime and stime, fields 14 and 15 of stat, are 11 and 12 after the command name
+      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+    } catch (java.io.IOException e) {
+      return Double.NaN;
     }
   }
 
