@@ -69,16 +69,21 @@ public final class OnnxModelEvaluator {
             .orElse(proto.getGraph().getName());
     long params = provenance(meta).map(p -> p.path("parameter_count").asLong()).orElse(0L);
     List<EpochStats> history = history(meta);
+    // the training run's seed, so the bootstrap interval matches the one computed at training
+    long seed =
+        provenance(meta)
+            .map(p -> p.path("spec").path("training").path("seed").asLong(1))
+            .orElse(1L);
     if (task == TrainingSpec.Task.CLASSIFICATION) {
       return Evaluator.classification(
-          name, what, params, classes, f.labels(), out, Optional.empty(), history, 1);
+          name, what, params, classes, f.labels(), out, Optional.empty(), history, seed);
     }
     float[] pred = new float[out.length];
     for (int i = 0; i < out.length; i++) {
       pred[i] = out[i][0];
     }
     return Evaluator.regression(
-        name, what, params, f.targets(), pred, Optional.empty(), history, 1);
+        name, what, params, f.targets(), pred, Optional.empty(), history, seed);
   }
 
   private static Dataset alignTo(Dataset set, List<String> classes) {
