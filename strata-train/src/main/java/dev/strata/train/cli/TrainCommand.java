@@ -1,0 +1,90 @@
+package dev.strata.train.cli;
+
+import dev.strata.train.spec.TrainingSpec;
+import dev.strata.train.training.ProgressBar;
+import dev.strata.train.training.TrainingListener;
+import dev.strata.train.workflow.TrainingWorkflow;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code strata train}: trains, evaluates and exports a model from a spec and a data set. */
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Train a model from a spec (JSON or YAML) on a data set, evaluate it on the test data,",
+      "and export it as a verified ONNX model with its fitted preprocessing.",
+      "",
+      "DATA is a directory of IDX files (MNIST format, plain or .gz; 'fashion-mnist' names Debian's",
+      "dataset-fashion-mnist package), a CSV file (or a directory",
+      "with train.csv and test.csv), or a directory of class folders of PNG/JPEG images (or one",
+      "with train/ and test/ such folders).",
+      "",
+      "Writes into DIR: checkpoint/ (resume with --resume), training-log.jsonl (one line per",
+      "epoch), model.onnx, metrics.json and report.html."
+    })
+public final class TrainCommand implements Callable<Integer> {
+  @Option(names = "--spec", required = true, paramLabel = "SPEC", description = "Training spec.")
+  Path spec;
+
+  @Option(names = "--data", required = true, paramLabel = "DATA", description = "Data set.")
+  Path data;
+
+  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
+  Path out;
+
+  @Option(
+      names = "--resume",
+      description = "Continue from DIR/checkpoint if it exists (same data required).")
+  boolean resume;
+
+  @Option(
+      names = "--epochs",
+      paramLabel = "N",
+      description = "Override the spec's epoch count (e.g. for a quick run).")
+  Integer epochs;
+
+  @Option(
+      names = "--cv",
+      paramLabel = "K",
+      defaultValue = "0",
+      description = "Also run K-fold cross-validation on the training data first (default: off).")
+  int folds;
+
+  @Option(names = "--quiet", description = "No progress bar.")
+  boolean quiet;
+
+  @Mixin CommonOptions common;
+
+  @Override
+  public Integer call() throws Exception {
+    TrainingSpec s = TrainingSpec.read(spec);
+    TrainingListener progress = quiet ? new TrainingListener() {} : ProgressBar.onStderr();
+    TrainingWorkflow.Result r =
+        new TrainingWorkflow(common.config(), Clock.systemUTC())
+            .run(
+                s,
+                data,
+                out,
+                new TrainingWorkflow.Options(
+                    resume, Optional.ofNullable(epochs), Optional.empty(), folds, progress));
+    System.out.printf(
+        Locale.ROOT,
+        "%s: %d parameters, %d epochs, %s %.4f (95%% CI %.4f-%.4f) -> %s%n",
+        s.name(),
+        r.parameterCount(),
+        r.epochsTrained(),
+        r.evaluation().classification().isPresent() ? "accuracy" : "rmse",
+        r.evaluation().mainMetric().estimate(),
+        r.evaluation().mainMetric().lower(),
+        r.evaluation().mainMetric().upper(),
+        r.model());
+    return 0;
+  }
+}

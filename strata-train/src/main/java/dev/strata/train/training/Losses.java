@@ -1,0 +1,32 @@
+package dev.strata.train.training;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import dev.strata.train.spec.TrainingOptions;
+
+/** The training losses, as mean over the batch. */
+final class Losses {
+  private Losses() {}
+
+  /**
+   * @param out logits {@code [N, C]} (classification) or predictions {@code [N, 1]}
+   * @param y class indices {@code [N]} (int64) or targets {@code [N, 1]}
+   */
+  static NDArray loss(TrainingOptions.Loss loss, NDArray out, NDArray y) {
+    return switch (loss) {
+      case TrainingOptions.Loss.SoftmaxCrossEntropy ce -> {
+        long classes = out.getShape().get(1);
+        NDArray logp = out.logSoftmax(1);
+        // label smoothing as in PyTorch: (1 - e) * one-hot + e / C
+        NDArray target =
+            y.oneHot((int) classes)
+                .toType(DataType.FLOAT32, false)
+                .mul(1 - ce.labelSmoothing())
+                .add(ce.labelSmoothing() / classes);
+        yield logp.mul(target).sum(new int[] {1}).neg().mean();
+      }
+      case TrainingOptions.Loss.Mse m -> out.sub(y).square().mean();
+      case TrainingOptions.Loss.L1 l -> out.sub(y).abs().mean();
+    };
+  }
+}
