@@ -1,6 +1,10 @@
 package dev.strata.cli;
 
 import dev.strata.core.StrataVersion;
+import dev.strata.train.cli.EvaluateCommand;
+import dev.strata.train.cli.ExportCommand;
+import dev.strata.train.cli.MakeSubsetCommand;
+import dev.strata.train.cli.TrainCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -14,6 +18,10 @@ import picocli.CommandLine.Command;
       ServeCommand.class,
       InferCommand.class,
       ModelsCommand.class,
+      TrainCommand.class,
+      EvaluateCommand.class,
+      ExportCommand.class,
+      MakeSubsetCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class StrataCli {

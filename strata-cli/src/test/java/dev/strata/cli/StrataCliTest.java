@@ -25,7 +25,8 @@ class StrataCliTest {
   void everyCommandHasHelp() {
     Run top = run("--help");
     assertThat(top.exit()).isZero();
-    for (String command : List.of("serve", "infer", "models")) {
+    for (String command :
+        List.of("serve", "infer", "models", "train", "evaluate", "export", "make-subset")) {
       assertThat(top.out()).contains(command);
       Run help = run(command, "--help");
       assertThat(help.exit()).as(command).isZero();

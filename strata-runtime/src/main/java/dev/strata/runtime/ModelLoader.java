@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
@@ -115,10 +116,12 @@ final class ModelLoader {
   private ModelSignature signature(String model, Path dir, Path file, ModelConfig modelConfig) {
     List<TensorSpec> inputs;
     List<TensorSpec> outputs;
+    Map<String, String> metadata;
     try {
       ModelProto proto = OnnxModels.read(file);
       inputs = OnnxModels.inputs(proto);
       outputs = OnnxModels.outputs(proto);
+      metadata = OnnxModels.metadata(proto);
     } catch (IOException e) {
       throw new StrataException(
           ErrorCode.INVALID_ARGUMENT, file + ": cannot read (" + e.getMessage() + ")", e);
@@ -129,7 +132,8 @@ final class ModelLoader {
         inputs,
         outputs,
         config.defaultMaxBatchSize(),
-        labels -> repository.labels(dir, labels));
+        labels -> repository.labels(dir, labels),
+        metadata);
   }
 
   private int intraOpThreads(ModelConfig modelConfig, int count) {

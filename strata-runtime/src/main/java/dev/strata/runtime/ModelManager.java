@@ -236,7 +236,9 @@ public final class ModelManager implements InferenceService {
         PLATFORM,
         s.inputs(),
         s.outputs(),
-        Map.of("max_batch_size", s.maxBatchSize()));
+        s.rawInput().isPresent()
+            ? Map.of("max_batch_size", s.maxBatchSize(), "raw_input", s.rawInput().get())
+            : Map.of("max_batch_size", s.maxBatchSize()));
   }
 
   @Override

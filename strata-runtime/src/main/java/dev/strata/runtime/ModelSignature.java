@@ -7,11 +7,13 @@ import dev.strata.core.Shape;
 import dev.strata.core.StrataException;
 import dev.strata.core.Tensor;
 import dev.strata.core.TensorSpec;
+import dev.strata.preprocess.FittedPipeline;
 import dev.strata.runtime.ModelConfig.TensorConfig;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -32,14 +34,17 @@ final class ModelSignature {
   private final Map<String, Integer> outputIndex = new HashMap<>();
   private final Set<String> outputNames;
   private final boolean dynamicInnerDims;
+  private final Optional<FittedPipeline> pipeline;
 
   ModelSignature(
       String model,
       int maxBatchSize,
       List<TensorSpec> inputs,
       List<TensorSpec> outputs,
-      List<List<String>> labels) {
+      List<List<String>> labels,
+      Optional<FittedPipeline> pipeline) {
     this.model = model;
+    this.pipeline = pipeline;
     this.maxBatchSize = maxBatchSize;
     this.inputs = List.copyOf(inputs);
     this.outputs = List.copyOf(outputs);
@@ -60,6 +65,9 @@ final class ModelSignature {
    * Reconciles a config with the ONNX file's inputs and outputs.
    *
    * @param labelsOf reads a labels file of the model directory
+   * @param metadata the ONNX file's {@code metadata_props}: a fitted preprocessing pipeline there
+   *     turns raw requests (image bytes, table rows) into the model's input, and its class names
+   *     label the first output when the config names no labels file
    * @throws StrataException INVALID_ARGUMENT saying what does not fit
    */
   static ModelSignature resolve(
@@ -68,7 +76,8 @@ final class ModelSignature {
       List<TensorSpec> onnxInputs,
       List<TensorSpec> onnxOutputs,
       int defaultMaxBatchSize,
-      Function<String, List<String>> labelsOf) {
+      Function<String, List<String>> labelsOf,
+      Map<String, String> metadata) {
     for (TensorSpec s : onnxInputs) {
       checkSupported("input", s);
     }
@@ -114,7 +123,18 @@ final class ModelSignature {
       }
       labels.add(file == null ? List.of() : labelsOf.apply(file));
     }
-    return new ModelSignature(model, maxBatch, inputs, outputs, labels);
+    List<String> classNames = ModelMetadataLabels.read(model, metadata);
+    if (!classNames.isEmpty() && !outputs.isEmpty() && labels.getFirst().isEmpty()) {
+      labels.set(0, classNames);
+    }
+    Optional<FittedPipeline> pipeline = FittedPipeline.fromModelMetadata(metadata);
+    if (pipeline.isPresent()
+        && (inputs.size() != 1 || inputs.getFirst().datatype() != DataType.FP32)) {
+      throw StrataException.invalid(
+          "model '%s' has a preprocessing pipeline but %d inputs %s (expected: one FP32 input)",
+          model, inputs.size(), inputs.stream().map(TensorSpec::name).toList());
+    }
+    return new ModelSignature(model, maxBatch, inputs, outputs, labels, pipeline);
   }
 
   private static void checkSupported(String kind, TensorSpec s) {
@@ -208,7 +228,7 @@ final class ModelSignature {
    */
   void validate(Pending p) {
     InferenceRequest request = p.request;
-    List<Tensor> given = request.inputs();
+    List<Tensor> given = preprocess(request.inputs());
     Tensor[] ordered = new Tensor[inputs.size()];
     long batch = -1;
     String batchInput = null;
@@ -356,6 +376,29 @@ final class ModelSignature {
 
   List<TensorSpec> outputs() {
     return outputs;
+  }
+
+  /**
+   * Raw inputs through the model's fitted pipeline. A request that already holds the model's one
+   * input as FP32 passes as it is; anything else (image bytes, table rows, one tensor per column)
+   * goes through the pipeline, which names what it cannot read.
+   */
+  private List<Tensor> preprocess(List<Tensor> given) {
+    if (pipeline.isEmpty()) {
+      return given;
+    }
+    TensorSpec input = inputs.getFirst();
+    if (given.size() == 1
+        && given.getFirst().name().equals(input.name())
+        && given.getFirst().datatype() == input.datatype()) {
+      return given;
+    }
+    return List.of(pipeline.get().apply(given).withName(input.name()));
+  }
+
+  /** What raw requests the model takes: "image", "rows", or empty without a pipeline. */
+  Optional<String> rawInput() {
+    return pipeline.map(p -> p.isImage() ? "image" : "rows");
   }
 
   /** The labels of output {@code i}, empty when it has none. */

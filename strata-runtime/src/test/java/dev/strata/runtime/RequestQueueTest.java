@@ -20,7 +20,8 @@ class RequestQueueTest {
           8,
           List.of(new TensorSpec("x", DataType.FP32, Shape.of(-1))),
           List.of(new TensorSpec("y", DataType.FP32, Shape.of(1))),
-          List.of(List.of()));
+          List.of(List.of()),
+          java.util.Optional.empty());
 
   private Pending pending(int rows, int width) {
     Pending p =

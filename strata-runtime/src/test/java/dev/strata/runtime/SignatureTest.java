@@ -24,7 +24,8 @@ class SignatureTest {
         OnnxModels.inputs(model),
         OnnxModels.outputs(model),
         32,
-        file -> List.of("a", "b", "c"));
+        file -> List.of("a", "b", "c"),
+        OnnxModels.metadata(model));
   }
 
   private static ModelProto fixedFirstDim() {

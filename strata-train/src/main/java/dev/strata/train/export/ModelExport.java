@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.core.ErrorCode;
 import dev.strata.core.StrataException;
 import dev.strata.core.StrataVersion;
+import dev.strata.preprocess.ModelMetadataKeys;
 import dev.strata.preprocess.PipelineJson;
 import dev.strata.train.data.Features;
 import dev.strata.train.training.TrainedModel;

@@ -3,22 +3,27 @@ package dev.strata.train.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import ai.onnx.proto.OnnxMl.ModelProto;
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtSession;
+import dev.strata.core.InferenceRequest;
+import dev.strata.core.OutputRequest;
 import dev.strata.core.Shape;
 import dev.strata.core.Tensor;
 import dev.strata.onnx.OnnxModels;
-import dev.strata.preprocess.FittedPipeline;
 import dev.strata.preprocess.ImageCodec;
 import dev.strata.preprocess.RawImage;
+import dev.strata.protocol.client.ClientConfig;
+import dev.strata.protocol.client.StrataClient;
+import dev.strata.runtime.ModelManager;
+import dev.strata.runtime.RuntimeConfig;
+import dev.strata.serving.ServingConfig;
+import dev.strata.serving.StrataServer;
 import dev.strata.train.TestSupport;
 import dev.strata.train.data.DataSources;
 import dev.strata.train.data.Dataset;
 import dev.strata.train.training.ModelTrainer;
 import dev.strata.train.training.TrainedModel;
 import dev.strata.train.training.TrainingListener;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -27,6 +32,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -36,6 +42,19 @@ import picocli.CommandLine;
  * through the pipeline stored in the exported model, then {@code strata evaluate}.
  */
 class ServingParityTest {
+  private static final String[] CLASSES = {
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot"
+  };
+
   private static final String SPEC =
       TestSupport.imageSpec(
           """
@@ -77,24 +96,43 @@ class ServingParityTest {
     assertThat(out.resolve("model.onnx")).isRegularFile();
     assertThat(Files.readAllLines(out.resolve("training-log.jsonl"))).hasSize(2);
 
-    // serving side: raw PNG bytes -> the pipeline from the model's metadata -> ONNX Runtime
-    ModelProto proto = OnnxModels.read(out.resolve("model.onnx"));
-    FittedPipeline pipeline =
-        FittedPipeline.fromModelMetadata(OnnxModels.metadata(proto)).orElseThrow();
+    // serving side: `strata serve` on a repository holding the exported model, answering raw PNG
+    // bytes over HTTP with the pipeline stored in the model's metadata
+    Path repo = dir.resolve("repo");
+    Files.createDirectories(repo.resolve("fashion/1"));
+    Files.copy(out.resolve("model.onnx"), repo.resolve("fashion/1/model.onnx"));
     Dataset.Images test = DataSources.readIdx(TestSupport.SUBSET, "t10k");
     int n = 32;
     List<byte[]> pngs = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       pngs.add(ImageCodec.encodePng(test.images().get(i * 31)));
     }
-    Tensor input = pipeline.apply(List.of(Tensor.ofBytes("image", Shape.of(n), pngs)));
-    float[][] served;
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
-    try (OrtSession s = env.createSession(proto.toByteArray(), new OrtSession.SessionOptions());
-        OnnxTensor x =
-            OnnxTensor.createTensor(env, input.data().asFloatBuffer(), input.shape().toArray());
-        OrtSession.Result r = s.run(Map.of(input.name(), x))) {
-      served = (float[][]) r.get(0).getValue();
+    float[][] served = new float[n][];
+    List<String> servedLabels;
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    try (ModelManager runtime =
+            ModelManager.create(RuntimeConfig.builder(repo).meterRegistry(registry).build());
+        StrataServer server = StrataServer.start(ServingConfig.ephemeral(), runtime, registry);
+        StrataClient client = StrataClient.rest(ClientConfig.of("127.0.0.1", server.httpPort()))) {
+      runtime.startup().join();
+      assertThat(client.modelMetadata("fashion", Optional.empty()).parameters())
+          .containsEntry("raw_input", "image");
+      Tensor raw = Tensor.ofBytes("image", Shape.of(n), pngs);
+      float[] flat =
+          client.infer(InferenceRequest.of("fashion", List.of(raw))).outputs().get(0).floats();
+      for (int i = 0; i < n; i++) {
+        served[i] = java.util.Arrays.copyOfRange(flat, i * 10, i * 10 + 10);
+      }
+      InferenceRequest top1 =
+          new InferenceRequest(
+              "fashion",
+              Optional.empty(),
+              "",
+              List.of(raw),
+              List.of(new OutputRequest("probabilities", 1, Map.of())),
+              Map.of(),
+              Optional.empty());
+      servedLabels = client.infer(top1).outputs().get(0).strings();
     }
 
     // training side: the IDX pixels through the checkpoint's pipeline into the DJL model
@@ -111,6 +149,8 @@ class ServingParityTest {
       int agree = 0;
       for (int i = 0; i < n; i++) {
         assertThat(argMax(served[i])).isEqualTo(argMax(trained[i]));
+        assertThat(servedLabels.get(i))
+            .endsWith(":" + argMax(trained[i]) + ":" + CLASSES[argMax(trained[i])]);
         for (int c = 0; c < 10; c++) {
           assertThat(served[i][c]).isCloseTo(trained[i][c], within(1e-4f));
         }

@@ -9,6 +9,7 @@ import ai.onnx.proto.OnnxMl.TensorProto;
 import com.google.protobuf.ByteString;
 import dev.strata.onnx.OnnxModels;
 import dev.strata.preprocess.FittedPipeline;
+import dev.strata.preprocess.ModelMetadataKeys;
 import dev.strata.train.TestSupport;
 import dev.strata.train.data.DataSources;
 import dev.strata.train.data.PreparedData;

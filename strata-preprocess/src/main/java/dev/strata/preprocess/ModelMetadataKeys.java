@@ -1,8 +1,9 @@
-package dev.strata.train.export;
+package dev.strata.preprocess;
 
-import dev.strata.preprocess.FittedPipeline;
-
-/** The {@code metadata_props} keys Strata writes into exported ONNX models. */
+/**
+ * The {@code metadata_props} keys Strata writes into exported ONNX models: read by training tools
+ * and by the serving runtime alike.
+ */
 public final class ModelMetadataKeys {
   /** The version of this metadata layout ("1"). */
   public static final String FORMAT_VERSION = "strata.format_version";
