@@ -45,8 +45,8 @@ final class ArtifactCache {
   /**
    * The verified artifact a signed manifest describes: from the cache when it is there and still
    * intact, else downloaded (resumed when a partial file exists) and verified. A resumed download
-   * that fails verification is fetched again from the start once, so that a partial file damaged
-   * by a crash is not taken for tampering.
+   * that fails verification is fetched again from the start once, so that a partial file damaged by
+   * a crash is not taken for tampering.
    *
    * @throws ManifestVerificationException when the manifest or the downloaded bytes fail
    * @throws IOException when the download fails (retry later; the partial file is kept)

@@ -70,7 +70,8 @@ final class CloudApi implements AutoCloseable {
 
   /** The cloud's manifest-signing public key (base64 X.509), from its public endpoint. */
   String signingKey() {
-    HttpResponse<byte[]> response = send(json("/api/v1/signing-key", Optional.empty()).GET().build());
+    HttpResponse<byte[]> response =
+        send(json("/api/v1/signing-key", Optional.empty()).GET().build());
     JsonNode key = read(response, JsonNode.class).get("publicKey");
     if (key == null || !key.isTextual()) {
       throw new StrataException(ErrorCode.INTERNAL, "cloud: signing key answer without publicKey");
@@ -136,14 +137,20 @@ final class CloudApi implements AutoCloseable {
         offset = rangeStart(response, sha256);
         if (offset != have) {
           throw new IOException(
-              "artifact " + sha256 + ": the server sent bytes from " + offset + " (asked: " + have
+              "artifact "
+                  + sha256
+                  + ": the server sent bytes from "
+                  + offset
+                  + " (asked: "
+                  + have
                   + ")");
         }
       } else if (status == 200) {
         offset = 0;
       } else if (status == 416) {
         Files.deleteIfExists(partial);
-        throw new IOException("artifact " + sha256 + ": the partial file is past its end; restarting");
+        throw new IOException(
+            "artifact " + sha256 + ": the partial file is past its end; restarting");
       } else {
         throw error(status, in.readAllBytes());
       }
@@ -156,7 +163,11 @@ final class CloudApi implements AutoCloseable {
     Matcher m = CONTENT_RANGE.matcher(range);
     if (!m.matches()) {
       throw new IOException(
-          "artifact " + sha256 + ": 206 with Content-Range '" + range + "' (expected: bytes N-M/T)");
+          "artifact "
+              + sha256
+              + ": 206 with Content-Range '"
+              + range
+              + "' (expected: bytes N-M/T)");
     }
     return Long.parseLong(m.group(1));
   }

@@ -22,7 +22,9 @@ final class CloudClient implements CloudInference, AutoCloseable {
   CloudClient(URI url, Duration timeout, Duration connectTimeout, Optional<String> credential) {
     int port = url.getPort() > 0 ? url.getPort() : url.getScheme().equals("https") ? 443 : 80;
     this.base =
-        ClientConfig.of(url.getHost(), port).withTimeout(timeout).withConnectTimeout(connectTimeout);
+        ClientConfig.of(url.getHost(), port)
+            .withTimeout(timeout)
+            .withConnectTimeout(connectTimeout);
     this.client = StrataClient.rest(configFor(credential));
   }
 

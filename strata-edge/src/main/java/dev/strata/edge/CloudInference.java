@@ -13,8 +13,8 @@ import java.util.concurrent.CompletableFuture;
 @FunctionalInterface
 public interface CloudInference {
   /**
-   * Sends a request to the cloud's Open Inference Protocol endpoint; the future fails with a
-   * {@link StrataException} when the cloud does not answer (UNAVAILABLE, DEADLINE_EXCEEDED...).
+   * Sends a request to the cloud's Open Inference Protocol endpoint; the future fails with a {@link
+   * StrataException} when the cloud does not answer (UNAVAILABLE, DEADLINE_EXCEEDED...).
    */
   CompletableFuture<InferenceResponse> infer(InferenceRequest request);
 

@@ -25,13 +25,15 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The edge's {@link InferenceService}: applies each deployment's collaborative-inference policy
- * to requests for its model and hands everything else to the edge runtime unchanged.
+ * The edge's {@link InferenceService}: applies each deployment's collaborative-inference policy to
+ * requests for its model and hands everything else to the edge runtime unchanged.
  *
  * <ul>
  *   <li>{@code edge-only}: the edge model answers.
@@ -64,6 +66,7 @@ public final class CollaborativeInferenceService implements InferenceService {
   public static final String CLOUD_ERROR = "strata.cloud_error";
 
   private static final Logger LOG = LoggerFactory.getLogger(CollaborativeInferenceService.class);
+  private static final long GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
   private final InferenceService edge;
   private final CloudInference cloud;
@@ -240,8 +243,7 @@ public final class CollaborativeInferenceService implements InferenceService {
                 confidence.put(CONFIDENCE, score);
                 confidence.put(CONFIDENCE_MEASURE, measure.name());
                 if (!Confidence.escalates(measure, score, threshold)) {
-                  return CompletableFuture.completedFuture(
-                      mark(answer, ServedBy.EDGE, confidence));
+                  return CompletableFuture.completedFuture(mark(answer, ServedBy.EDGE, confidence));
                 }
                 escalated = true;
                 return askCloud()
@@ -290,6 +292,8 @@ public final class CollaborativeInferenceService implements InferenceService {
       // Encoding the request and opening a connection must not hold the runtime's worker thread.
       return CompletableFuture.supplyAsync(() -> cloud.infer(toCloud), cloudCalls)
           .thenCompose(f -> f)
+          // the client enforces the timeout too; this bounds any CloudInference
+          .orTimeout(timeout.toNanos() + GRACE_NANOS, TimeUnit.NANOSECONDS)
           .whenComplete(
               (r, error) -> {
                 if (error == null) {
@@ -328,8 +332,7 @@ public final class CollaborativeInferenceService implements InferenceService {
           });
     }
 
-    private InferenceResponse mark(
-        InferenceResponse r, ServedBy by, Map<String, Object> extra) {
+    private InferenceResponse mark(InferenceResponse r, ServedBy by, Map<String, Object> extra) {
       Map<String, Object> params = new LinkedHashMap<>(r.parameters());
       params.putAll(extra);
       params.put(SERVED_BY, by.wireName());
@@ -344,7 +347,11 @@ public final class CollaborativeInferenceService implements InferenceService {
   }
 
   private static ErrorCode code(Throwable error) {
-    return unwrap(error) instanceof StrataException s ? s.code() : ErrorCode.INTERNAL;
+    Throwable t = unwrap(error);
+    if (t instanceof TimeoutException) {
+      return ErrorCode.DEADLINE_EXCEEDED;
+    }
+    return t instanceof StrataException s ? s.code() : ErrorCode.INTERNAL;
   }
 
   private static Throwable unwrap(Throwable t) {

@@ -5,8 +5,8 @@ import static java.util.Objects.requireNonNull;
 import dev.strata.control.ConfidenceMeasure;
 
 /**
- * How confident a classifier is in one answer, from its class probabilities, for the cascade
- * policy and its calibration. Every score lies in 0-1:
+ * How confident a classifier is in one answer, from its class probabilities, for the cascade policy
+ * and its calibration. Every score lies in 0-1:
  *
  * <ul>
  *   <li>{@link ConfidenceMeasure#MAX_PROBABILITY}: the top class's probability;

@@ -176,7 +176,12 @@ final class ControlLoop implements AutoCloseable {
     PublicKeys.decode(key);
     NodeIdentity n =
         new NodeIdentity(
-            e.nodeId(), e.name(), e.credential(), api.base().toString(), key, config.clock().instant());
+            e.nodeId(),
+            e.name(),
+            e.credential(),
+            api.base().toString(),
+            key,
+            config.clock().instant());
     identity.set(n);
     LOG.info(
         "enrolled with {} as node {} ({}); manifest key {} {}",
@@ -197,7 +202,12 @@ final class ControlLoop implements AutoCloseable {
     LOG.warn("--cloud-key differs from the key pinned at enrollment; using the given key");
     NodeIdentity n =
         new NodeIdentity(
-            id.nodeId(), id.name(), id.credential(), id.cloud(), given.get().trim(), id.enrolledAt());
+            id.nodeId(),
+            id.name(),
+            id.credential(),
+            id.cloud(),
+            given.get().trim(),
+            id.enrolledAt());
     identity.set(n);
     return n;
   }

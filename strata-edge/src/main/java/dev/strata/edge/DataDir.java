@@ -79,8 +79,7 @@ final class DataDir implements AutoCloseable {
     }
     if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
       Files.createDirectories(
-          dir,
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+          dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     } else {
       Files.createDirectories(dir);
     }

@@ -21,8 +21,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The edge agent: serves the Open Inference Protocol locally from the models its cloud assigns,
- * and keeps serving them when the cloud is gone.
+ * The edge agent: serves the Open Inference Protocol locally from the models its cloud assigns, and
+ * keeps serving them when the cloud is gone.
  *
  * <p>{@link #start} restores what the data directory says was served (verifying every artifact
  * again), starts the runtime and the local server over it (ready without the cloud), then starts
@@ -56,7 +56,8 @@ public final class EdgeAgent implements AutoCloseable {
     ModelStore store = new ModelStore(dir.models(), dir.staging());
     Optional<ManifestVerifier> verifier =
         identity.get().map(id -> ManifestVerifier.forPublicKey(id.manifestPublicKey()));
-    AppliedState saved = StateFiles.read(dir.applied(), AppliedState.class).orElse(AppliedState.EMPTY);
+    AppliedState saved =
+        StateFiles.read(dir.applied(), AppliedState.class).orElse(AppliedState.EMPTY);
     AppliedState restored = Reconciler.restore(saved, artifacts, store, verifier);
     Optional<DesiredState> target =
         StateFiles.read(dir.desired(), TargetState.class).map(TargetState::state);
@@ -70,7 +71,9 @@ public final class EdgeAgent implements AutoCloseable {
                 .clock(config.clock())
                 .build());
     opened.add(runtime);
-    this.api = track(opened, new CloudApi(config.cloud(), config.connectTimeout(), config.requestTimeout()));
+    this.api =
+        track(
+            opened, new CloudApi(config.cloud(), config.connectTimeout(), config.requestTimeout()));
     this.cloud =
         track(
             opened,
@@ -95,8 +98,7 @@ public final class EdgeAgent implements AutoCloseable {
                             .get()
                             .orElseThrow(
                                 () ->
-                                    dev.strata.core.StrataException.unavailable(
-                                        "not enrolled yet"))
+                                    dev.strata.core.StrataException.unavailable("not enrolled yet"))
                             .credential(),
                         upload,
                         input),
@@ -120,8 +122,7 @@ public final class EdgeAgent implements AutoCloseable {
                             .get()
                             .orElseThrow(
                                 () ->
-                                    dev.strata.core.StrataException.unavailable(
-                                        "not enrolled yet"))
+                                    dev.strata.core.StrataException.unavailable("not enrolled yet"))
                             .credential(),
                         sha,
                         partial,

@@ -21,7 +21,11 @@ import picocli.CommandLine.Option;
       "The enrollment token is needed once; the node's credential then lives in the data directory."
     })
 public final class EdgeCommand implements Callable<Integer> {
-  @Option(names = "--cloud", required = true, paramLabel = "URL", description = "The cloud, e.g. http://cloud:8080.")
+  @Option(
+      names = "--cloud",
+      required = true,
+      paramLabel = "URL",
+      description = "The cloud, e.g. http://cloud:8080.")
   URI cloud;
 
   @Option(
@@ -34,7 +38,8 @@ public final class EdgeCommand implements Callable<Integer> {
   @Option(
       names = "--data-dir",
       paramLabel = "DIR",
-      description = "Where credentials, state, models and telemetry live (default: ~/.strata/edge).")
+      description =
+          "Where credentials, state, models and telemetry live (default: ~/.strata/edge).")
   Path dataDir;
 
   @Option(
@@ -52,7 +57,10 @@ public final class EdgeCommand implements Callable<Integer> {
       description = "Where the cloud serves /v2 for escalated requests (default: --cloud).")
   URI cloudInference;
 
-  @Option(names = "--name", paramLabel = "NAME", description = "Node name (default: the host name).")
+  @Option(
+      names = "--name",
+      paramLabel = "NAME",
+      description = "Node name (default: the host name).")
   String name;
 
   @Option(names = "--label", paramLabel = "KEY=VALUE", description = "A node label (repeatable).")
@@ -64,7 +72,10 @@ public final class EdgeCommand implements Callable<Integer> {
       description = "Address to serve on (default: ${DEFAULT-VALUE}; 0.0.0.0 for all).")
   String host;
 
-  @Option(names = "--http-port", defaultValue = "8000", description = "HTTP port (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--http-port",
+      defaultValue = "8000",
+      description = "HTTP port (default: ${DEFAULT-VALUE}).")
   int httpPort;
 
   @Option(
@@ -83,7 +94,8 @@ public final class EdgeCommand implements Callable<Integer> {
       names = "--cloud-timeout",
       defaultValue = "2s",
       converter = Durations.class,
-      description = "How long an escalated request waits for the cloud (default: ${DEFAULT-VALUE}).")
+      description =
+          "How long an escalated request waits for the cloud (default: ${DEFAULT-VALUE}).")
   Duration cloudTimeout;
 
   @Option(

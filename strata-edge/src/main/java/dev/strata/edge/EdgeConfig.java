@@ -47,8 +47,8 @@ import java.util.Optional;
  * @param telemetryInterval the length of one telemetry interval (default 10 s)
  * @param telemetryBufferBytes the cap on telemetry kept on disk while the cloud is unreachable
  *     (default 8 MiB); beyond it the oldest records are dropped
- * @param hardExampleQueue how many hard examples may wait for upload (default 16); more are
- *     dropped and counted
+ * @param hardExampleQueue how many hard examples may wait for upload (default 16); more are dropped
+ *     and counted
  * @param clock wall-clock time (telemetry intervals)
  */
 public record EdgeConfig(
@@ -73,7 +73,8 @@ public record EdgeConfig(
 
   public EdgeConfig {
     checkCloudUrl(requireNonNull(cloud, "cloud"), "cloud");
-    requireNonNull(cloudInference, "cloudInference").ifPresent(u -> checkCloudUrl(u, "cloudInference"));
+    requireNonNull(cloudInference, "cloudInference")
+        .ifPresent(u -> checkCloudUrl(u, "cloudInference"));
     requireNonNull(enrollToken, "enrollToken");
     requireNonNull(dataDir, "dataDir");
     requireNonNull(cloudKey, "cloudKey");

@@ -7,8 +7,8 @@ import dev.strata.control.HardExamplePolicy;
 import dev.strata.control.InferencePolicy;
 
 /**
- * One deployment as the edge serves it: which model answers for it, and how the work is shared
- * with the cloud.
+ * One deployment as the edge serves it: which model answers for it, and how the work is shared with
+ * the cloud.
  *
  * @param deployment the deployment name
  * @param revision the deployment revision

@@ -65,8 +65,7 @@ final class HardExampleUploader implements InferenceListener, AutoCloseable {
     this.queue = new ArrayBlockingQueue<>(capacity);
     this.sink = sink;
     this.backoff = backoff;
-    this.worker =
-        Thread.ofPlatform().name("strata-edge-samples").daemon(true).unstarted(this::run);
+    this.worker = Thread.ofPlatform().name("strata-edge-samples").daemon(true).unstarted(this::run);
     worker.start();
   }
 
@@ -107,7 +106,8 @@ final class HardExampleUploader implements InferenceListener, AutoCloseable {
           send(p);
         } catch (RuntimeException e) {
           failed.incrementAndGet();
-          LOG.warn("cannot upload a hard example of {}: {}", p.deployment.deployment(), e.toString());
+          LOG.warn(
+              "cannot upload a hard example of {}: {}", p.deployment.deployment(), e.toString());
         }
       }
     }
@@ -134,7 +134,8 @@ final class HardExampleUploader implements InferenceListener, AutoCloseable {
                 && attempt < ATTEMPTS;
         if (!retry) {
           failed.incrementAndGet();
-          LOG.debug("hard example of {} not uploaded: {}", p.deployment.deployment(), e.getMessage());
+          LOG.debug(
+              "hard example of {} not uploaded: {}", p.deployment.deployment(), e.getMessage());
           return;
         }
         if (waitFor(backoff.next())) {

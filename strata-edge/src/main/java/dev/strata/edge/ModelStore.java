@@ -59,7 +59,8 @@ final class ModelStore {
         Files.createLink(staged, artifact);
       } catch (UnsupportedOperationException | FileSystemException e) {
         Files.copy(artifact, staged, StandardCopyOption.REPLACE_EXISTING);
-        try (var ch = java.nio.channels.FileChannel.open(staged, java.nio.file.StandardOpenOption.WRITE)) {
+        try (var ch =
+            java.nio.channels.FileChannel.open(staged, java.nio.file.StandardOpenOption.WRITE)) {
           ch.force(true);
         }
       }
@@ -72,8 +73,7 @@ final class ModelStore {
 
   /** Points the model's config at one version. */
   void serveOnly(String model, long version) {
-    String json =
-        "{\n  \"version_policy\": {\"specific\": {\"versions\": [" + version + "]}}\n}\n";
+    String json = "{\n  \"version_policy\": {\"specific\": {\"versions\": [" + version + "]}}\n}\n";
     try {
       AtomicFiles.write(
           root.resolve(model).resolve(CONFIG_FILE), json.getBytes(StandardCharsets.UTF_8));

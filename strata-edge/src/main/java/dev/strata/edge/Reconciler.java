@@ -35,10 +35,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Brings what the edge serves to the desired state, on its own thread so that downloads and loads
- * never hold heartbeats back. For each desired model: verify the signed manifest against the
- * pinned key, download the artifact (resuming), verify its size and digest, install it in the
- * repository, load it (the runtime swaps versions atomically, without failing a request), then
- * switch the deployment's policy. Models no longer desired are unloaded and removed.
+ * never hold heartbeats back. For each desired model: verify the signed manifest against the pinned
+ * key, download the artifact (resuming), verify its size and digest, install it in the repository,
+ * load it (the runtime swaps versions atomically, without failing a request), then switch the
+ * deployment's policy. Models no longer desired are unloaded and removed.
  *
  * <p>A manifest or artifact that fails verification, and a model the runtime cannot load, is
  * rejected for that revision: the previous version keeps serving, the heartbeat reports the
@@ -46,8 +46,8 @@ import org.slf4j.LoggerFactory;
  * until the cloud sends another revision. A download that fails (the cloud is unreachable, the
  * connection breaks) is retried with backoff, resuming where it stopped.
  *
- * <p>What is served is written to {@code state/applied.json} after every change, so that a
- * restart without the cloud serves the same models with the same policies.
+ * <p>What is served is written to {@code state/applied.json} after every change, so that a restart
+ * without the cloud serves the same models with the same policies.
  */
 final class Reconciler implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
@@ -133,7 +133,10 @@ final class Reconciler implements AutoCloseable {
       try {
         verifier.get().verifyFile(m.manifest(), file);
       } catch (ManifestVerificationException | UncheckedIOException e) {
-        LOG.error("cannot serve {} again: its artifact is missing or damaged ({})", m.model(), e.getMessage());
+        LOG.error(
+            "cannot serve {} again: its artifact is missing or damaged ({})",
+            m.model(),
+            e.getMessage());
         continue;
       }
       if (!store.isInstalled(m.model(), m.version(), file)) {
@@ -241,7 +244,10 @@ final class Reconciler implements AutoCloseable {
     }
     for (DesiredModel other : applied.values()) {
       if (!other.deployment().equals(m.deployment()) && other.model().equals(m.model())) {
-        reject(key, m, "model " + m.model() + " is already served for deployment " + other.deployment());
+        reject(
+            key,
+            m,
+            "model " + m.model() + " is already served for deployment " + other.deployment());
         return true;
       }
     }
@@ -260,7 +266,12 @@ final class Reconciler implements AutoCloseable {
       reject(key, m, e.getMessage());
       return true;
     } catch (IOException | UncheckedIOException | StrataException e) {
-      LOG.warn("deployment {}: cannot fetch {} version {} yet: {}", m.deployment(), m.model(), m.version(), e.getMessage());
+      LOG.warn(
+          "deployment {}: cannot fetch {} version {} yet: {}",
+          m.deployment(),
+          m.model(),
+          m.version(),
+          e.getMessage());
       state(m, LoadState.DOWNLOADING, Optional.of(String.valueOf(e.getMessage())));
       return false;
     }
@@ -283,11 +294,21 @@ final class Reconciler implements AutoCloseable {
           String.format(
               "deployment %s: desired %s version %d variant %s (%s, %d bytes) differs from its"
                   + " signed manifest (%s version %d variant %s, %s, %d bytes)",
-              m.deployment(), m.model(), m.version(), m.variant(), m.sha256(), m.size(),
-              signed.model(), signed.version(), signed.variant(), signed.sha256(), signed.size()));
+              m.deployment(),
+              m.model(),
+              m.version(),
+              m.variant(),
+              m.sha256(),
+              m.size(),
+              signed.model(),
+              signed.version(),
+              signed.variant(),
+              signed.sha256(),
+              signed.size()));
     }
     if (!signed.format().equals("onnx")) {
-      throw new LoadFailure("format " + signed.format() + " cannot be served here (expected: onnx)");
+      throw new LoadFailure(
+          "format " + signed.format() + " cannot be served here (expected: onnx)");
     }
     state(m, LoadState.DOWNLOADING, Optional.empty());
     Path file = artifacts.fetch(m.manifest(), v, downloader);
@@ -307,7 +328,11 @@ final class Reconciler implements AutoCloseable {
     publish();
     LOG.info(
         "deployment {} revision {}: serving {} version {} ({})",
-        m.deployment(), m.revision(), m.model(), m.version(), m.variant());
+        m.deployment(),
+        m.revision(),
+        m.model(),
+        m.version(),
+        m.variant());
   }
 
   /** After a failed load: the repository back to what still serves. */
@@ -367,7 +392,13 @@ final class Reconciler implements AutoCloseable {
     progress.put(
         m.deployment(),
         new LoadedModel(
-            Optional.of(m.deployment()), m.revision(), m.model(), m.version(), m.variant(), s, error));
+            Optional.of(m.deployment()),
+            m.revision(),
+            m.model(),
+            m.version(),
+            m.variant(),
+            s,
+            error));
   }
 
   private ManifestVerifier verifier(NodeIdentity id) {
@@ -434,7 +465,13 @@ final class Reconciler implements AutoCloseable {
       }
       models.add(
           new LoadedModel(
-              Optional.of(m.deployment()), m.revision(), m.model(), m.version(), m.variant(), s, error));
+              Optional.of(m.deployment()),
+              m.revision(),
+              m.model(),
+              m.version(),
+              m.variant(),
+              s,
+              error));
     }
     boolean degraded = false;
     for (LoadedModel p : progress.values()) {

@@ -12,12 +12,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * How a cascade gets its confidence out of the edge's answer without changing what the client
- * asked for. If the client asked for every output, or for the scoring output as it is, the answer
- * already holds it. If the client asked for the scoring output's top-k classes, the edge is asked
- * for all classes (the classification extension sorts them, so the first {@code k} of each row
- * are the client's answer) and the rows are cut back to {@code k}. If the client did not ask for
- * the scoring output at all, it is added to the edge's request and removed from the answer.
+ * How a cascade gets its confidence out of the edge's answer without changing what the client asked
+ * for. If the client asked for every output, or for the scoring output as it is, the answer already
+ * holds it. If the client asked for the scoring output's top-k classes, the edge is asked for all
+ * classes (the classification extension sorts them, so the first {@code k} of each row are the
+ * client's answer) and the rows are cut back to {@code k}. If the client did not ask for the
+ * scoring output at all, it is added to the edge's request and removed from the answer.
  */
 final class ScorePlan {
   private enum Mode {

@@ -73,7 +73,8 @@ final class StateFiles {
     ObjectNode node = Json.mapper().valueToTree(value);
     node.put("schema", SCHEMA);
     try {
-      AtomicFiles.write(file, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(node));
+      AtomicFiles.write(
+          file, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(node));
       if (secret && FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
         // temporary files are created 0600 already; this states the intent and survives umask
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));

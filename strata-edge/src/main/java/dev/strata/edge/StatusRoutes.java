@@ -15,6 +15,8 @@ final class StatusRoutes {
     return HttpRoutes.create()
         .get(
             "/edge/v1/status",
-            call -> CompletableFuture.completedFuture(HttpResult.json(200, Json.writeBytes(status.get()))));
+            call ->
+                CompletableFuture.completedFuture(
+                    HttpResult.json(200, Json.writeBytes(status.get()))));
   }
 }

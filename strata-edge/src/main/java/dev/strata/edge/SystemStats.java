@@ -12,7 +12,8 @@ final class SystemStats {
 
   SystemStats() {
     this.os =
-        ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean b
+        ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean b
             ? b
             : null;
   }

@@ -13,8 +13,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Counts what every deployment served: per interval (requests, errors, escalations, fallbacks and
- * a latency histogram), closed by {@link #flush} into the on-disk {@link TelemetryLog}; and
+ * Counts what every deployment served: per interval (requests, errors, escalations, fallbacks and a
+ * latency histogram), closed by {@link #flush} into the on-disk {@link TelemetryLog}; and
  * cumulatively since the node loaded the deployment's revision, for heartbeats.
  */
 final class TelemetryCollector implements InferenceListener {
@@ -133,7 +133,8 @@ final class TelemetryCollector implements InferenceListener {
           errors,
           escalations,
           fallbacks,
-          new LatencyHistogram(LatencyHistogram.DEFAULT_BOUNDS_MICROS, counts, sumMicros, maxMicros));
+          new LatencyHistogram(
+              LatencyHistogram.DEFAULT_BOUNDS_MICROS, counts, sumMicros, maxMicros));
     }
   }
 

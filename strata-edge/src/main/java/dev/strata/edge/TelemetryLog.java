@@ -192,8 +192,7 @@ final class TelemetryLog {
     }
     if (from > 0) {
       dropped += from;
-      LOG.warn(
-          "telemetry buffer full ({} bytes): dropped the {} oldest records", capBytes, from);
+      LOG.warn("telemetry buffer full ({} bytes): dropped the {} oldest records", capBytes, from);
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream((int) total);
     for (Frame f : frames.subList(from, frames.size())) {
