@@ -79,8 +79,7 @@ class ArtifactDownloadIT {
     }
     int length = SIZE - from;
     if (from > 0) {
-      ex.getResponseHeaders()
-          .set("Content-Range", "bytes " + from + "-" + (SIZE - 1) + "/" + SIZE);
+      ex.getResponseHeaders().set("Content-Range", "bytes " + from + "-" + (SIZE - 1) + "/" + SIZE);
     }
     ex.sendResponseHeaders(from > 0 ? 206 : 200, length);
     OutputStream out = ex.getResponseBody();
@@ -98,7 +97,8 @@ class ArtifactDownloadIT {
   void anInterruptedDownloadContinuesFromThePartialFile() throws Exception {
     Path partial = dir.resolve("a.partial");
     cutsLeft.set(1);
-    assertThatThrownBy(() -> api.download("cred", "a", partial, SIZE)).isInstanceOf(IOException.class);
+    assertThatThrownBy(() -> api.download("cred", "a", partial, SIZE))
+        .isInstanceOf(IOException.class);
     long kept = Files.size(partial);
     assertThat(kept).isGreaterThan(0).isLessThan(SIZE);
 
@@ -111,7 +111,8 @@ class ArtifactDownloadIT {
   void aServerThatIgnoresTheRangeRewritesTheFile() throws Exception {
     Path partial = dir.resolve("b.partial");
     cutsLeft.set(1);
-    assertThatThrownBy(() -> api.download("cred", "b", partial, SIZE)).isInstanceOf(IOException.class);
+    assertThatThrownBy(() -> api.download("cred", "b", partial, SIZE))
+        .isInstanceOf(IOException.class);
     ignoreRanges = true;
     api.download("cred", "b", partial, SIZE);
     assertThat(Files.readAllBytes(partial)).isEqualTo(content);
@@ -127,8 +128,10 @@ class ArtifactDownloadIT {
     ArtifactCache.Downloader downloader = (s, p, size) -> api.download("cred", s, p, size);
 
     cutsLeft.set(2);
-    assertThatThrownBy(() -> cache.fetch(signed, verifier, downloader)).isInstanceOf(IOException.class);
-    assertThatThrownBy(() -> cache.fetch(signed, verifier, downloader)).isInstanceOf(IOException.class);
+    assertThatThrownBy(() -> cache.fetch(signed, verifier, downloader))
+        .isInstanceOf(IOException.class);
+    assertThatThrownBy(() -> cache.fetch(signed, verifier, downloader))
+        .isInstanceOf(IOException.class);
     assertThat(Files.exists(cache.file(sha))).isFalse();
     Path done = cache.fetch(signed, verifier, downloader);
 
