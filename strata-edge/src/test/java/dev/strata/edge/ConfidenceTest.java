@@ -44,6 +44,7 @@ class ConfidenceTest {
   void aSingleOutputIsABinaryClassifier() {
     ScoreSpec auto = new ScoreSpec("p", ScoreSpec.Kind.AUTO, true);
     assertThat(auto.distribution(new double[] {0.8})).containsExactly(0.19999999999999996, 0.8);
-    assertThat(auto.distribution(new double[] {3})[1]).isCloseTo(Confidence.sigmoid(3), within(1e-12));
+    assertThat(auto.distribution(new double[] {3})[1])
+        .isCloseTo(Confidence.sigmoid(3), within(1e-12));
   }
 }

@@ -71,7 +71,8 @@ class TelemetryLogTest {
     log.append(List.of(draft(1), draft(2)));
     Path file = dir.resolve("records.log");
     long good = Files.size(file);
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+    try (FileChannel ch =
+        FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
       ch.write(java.nio.ByteBuffer.wrap(new byte[] {0, 0, 1, 0, 9, 9, 9})); // a frame cut short
     }
 
