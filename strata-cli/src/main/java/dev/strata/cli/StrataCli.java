@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
       ServeCommand.class,
       InferCommand.class,
       ModelsCommand.class,
+      dev.strata.edge.EdgeCommand.class, dev.strata.edge.calibrate.CalibrateCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class StrataCli {

@@ -112,19 +112,7 @@ final class ScorePlan {
   }
 
   private List<double[]> rawRows(Tensor t) {
-    double[] values = t.asDoubles();
-    int rows = rows(t);
-    List<double[]> out = new ArrayList<>(rows);
-    if (rows == 0 || values.length == 0) {
-      return out;
-    }
-    int width = values.length / rows;
-    for (int r = 0; r < rows; r++) {
-      double[] row = new double[width];
-      System.arraycopy(values, r * width, row, 0, width);
-      out.add(row);
-    }
-    return out;
+    return spec.rows(t);
   }
 
   /** Rows of {@code "score:index[:label]"} strings back to scores by class index. */

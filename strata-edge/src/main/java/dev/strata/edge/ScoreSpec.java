@@ -3,7 +3,10 @@ package dev.strata.edge;
 import static java.util.Objects.requireNonNull;
 
 import dev.strata.core.ModelMetadata;
+import dev.strata.core.Tensor;
 import dev.strata.core.TensorSpec;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -20,20 +23,21 @@ import java.util.Optional;
  * @param kind how its values become probabilities
  * @param batching whether the first dimension is the batch (one confidence per row)
  */
-record ScoreSpec(String output, Kind kind, boolean batching) {
-  enum Kind {
+public record ScoreSpec(String output, Kind kind, boolean batching) {
+  /** How an output's values become probabilities. */
+  public enum Kind {
     PROBABILITIES,
     LOGITS,
     AUTO
   }
 
-  ScoreSpec {
+  public ScoreSpec {
     requireNonNull(output, "output");
     requireNonNull(kind, "kind");
   }
 
   /** The spec for a model, or empty when it has no floating-point output to score. */
-  static Optional<ScoreSpec> of(ModelMetadata metadata) {
+  public static Optional<ScoreSpec> of(ModelMetadata metadata) {
     boolean batching =
         metadata.parameters().get("max_batch_size") instanceof Number n && n.longValue() > 0;
     TensorSpec first = null;
@@ -60,8 +64,25 @@ record ScoreSpec(String output, Kind kind, boolean batching) {
     return n.contains("prob") || n.contains("softmax") ? Kind.PROBABILITIES : Kind.AUTO;
   }
 
+  /** The output's rows (one per batch entry when batching, else the whole output) as they are. */
+  public List<double[]> rows(Tensor t) {
+    double[] values = t.asDoubles();
+    int rows = batching && t.shape().rank() >= 2 ? (int) t.shape().dim(0) : 1;
+    List<double[]> out = new ArrayList<>(rows);
+    if (rows == 0 || values.length == 0) {
+      return out;
+    }
+    int width = values.length / rows;
+    for (int r = 0; r < rows; r++) {
+      double[] row = new double[width];
+      System.arraycopy(values, r * width, row, 0, width);
+      out.add(row);
+    }
+    return out;
+  }
+
   /** One row of the output as class probabilities. */
-  double[] distribution(double[] row) {
+  public double[] distribution(double[] row) {
     if (row.length == 1) {
       double v = row[0];
       boolean logit = kind == Kind.LOGITS || (kind == Kind.AUTO && !(v >= 0 && v <= 1));
