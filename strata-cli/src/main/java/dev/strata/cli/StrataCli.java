@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
       ServeCommand.class,
       InferCommand.class,
       ModelsCommand.class,
-      dev.strata.edge.EdgeCommand.class, dev.strata.edge.calibrate.CalibrateCommand.class,
+      dev.strata.edge.EdgeCommand.class,
+      dev.strata.edge.calibrate.CalibrateCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class StrataCli {

@@ -15,10 +15,13 @@ import picocli.CommandLine.Option;
     name = "edge",
     mixinStandardHelpOptions = true,
     description = {
-      "Run the edge agent: enroll with the cloud, serve the models it deploys here over the Open",
-      "Inference Protocol (REST on --http-port, gRPC on --grpc-port), cooperate with the cloud per",
-      "deployment policy, and keep serving from the data directory when the cloud is unreachable.",
-      "The enrollment token is needed once; the node's credential then lives in the data directory."
+      "Run the edge agent: serve the models the cloud deploys here, also when it is unreachable.",
+      "",
+      "Enrolls with the cloud (the token is needed once; the node's credential then lives in the"
+          + " data directory), pulls and verifies the models deployed to this node, serves them"
+          + " over the Open Inference Protocol (REST on --http-port, gRPC on --grpc-port), shares"
+          + " the work with the cloud per deployment policy, and keeps serving from the data"
+          + " directory without the cloud."
     })
 public final class EdgeCommand implements Callable<Integer> {
   @Option(
@@ -45,10 +48,10 @@ public final class EdgeCommand implements Callable<Integer> {
   @Option(
       names = "--cloud-key",
       paramLabel = "BASE64",
-      description = {
-        "The cloud's manifest-signing public key (base64 X.509, from GET /api/v1/signing-key).",
-        "Without it the key the cloud presents at enrollment is pinned (trust on first use)."
-      })
+      description =
+          "The cloud's manifest-signing public key (base64 X.509, from GET"
+              + " /api/v1/signing-key). Without it the key the cloud presents at enrollment is"
+              + " pinned (trust on first use).")
   String cloudKey;
 
   @Option(
@@ -86,12 +89,14 @@ public final class EdgeCommand implements Callable<Integer> {
 
   @Option(
       names = "--poll-interval",
+      paramLabel = "DURATION",
       converter = Durations.class,
       description = "Heartbeat interval (default: as the cloud says, 10s until it has).")
   Duration pollInterval;
 
   @Option(
       names = "--cloud-timeout",
+      paramLabel = "DURATION",
       defaultValue = "2s",
       converter = Durations.class,
       description =
@@ -100,12 +105,14 @@ public final class EdgeCommand implements Callable<Integer> {
 
   @Option(
       names = "--telemetry-buffer-mb",
+      paramLabel = "MIB",
       defaultValue = "8",
       description = "Telemetry kept on disk while offline, in MiB (default: ${DEFAULT-VALUE}).")
   int telemetryBufferMb;
 
   @Option(
       names = "--drain-timeout",
+      paramLabel = "DURATION",
       defaultValue = "30s",
       converter = Durations.class,
       description = "How long shutdown waits for in-flight requests (default: ${DEFAULT-VALUE}).")

@@ -29,11 +29,13 @@ import picocli.CommandLine.Spec;
     name = "calibrate",
     mixinStandardHelpOptions = true,
     description = {
-      "Choose the cascade threshold of an edge model backed by a cloud model: run both over a",
-      "labelled validation set, compute for every threshold the share answered on the edge and",
-      "the cascade's accuracy, pick the threshold for --target-edge-share or --target-accuracy,",
-      "print the trade-off table and the policy JSON to deploy, and draw the curve as SVG.",
-      "Exit status 0 when the target is reached, 1 when it is not (the closest threshold is shown)."
+      "Choose the cascade threshold of an edge model backed by a cloud model.",
+      "",
+      "Runs both models over a labelled validation set, computes for every threshold the share"
+          + " answered on the edge and the cascade's accuracy, picks the threshold for"
+          + " --target-edge-share or --target-accuracy, prints the trade-off table and the policy"
+          + " JSON to deploy, and draws the curve as SVG. Exit status 0 when the target is"
+          + " reached, 1 when not (the closest threshold is shown)."
     })
 public final class CalibrateCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
