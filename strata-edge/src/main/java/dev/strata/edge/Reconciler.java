@@ -185,6 +185,9 @@ final class Reconciler implements AutoCloseable {
   }
 
   private void passSafely() {
+    synchronized (this) {
+      next = null; // this run: a retry scheduled from here must not be taken for a pending one
+    }
     try {
       if (pass()) {
         backoff.reset();

@@ -169,6 +169,69 @@ class ArtifactVerificationIT {
     assertThat(Files.exists(dir.resolve("edge/models/mlp/1"))).isFalse();
   }
 
+  @Test
+  void aDamagedLocalArtifactIsNotServedAfterARestartAndIsFetchedAgain() throws Exception {
+    agent.close();
+    client.close();
+    Path artifact = dir.resolve("edge/artifacts").resolve(v1.sha256());
+    byte[] bytes = Files.readAllBytes(artifact);
+    bytes[bytes.length / 3] ^= 1;
+    Files.write(artifact, bytes); // the model file is the same inode: both are damaged
+
+    cloud.stop();
+    agent = EdgeAgent.start(TestModels.agent(cloud.url(), dir.resolve("edge")).build());
+    client = EdgeAgentIT.local(agent);
+    agent.startup().join();
+    assertThat(client.modelReady("mlp", Optional.empty())).isFalse();
+    assertThat(Files.exists(dir.resolve("edge/models/mlp"))).isFalse();
+
+    cloud.restart();
+    await().atMost(Duration.ofSeconds(30)).until(() -> servingVersion().equals("1"));
+    assertThat(Files.readAllBytes(artifact)).isEqualTo(TestModels.mlp(1));
+  }
+
+  @Test
+  void aNewPolicyForTheSameModelAppliesWithoutReloading() {
+    assertThat(client.infer(request("mlp", 1)).parameters())
+        .containsEntry(CollaborativeInferenceService.SERVED_BY, "edge")
+        .doesNotContainKey(CollaborativeInferenceService.CONFIDENCE);
+    cloud.deploy(
+        "det",
+        DeploymentSpec.edge("mlp", v1.version(), "fp32", Selector.ALL)
+            .withPolicy(
+                new dev.strata.control.InferencePolicy.Cascade(
+                    dev.strata.control.ConfidenceMeasure.MARGIN, 0.0, Optional.empty())));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                client
+                    .infer(request("mlp", 1))
+                    .parameters()
+                    .containsKey(CollaborativeInferenceService.CONFIDENCE));
+    assertThat(client.statistics(Optional.of("mlp"), Optional.empty()))
+        .singleElement()
+        .satisfies(st -> assertThat(st.version()).isEqualTo("1"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                cloud.heartbeats.getLast().models().stream()
+                    .anyMatch(m -> m.revision() == 2 && m.state() == LoadState.READY));
+  }
+
+  @Test
+  void aRemovedDeploymentIsUnloadedAndDeleted() {
+    cloud.registry.deployments().delete("det");
+    await().atMost(Duration.ofSeconds(30)).until(() -> !client.modelReady("mlp", Optional.empty()));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> !Files.exists(dir.resolve("edge/models/mlp")));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> !Files.exists(dir.resolve("edge/artifacts").resolve(v1.sha256())));
+  }
+
   /** Waits for a heartbeat that reports the deployment's revision failed. */
   private LoadedModel awaitFailed(long revision) {
     return await()
