@@ -111,6 +111,15 @@ public final class EdgeCommand implements Callable<Integer> {
   int telemetryBufferMb;
 
   @Option(
+      names = "--max-request-mb",
+      paramLabel = "MIB",
+      defaultValue = "16",
+      description =
+          "Largest request body in MiB (default: ${DEFAULT-VALUE}; bodies are held in the heap,"
+              + " so keep it well under -Xmx).")
+  int maxRequestMb;
+
+  @Option(
       names = "--drain-timeout",
       paramLabel = "DURATION",
       defaultValue = "30s",
@@ -134,7 +143,7 @@ public final class EdgeCommand implements Callable<Integer> {
                     host,
                     httpPort,
                     grpcPort,
-                    ServingConfig.DEFAULT_MAX_REQUEST_BYTES,
+                    Math.multiplyExact(maxRequestMb, 1 << 20),
                     drainTimeout,
                     ioThreads))
             .cloudTimeout(cloudTimeout)

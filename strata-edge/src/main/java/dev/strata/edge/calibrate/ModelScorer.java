@@ -34,17 +34,17 @@ final class ModelScorer implements AutoCloseable {
   private final String name;
   private final ModelMetadata metadata;
   private final Function<InferenceRequest, InferenceResponse> infer;
-  private final AutoCloseable owner;
+  private final Runnable closer;
 
   private ModelScorer(
       String name,
       ModelMetadata metadata,
       Function<InferenceRequest, InferenceResponse> infer,
-      AutoCloseable owner) {
+      Runnable closer) {
     this.name = name;
     this.metadata = metadata;
     this.infer = infer;
-    this.owner = owner;
+    this.closer = closer;
   }
 
   /**
@@ -74,7 +74,7 @@ final class ModelScorer implements AutoCloseable {
       runtime.startup().join();
       ModelMetadata md = runtime.modelMetadata(name, Optional.empty());
       return new ModelScorer(
-          onnx.getFileName().toString(), md, r -> runtime.infer(r).join(), runtime);
+          onnx.getFileName().toString(), md, r -> runtime.infer(r).join(), runtime::close);
     } catch (RuntimeException e) {
       runtime.close();
       throw e;
@@ -108,7 +108,7 @@ final class ModelScorer implements AutoCloseable {
                       r.outputs(),
                       r.parameters(),
                       r.timeout())),
-          client);
+          client::close);
     } catch (RuntimeException e) {
       client.close();
       throw e;
@@ -221,7 +221,7 @@ final class ModelScorer implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
-    owner.close();
+  public void close() {
+    closer.run();
   }
 }
