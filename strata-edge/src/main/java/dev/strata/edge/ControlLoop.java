@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -43,6 +44,7 @@ final class ControlLoop implements AutoCloseable {
   private final Backoff backoff;
   private final ScheduledExecutorService thread;
   private volatile Duration cloudInterval = DEFAULT_INTERVAL;
+  private volatile boolean closing;
   private volatile boolean connected;
   private volatile Optional<Instant> lastContact = Optional.empty();
   private volatile Optional<String> lastError = Optional.empty();
@@ -110,9 +112,15 @@ final class ControlLoop implements AutoCloseable {
       boolean backlog = batch.size() == TELEMETRY_PER_HEARTBEAT;
       delay = backlog ? DRAIN_INTERVAL : config.pollInterval().orElse(cloudInterval);
     } catch (StrataException e) {
+      if (closing) {
+        return; // interrupted by close
+      }
       lost(e);
       delay = backoff.next();
     } catch (RuntimeException e) {
+      if (closing) {
+        return;
+      }
       LOG.error("control loop failure; retrying", e);
       lastError = Optional.of(e.toString());
       delay = backoff.next();
@@ -120,7 +128,7 @@ final class ControlLoop implements AutoCloseable {
     if (!thread.isShutdown()) {
       try {
         thread.schedule(this::tick, delay.toNanos(), TimeUnit.NANOSECONDS);
-      } catch (java.util.concurrent.RejectedExecutionException closing) {
+      } catch (RejectedExecutionException closing) {
         // the agent is closing
       }
     }
@@ -244,6 +252,7 @@ final class ControlLoop implements AutoCloseable {
 
   @Override
   public void close() {
+    closing = true;
     thread.shutdownNow();
     try {
       thread.awaitTermination(10, TimeUnit.SECONDS);

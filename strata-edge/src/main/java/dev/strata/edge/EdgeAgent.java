@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.control.DesiredState;
 import dev.strata.control.Json;
 import dev.strata.control.ManifestVerifier;
+import dev.strata.core.StrataException;
 import dev.strata.runtime.ModelManager;
 import dev.strata.runtime.RuntimeConfig;
 import dev.strata.serving.StrataServer;
@@ -92,16 +93,7 @@ public final class EdgeAgent implements AutoCloseable {
             opened,
             new HardExampleUploader(
                 config.hardExampleQueue(),
-                (upload, input) ->
-                    api.uploadSample(
-                        identity
-                            .get()
-                            .orElseThrow(
-                                () ->
-                                    dev.strata.core.StrataException.unavailable("not enrolled yet"))
-                            .credential(),
-                        upload,
-                        input),
+                (upload, input) -> api.uploadSample(credential(), upload, input),
                 new Backoff(config.backoffInitial(), config.backoffMax(), random)));
     this.service =
         new CollaborativeInferenceService(
@@ -116,17 +108,7 @@ public final class EdgeAgent implements AutoCloseable {
                 service,
                 service,
                 identity::get,
-                (sha, partial, size) ->
-                    api.download(
-                        identity
-                            .get()
-                            .orElseThrow(
-                                () ->
-                                    dev.strata.core.StrataException.unavailable("not enrolled yet"))
-                            .credential(),
-                        sha,
-                        partial,
-                        size),
+                (sha, partial, size) -> api.download(credential(), sha, partial, size),
                 new Backoff(config.backoffInitial(), config.backoffMax(), random),
                 telemetry,
                 restored,
@@ -154,6 +136,14 @@ public final class EdgeAgent implements AutoCloseable {
         restored.models().size(),
         dir.root(),
         config.cloud());
+  }
+
+  /** The node credential; UNAVAILABLE (retried later) before enrollment. */
+  private String credential() {
+    return identity
+        .get()
+        .orElseThrow(() -> StrataException.unavailable("not enrolled yet"))
+        .credential();
   }
 
   private static <T extends AutoCloseable> T track(List<AutoCloseable> opened, T resource) {

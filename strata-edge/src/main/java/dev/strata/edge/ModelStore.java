@@ -3,11 +3,13 @@ package dev.strata.edge;
 import dev.strata.core.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.Set;
 import java.util.UUID;
@@ -59,8 +61,7 @@ final class ModelStore {
         Files.createLink(staged, artifact);
       } catch (UnsupportedOperationException | FileSystemException e) {
         Files.copy(artifact, staged, StandardCopyOption.REPLACE_EXISTING);
-        try (var ch =
-            java.nio.channels.FileChannel.open(staged, java.nio.file.StandardOpenOption.WRITE)) {
+        try (var ch = FileChannel.open(staged, StandardOpenOption.WRITE)) {
           ch.force(true);
         }
       }

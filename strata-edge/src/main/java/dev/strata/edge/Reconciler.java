@@ -195,6 +195,9 @@ final class Reconciler implements AutoCloseable {
         schedule(backoff.next());
       }
     } catch (RuntimeException e) {
+      if (thread.isShutdown()) {
+        return; // interrupted by close
+      }
       LOG.error("reconciliation failed; retrying", e);
       schedule(backoff.next());
     }

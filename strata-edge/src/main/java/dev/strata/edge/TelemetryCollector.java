@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -83,7 +84,7 @@ final class TelemetryCollector implements InferenceListener {
   }
 
   /** Forgets the totals of deployments no longer served. */
-  void retainOnly(java.util.Set<String> deployments) {
+  void retainOnly(Set<String> deployments) {
     totals.keySet().retainAll(deployments);
   }
 

@@ -4,10 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.strata.control.Json;
 import dev.strata.control.PublicKeys;
 import dev.strata.core.ErrorCode;
 import dev.strata.core.StrataException;
 import dev.strata.registry.fleet.EnrollmentToken;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPairGenerator;
@@ -73,6 +79,20 @@ class EnrollmentIT {
               e -> assertThat(e.code()).isEqualTo(ErrorCode.FAILED_PRECONDITION))
           .hasMessageContaining("in use by another edge agent");
       assertThat(first.ready()).isTrue();
+      await().atMost(Duration.ofSeconds(10)).until(() -> first.nodeId().isPresent());
+      try (HttpClient http = HttpClient.newHttpClient()) {
+        HttpResponse<String> status =
+            http.send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + first.httpPort() + "/edge/v1/status"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(status.statusCode()).isEqualTo(200);
+        JsonNode json = Json.mapper().readTree(status.body());
+        assertThat(json.path("nodeId").asText()).isEqualTo(first.nodeId().orElseThrow());
+        assertThat(json.path("health").asText()).isEqualTo("HEALTHY");
+        assertThat(json.path("rssBytes").asLong()).isPositive();
+      }
     }
   }
 }

@@ -5,11 +5,13 @@ import dev.strata.control.InferencePolicy;
 import dev.strata.control.Json;
 import dev.strata.core.AtomicFiles;
 import dev.strata.edge.Confidence;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -271,10 +273,10 @@ public final class CalibrateCommand implements Callable<Integer> {
 
   private static void deleteTree(Path dir) {
     try (var walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(p);
       }
-    } catch (java.io.IOException ignored) {
+    } catch (IOException ignored) {
       // a temporary directory left behind is harmless
     }
   }
