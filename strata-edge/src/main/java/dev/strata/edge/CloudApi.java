@@ -28,6 +28,11 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -43,6 +48,9 @@ final class CloudApi implements AutoCloseable {
   private final URI base;
   private final Duration requestTimeout;
   private final HttpClient http;
+  private final ScheduledExecutorService watchdog =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> Thread.ofPlatform().name("strata-edge-download-watchdog").daemon(true).unstarted(r));
 
   CloudApi(URI base, Duration connectTimeout, Duration requestTimeout) {
     String b = base.toString();
@@ -158,6 +166,66 @@ final class CloudApi implements AutoCloseable {
     }
   }
 
+  /**
+   * Copies the body into the partial file. A body that stops flowing for longer than the request
+   * timeout (a silent network partition) is abandoned: the stream is closed and the copying thread
+   * interrupted, and what arrived is kept for the next attempt.
+   */
+  private void copy(InputStream in, Path partial, long offset, long size, String sha256)
+      throws IOException {
+    Thread reader = Thread.currentThread();
+    AtomicLong lastProgress = new AtomicLong(System.nanoTime());
+    Object lock = new Object();
+    boolean[] state = new boolean[2]; // [done, stalled], guarded by lock
+    long stallNanos = requestTimeout.toNanos();
+    long period = Math.max(1, stallNanos / 4);
+    ScheduledFuture<?> dog =
+        watchdog.scheduleAtFixedRate(
+            () -> {
+              if (System.nanoTime() - lastProgress.get() <= stallNanos) {
+                return;
+              }
+              synchronized (lock) {
+                if (state[0] || state[1]) {
+                  return;
+                }
+                state[1] = true;
+                try {
+                  in.close();
+                } catch (IOException ignored) {
+                  // the interrupt below ends the read either way
+                }
+                reader.interrupt();
+              }
+            },
+            period,
+            period,
+            TimeUnit.NANOSECONDS);
+    try {
+      write(in, partial, offset, size, sha256, lastProgress);
+    } catch (IOException e) {
+      if (stalled(lock, state)) {
+        throw new IOException(
+            "artifact " + sha256 + ": no data for " + requestTimeout + "; will resume", e);
+      }
+      throw e;
+    } finally {
+      dog.cancel(false);
+      synchronized (lock) {
+        state[0] = true;
+      }
+      if (stalled(lock, state)) {
+        Thread.interrupted(); // the watchdog's interrupt is handled here
+      }
+    }
+  }
+
+  private static boolean stalled(Object lock, boolean[] state) {
+    synchronized (lock) {
+      return state[1];
+    }
+  }
+
   private static long rangeStart(HttpResponse<?> response, String sha256) throws IOException {
     String range = response.headers().firstValue("Content-Range").orElse("");
     Matcher m = CONTENT_RANGE.matcher(range);
@@ -172,7 +240,8 @@ final class CloudApi implements AutoCloseable {
     return Long.parseLong(m.group(1));
   }
 
-  private static void copy(InputStream in, Path partial, long offset, long size, String sha256)
+  private static void write(
+      InputStream in, Path partial, long offset, long size, String sha256, AtomicLong progress)
       throws IOException {
     try (FileChannel ch =
         FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
@@ -192,10 +261,13 @@ final class CloudApi implements AutoCloseable {
             ch.write(bb);
           }
           written += n;
+          progress.set(System.nanoTime());
         }
       } finally {
         // what arrived stays, durably, for the next attempt to resume from
-        ch.force(true);
+        if (ch.isOpen()) {
+          ch.force(true);
+        }
       }
       if (written != size) {
         throw new IOException(
@@ -315,6 +387,7 @@ final class CloudApi implements AutoCloseable {
 
   @Override
   public void close() {
-    http.close();
+    watchdog.shutdownNow();
+    http.shutdownNow(); // the threads that used it have stopped: nothing to wait for
   }
 }

@@ -27,6 +27,10 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,9 +46,12 @@ class ArtifactDownloadIT {
 
   @TempDir Path dir;
   HttpServer server;
+  final ExecutorService handlers = Executors.newCachedThreadPool();
   byte[] content = new byte[SIZE];
   final List<String> ranges = new CopyOnWriteArrayList<>();
   final AtomicInteger cutsLeft = new AtomicInteger();
+  final AtomicInteger stallsLeft = new AtomicInteger();
+  final CountDownLatch endStalls = new CountDownLatch(1);
   volatile boolean ignoreRanges;
   CloudApi api;
 
@@ -53,6 +60,7 @@ class ArtifactDownloadIT {
     new Random(7).nextBytes(content);
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 8);
     server.createContext("/api/v1/artifacts/", this::serve);
+    server.setExecutor(handlers);
     server.start();
     api =
         new CloudApi(
@@ -63,8 +71,10 @@ class ArtifactDownloadIT {
 
   @AfterEach
   void stop() {
+    endStalls.countDown();
     api.close();
     server.stop(0);
+    handlers.shutdownNow();
   }
 
   /** Whole or ranged; while cuts are left, sends a third of what it promised and hangs up. */
@@ -89,6 +99,17 @@ class ArtifactDownloadIT {
       ex.close(); // short of Content-Length: the client sees the connection end early
       return;
     }
+    if (stallsLeft.getAndDecrement() > 0) {
+      out.write(content, from, length / 3);
+      out.flush();
+      try {
+        endStalls.await(30, TimeUnit.SECONDS); // silence, as a partitioned network gives
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      ex.close();
+      return;
+    }
     out.write(content, from, length);
     out.close();
   }
@@ -104,6 +125,27 @@ class ArtifactDownloadIT {
 
     api.download("cred", "a", partial, SIZE);
     assertThat(ranges).containsExactly("bytes=" + kept + "-");
+    assertThat(Files.readAllBytes(partial)).isEqualTo(content);
+  }
+
+  @Test
+  void aDownloadThatStopsFlowingIsAbandonedAndResumed() throws Exception {
+    Path partial = dir.resolve("s.partial");
+    stallsLeft.set(1);
+    try (CloudApi impatient =
+        new CloudApi(
+            URI.create("http://127.0.0.1:" + server.getAddress().getPort()),
+            Duration.ofSeconds(2),
+            Duration.ofMillis(500))) {
+      assertThatThrownBy(() -> impatient.download("cred", "s", partial, SIZE))
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("no data for PT0.5S; will resume");
+      assertThat(Thread.currentThread().isInterrupted()).isFalse();
+      long kept = Files.size(partial);
+      assertThat(kept).isGreaterThan(0).isLessThan(SIZE);
+      impatient.download("cred", "s", partial, SIZE);
+      assertThat(ranges).containsExactly("bytes=" + kept + "-");
+    }
     assertThat(Files.readAllBytes(partial)).isEqualTo(content);
   }
 
