@@ -73,7 +73,9 @@ class HardExamplesIT {
         }
         assertThat(cloud.registry.samples().list("tiny", Optional.empty(), 100)).isEmpty();
         assertThat(cloud.registry.samples().list("off", Optional.empty(), 100)).isEmpty();
-        assertThat(agent.status().path("hardExamples").path("uploaded").asLong()).isEqualTo(5);
+        await() // the store has them before the agent has the answers
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> agent.status().path("hardExamples").path("uploaded").asLong() == 5);
       }
     }
   }
