@@ -59,7 +59,7 @@ public final class EdgeAgent implements AutoCloseable {
         identity.get().map(id -> ManifestVerifier.forPublicKey(id.manifestPublicKey()));
     AppliedState saved =
         StateFiles.read(dir.applied(), AppliedState.class).orElse(AppliedState.EMPTY);
-    AppliedState restored = Reconciler.restore(saved, artifacts, store, verifier);
+    AppliedState restored = Restore.from(saved, artifacts, store, verifier);
     Optional<DesiredState> target =
         StateFiles.read(dir.desired(), TargetState.class).map(TargetState::state);
 

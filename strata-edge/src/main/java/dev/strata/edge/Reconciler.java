@@ -112,46 +112,6 @@ final class Reconciler implements AutoCloseable {
     publish();
   }
 
-  /**
-   * Restores what a previous run served: each model whose artifact is still intact (size, digest
-   * and signature checked again) is put back in the repository; anything else there is removed.
-   * Runs before the runtime starts, so the runtime loads exactly these.
-   */
-  static AppliedState restore(
-      AppliedState saved,
-      ArtifactCache artifacts,
-      ModelStore store,
-      Optional<ManifestVerifier> verifier) {
-    List<DesiredModel> ok = new ArrayList<>();
-    Set<String> names = new HashSet<>();
-    for (DesiredModel m : saved.models()) {
-      if (verifier.isEmpty()) {
-        LOG.error("cannot serve {} again: the node has no pinned key to verify it", m.model());
-        continue;
-      }
-      Path file = artifacts.file(m.sha256());
-      try {
-        verifier.get().verifyFile(m.manifest(), file);
-      } catch (ManifestVerificationException | UncheckedIOException e) {
-        LOG.error(
-            "cannot serve {} again: its artifact is missing or damaged ({})",
-            m.model(),
-            e.getMessage());
-        continue;
-      }
-      if (!store.isInstalled(m.model(), m.version(), file)) {
-        store.install(m.model(), m.version(), file);
-      }
-      store.serveOnly(m.model(), m.version());
-      store.removeVersionsExcept(m.model(), m.version());
-      ok.add(m);
-      names.add(m.model());
-    }
-    store.retainOnly(names);
-    return new AppliedState(
-        ok.size() == saved.models().size() ? saved.etag() : Optional.empty(), ok);
-  }
-
   /** Starts reconciling toward the saved target, if any. */
   void start() {
     if (target.isPresent()) {
