@@ -31,7 +31,7 @@ import java.util.Random;
  * docs/benchmarks.md.
  *
  * <p>Arguments: the {@code strata} launcher, the JVM flags (one string, may be empty), the load
- * duration in seconds.
+ * duration in seconds, and {@code grpc} to serve gRPC too (off by default; the load is REST).
  */
 public final class FootprintProbe {
   private FootprintProbe() {}
@@ -40,6 +40,7 @@ public final class FootprintProbe {
     Path strata = Path.of(args[0]);
     String flags = args.length > 1 ? args[1] : "";
     int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 30;
+    boolean grpc = args.length > 3 && args[3].equals("grpc");
     Path dir = Files.createTempDirectory("strata-footprint-");
     try (FakeCloud cloud =
         FakeCloud.start(
@@ -65,7 +66,7 @@ public final class FootprintProbe {
                   "--http-port",
                   Integer.toString(port),
                   "--grpc-port",
-                  "-1",
+                  grpc ? Integer.toString(freePort()) : "-1",
                   "--name",
                   "footprint")
               .redirectErrorStream(true)
@@ -104,8 +105,9 @@ public final class FootprintProbe {
           max = Math.max(max, now);
         }
         System.out.printf(
-            "flags=[%s] rss_after_warmup_mb=%.1f rss_under_load_max_mb=%.1f rss_end_mb=%.1f"
+            "grpc=%s flags=[%s] rss_after_warmup_mb=%.1f rss_under_load_max_mb=%.1f rss_end_mb=%.1f"
                 + " requests=%d cloud=%d%n",
+            grpc,
             flags,
             afterWarmup / 1048576.0,
             max / 1048576.0,
