@@ -281,10 +281,16 @@ final class Reconciler implements AutoCloseable {
     state(m, LoadState.LOADING, Optional.empty());
     store.install(m.model(), m.version(), file);
     store.serveOnly(m.model(), m.version());
+    // the policy first: no request may reach the model without it once it is loaded
+    List<DesiredModel> routes = new ArrayList<>(applied.values());
+    routes.removeIf(d -> d.deployment().equals(m.deployment()));
+    routes.add(m);
+    route(routes);
     try {
       runtime.load(m.model());
     } catch (RuntimeException e) {
       putBack(m, cur);
+      publish();
       throw new LoadFailure("load failed: " + e.getMessage());
     }
     store.removeVersionsExcept(m.model(), m.version());
@@ -378,12 +384,16 @@ final class Reconciler implements AutoCloseable {
   /** Hands the served deployments to the inference service (and to heartbeats). */
   private void publish() {
     List<DesiredModel> now = List.copyOf(applied.values());
+    route(now);
+    served = now;
+  }
+
+  private void route(List<DesiredModel> models) {
     List<EdgeDeployment> deployments = new ArrayList<>();
-    for (DesiredModel m : now) {
+    for (DesiredModel m : models) {
       deployments.add(EdgeDeployment.of(m));
     }
     service.deployments(deployments);
-    served = now;
   }
 
   private void save() {
