@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
       EvaluateCommand.class,
       ExportCommand.class,
       MakeSubsetCommand.class,
+      dev.strata.edge.EdgeCommand.class,
+      dev.strata.edge.calibrate.CalibrateCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class StrataCli {

@@ -19,6 +19,9 @@ import java.util.Optional;
  * @param memoryTotalBytes memory available in total
  * @param deployments counters per deployment name
  * @param desiredStateEtag the ETag of the desired state the node has applied, if any
+ * @param telemetry interval records not yet acknowledged, oldest first (at most {@link
+ *     #MAX_TELEMETRY}); a node sends them again until a heartbeat carrying them succeeds. Absent in
+ *     JSON from older nodes, which reads as empty
  */
 public record Heartbeat(
     String agentVersion,
@@ -29,9 +32,13 @@ public record Heartbeat(
     long memoryUsedBytes,
     long memoryTotalBytes,
     Map<String, DeploymentCounters> deployments,
-    Optional<String> desiredStateEtag) {
+    Optional<String> desiredStateEtag,
+    List<TelemetryRecord> telemetry) {
   /** Bounds that keep one node's state small in memory and in the database. */
   public static final int MAX_MODELS = 256;
+
+  /** The most telemetry records one heartbeat carries. */
+  public static final int MAX_TELEMETRY = 256;
 
   public Heartbeat {
     requireNonNull(agentVersion, "agentVersion");
@@ -39,6 +46,12 @@ public record Heartbeat(
     models = List.copyOf(models);
     deployments = Map.copyOf(deployments);
     requireNonNull(desiredStateEtag, "desiredStateEtag");
+    // null: JSON from a node that predates the field
+    telemetry = telemetry == null ? List.of() : List.copyOf(telemetry);
+    if (telemetry.size() > MAX_TELEMETRY) {
+      throw StrataException.invalid(
+          "heartbeat: %d telemetry records (expected: <= %d)", telemetry.size(), MAX_TELEMETRY);
+    }
     if (agentVersion.length() > 64) {
       throw StrataException.invalid(
           "agentVersion: %d characters (expected: <= 64)", agentVersion.length());
@@ -58,6 +71,30 @@ public record Heartbeat(
       throw StrataException.invalid(
           "memory: used %d of %d bytes (expected: >= 0)", memoryUsedBytes, memoryTotalBytes);
     }
+  }
+
+  /** A heartbeat without telemetry records. */
+  public Heartbeat(
+      String agentVersion,
+      Health health,
+      List<LoadedModel> models,
+      int queueDepth,
+      double cpuPercent,
+      long memoryUsedBytes,
+      long memoryTotalBytes,
+      Map<String, DeploymentCounters> deployments,
+      Optional<String> desiredStateEtag) {
+    this(
+        agentVersion,
+        health,
+        models,
+        queueDepth,
+        cpuPercent,
+        memoryUsedBytes,
+        memoryTotalBytes,
+        deployments,
+        desiredStateEtag,
+        List.of());
   }
 
   /** A minimal healthy heartbeat, for tests and agents that report nothing else. */

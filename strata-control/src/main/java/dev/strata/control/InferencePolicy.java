@@ -38,10 +38,7 @@ public sealed interface InferencePolicy {
     public Cascade {
       requireNonNull(measure, "measure");
       requireNonNull(cloudModel, "cloudModel").ifPresent(m -> Names.requireName(m, "cloudModel"));
-      if (!Double.isFinite(threshold) || threshold < 0) {
-        throw StrataException.invalid("cascade threshold: %s (expected: finite, >= 0)", threshold);
-      }
-      if (measure != ConfidenceMeasure.ENTROPY && threshold > 1) {
+      if (!(threshold >= 0 && threshold <= 1)) {
         throw StrataException.invalid(
             "cascade threshold: %s (expected: 0-1 for %s)", threshold, measure);
       }

@@ -5,6 +5,10 @@ import static java.util.Objects.requireNonNull;
 import dev.strata.core.StrataException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Where a {@link StrataClient} connects and how.
@@ -18,6 +22,8 @@ import java.time.Duration;
  *     requests beyond that wait for a free one (default 8). gRPC multiplexes on one connection
  * @param maxMessageBytes the largest response body or gRPC message accepted (default 64 MiB)
  * @param ioThreads REST: the event-loop threads doing the client's network I/O (default 1)
+ * @param headers sent with every call: HTTP headers over REST, metadata over gRPC (e.g. {@code
+ *     Authorization: Bearer <token>}); none by default. Values never appear in {@link #toString()}
  */
 public record ClientConfig(
     String host,
@@ -26,11 +32,13 @@ public record ClientConfig(
     Duration connectTimeout,
     int maxConnections,
     int maxMessageBytes,
-    int ioThreads) {
+    int ioThreads,
+    Map<String, String> headers) {
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
   public static final int DEFAULT_MAX_CONNECTIONS = 8;
   public static final int DEFAULT_MAX_MESSAGE_BYTES = 64 << 20;
+  private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
 
   public ClientConfig {
     requireNonNull(host, "host");
@@ -51,6 +59,36 @@ public record ClientConfig(
     if (ioThreads < 1) {
       throw StrataException.invalid("ioThreads: %d (expected: > 0)", ioThreads);
     }
+    headers = checkHeaders(requireNonNull(headers, "headers"));
+  }
+
+  /** A configuration without extra headers. */
+  public ClientConfig(
+      String host,
+      int port,
+      Duration timeout,
+      Duration connectTimeout,
+      int maxConnections,
+      int maxMessageBytes,
+      int ioThreads) {
+    this(host, port, timeout, connectTimeout, maxConnections, maxMessageBytes, ioThreads, Map.of());
+  }
+
+  private static Map<String, String> checkHeaders(Map<String, String> headers) {
+    for (Map.Entry<String, String> e : headers.entrySet()) {
+      String name = requireNonNull(e.getKey(), "header name");
+      String value = requireNonNull(e.getValue(), "header value");
+      // gRPC metadata keys are lower case; HTTP names are case-insensitive, so one form serves both
+      if (!HEADER_NAME.matcher(name).matches() || name.endsWith("-bin")) {
+        throw StrataException.invalid("header name: '%s' (expected: an HTTP token)", name);
+      }
+      if (value.chars().anyMatch(c -> c < 0x20 || c > 0x7e)) {
+        throw StrataException.invalid(
+            "header %s: value has a control or non-ASCII character (expected: printable ASCII)",
+            name);
+      }
+    }
+    return Map.copyOf(headers);
   }
 
   private static void positive(Duration d, String name) {
@@ -91,26 +129,63 @@ public record ClientConfig(
 
   public ClientConfig withTimeout(Duration timeout) {
     return new ClientConfig(
-        host, port, timeout, connectTimeout, maxConnections, maxMessageBytes, ioThreads);
+        host, port, timeout, connectTimeout, maxConnections, maxMessageBytes, ioThreads, headers);
   }
 
   public ClientConfig withConnectTimeout(Duration connectTimeout) {
     return new ClientConfig(
-        host, port, timeout, connectTimeout, maxConnections, maxMessageBytes, ioThreads);
+        host, port, timeout, connectTimeout, maxConnections, maxMessageBytes, ioThreads, headers);
   }
 
   public ClientConfig withMaxConnections(int maxConnections) {
     return new ClientConfig(
-        host, port, timeout, connectTimeout, maxConnections, maxMessageBytes, ioThreads);
+        host, port, timeout, connectTimeout, maxConnections, maxMessageBytes, ioThreads, headers);
   }
 
   public ClientConfig withMaxMessageBytes(int maxMessageBytes) {
     return new ClientConfig(
-        host, port, timeout, connectTimeout, maxConnections, maxMessageBytes, ioThreads);
+        host, port, timeout, connectTimeout, maxConnections, maxMessageBytes, ioThreads, headers);
   }
 
   public ClientConfig withIoThreads(int ioThreads) {
     return new ClientConfig(
-        host, port, timeout, connectTimeout, maxConnections, maxMessageBytes, ioThreads);
+        host, port, timeout, connectTimeout, maxConnections, maxMessageBytes, ioThreads, headers);
+  }
+
+  /** This configuration plus one header sent with every call (replacing one of the same name). */
+  public ClientConfig withHeader(String name, String value) {
+    Map<String, String> h = new LinkedHashMap<>();
+    String lower = requireNonNull(name, "name").toLowerCase(Locale.ROOT);
+    headers.forEach(
+        (k, v) -> {
+          if (!k.toLowerCase(Locale.ROOT).equals(lower)) {
+            h.put(k, v);
+          }
+        });
+    h.put(lower, requireNonNull(value, "value"));
+    return new ClientConfig(
+        host, port, timeout, connectTimeout, maxConnections, maxMessageBytes, ioThreads, h);
+  }
+
+  /** Names the headers but not their values, which may be credentials. */
+  @Override
+  public String toString() {
+    return "ClientConfig[host="
+        + host
+        + ", port="
+        + port
+        + ", timeout="
+        + timeout
+        + ", connectTimeout="
+        + connectTimeout
+        + ", maxConnections="
+        + maxConnections
+        + ", maxMessageBytes="
+        + maxMessageBytes
+        + ", ioThreads="
+        + ioThreads
+        + ", headers="
+        + headers.keySet()
+        + "]";
   }
 }

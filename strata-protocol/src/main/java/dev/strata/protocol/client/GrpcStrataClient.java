@@ -24,9 +24,12 @@ import dev.strata.protocol.grpc.RepositoryModelUnloadRequest;
 import dev.strata.protocol.grpc.ServerLiveRequest;
 import dev.strata.protocol.grpc.ServerMetadataRequest;
 import dev.strata.protocol.grpc.ServerReadyRequest;
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import io.netty.channel.ChannelOption;
 import java.time.Duration;
@@ -61,8 +64,19 @@ final class GrpcStrataClient implements StrataClient {
                 (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
             // Responses are decoded on the transport thread, saving a handoff per call.
             .directExecutor()
+            .intercept(headers(config))
             .build();
     return new GrpcStrataClient(channel, config);
+  }
+
+  private static ClientInterceptor headers(ClientConfig config) {
+    Metadata extra = new Metadata();
+    config
+        .headers()
+        .forEach(
+            (name, value) ->
+                extra.put(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER), value));
+    return MetadataUtils.newAttachHeadersInterceptor(extra);
   }
 
   private GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub blocking(Duration timeout) {

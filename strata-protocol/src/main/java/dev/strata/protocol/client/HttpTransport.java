@@ -188,6 +188,7 @@ final class HttpTransport implements AutoCloseable {
     FullHttpRequest r =
         new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, uri, content, HEADERS, TRAILERS);
     HttpHeaders h = r.headers();
+    config.headers().forEach(h::set);
     h.set(HttpHeaderNames.HOST, hostHeader);
     h.setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
     if (body != null) {

@@ -25,4 +25,19 @@ class ClientConfigTest {
     assertThatThrownBy(() -> ClientConfig.of("h", 1).withTimeout(Duration.ZERO))
         .hasMessageContaining("timeout: PT0S (expected: > 0)");
   }
+
+  @Test
+  void headersReplaceByNameAndNeverShowTheirValues() {
+    ClientConfig c =
+        ClientConfig.of("h", 1)
+            .withHeader("Authorization", "Bearer one")
+            .withHeader("authorization", "Bearer two");
+    assertThat(c.headers()).containsExactly(java.util.Map.entry("authorization", "Bearer two"));
+    assertThat(c.toString()).contains("headers=[authorization]").doesNotContain("Bearer");
+    assertThat(ClientConfig.of("h", 1).headers()).isEmpty();
+    assertThatThrownBy(() -> ClientConfig.of("h", 1).withHeader("bad name", "v"))
+        .hasMessageContaining("header name: 'bad name' (expected: an HTTP token)");
+    assertThatThrownBy(() -> ClientConfig.of("h", 1).withHeader("x-token", "a\nb"))
+        .hasMessageContaining("header x-token: value has a control or non-ASCII character");
+  }
 }

@@ -32,6 +32,9 @@ final class FakeRestServer implements AutoCloseable {
   /** "remote-address content-type request-id" of each infer call. */
   final ConcurrentLinkedQueue<String> inferCalls = new ConcurrentLinkedQueue<>();
 
+  /** The Authorization header of each infer call that had one. */
+  final ConcurrentLinkedQueue<String> authorizations = new ConcurrentLinkedQueue<>();
+
   FakeRestServer(FakeModels models) throws IOException {
     this.models = models;
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
@@ -123,6 +126,10 @@ final class FakeRestServer implements AutoCloseable {
     RestCodec.DecodedInfer decoded =
         codec.decodeInfer(model, version, body, 0, body.length, headerLength);
     String id = decoded.request().id();
+    String authorization = ex.getRequestHeaders().getFirst("Authorization");
+    if (authorization != null) {
+      authorizations.add(authorization);
+    }
     inferCalls.add(
         ex.getRemoteAddress() + " " + ex.getRequestHeaders().getFirst("Content-Type") + " " + id);
     if (id.equals("close-after")) {

@@ -90,6 +90,17 @@ class RestStrataClientIT extends StrataClientContract {
   }
 
   @Test
+  void sendsTheConfiguredHeadersWithEveryCall() {
+    try (StrataClient withToken =
+        StrataClient.rest(
+            ClientConfig.of("127.0.0.1", server.port())
+                .withHeader("Authorization", "Bearer stn_n1.secret"))) {
+      withToken.infer(echo("with-token", 3));
+    }
+    assertThat(server.authorizations).containsExactly("Bearer stn_n1.secret");
+  }
+
+  @Test
   void survivesTheServerClosingTheConnection() {
     assertThat(client.infer(echo("close-after", 5)).outputs().get(0).ints()).containsExactly(5);
     for (int i = 0; i < 5; i++) {

@@ -1,0 +1,290 @@
+package dev.strata.edge;
+
+import dev.strata.control.Json;
+import dev.strata.control.TelemetryRecord;
+import dev.strata.core.AtomicFiles;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Telemetry records waiting for the cloud, on disk: {@code records.log} holds frames of a 4-byte
+ * length, a 4-byte CRC-32C and the record's JSON, appended and forced to disk per interval; {@code
+ * acked} holds the sequence number of the last record the cloud has acknowledged. A crash loses at
+ * most the interval being written: a torn or damaged frame at the end is cut off when the log is
+ * opened. Beyond {@code capBytes} the oldest records are dropped (the cloud sees the gap in the
+ * sequence numbers). Records are numbered here, one more than the last ever written.
+ */
+final class TelemetryLog {
+  private static final Logger LOG = LoggerFactory.getLogger(TelemetryLog.class);
+  private static final int HEADER = 8;
+  private static final int MAX_FRAME = 1 << 20;
+
+  private final Path log;
+  private final Path ackedFile;
+  private final long capBytes;
+  private long acked;
+  private long nextSequence;
+  private long firstUnacked;
+  private long size;
+  private long dropped;
+
+  private TelemetryLog(Path dir, long capBytes) {
+    this.log = dir.resolve("records.log");
+    this.ackedFile = dir.resolve("acked");
+    this.capBytes = capBytes;
+  }
+
+  /** Opens (or creates) the log in {@code dir}, cutting off a damaged end. */
+  static TelemetryLog open(Path dir, long capBytes) {
+    TelemetryLog t = new TelemetryLog(dir, capBytes);
+    try {
+      Files.createDirectories(dir);
+      t.recover();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the telemetry log in " + dir, e);
+    }
+    return t;
+  }
+
+  private void recover() throws IOException {
+    try {
+      acked = Long.parseLong(Files.readString(ackedFile, StandardCharsets.US_ASCII).trim());
+    } catch (NoSuchFileException e) {
+      acked = 0;
+    } catch (NumberFormatException e) {
+      LOG.warn("{} is damaged; records may be sent twice", ackedFile);
+      acked = 0;
+    }
+    long maxSequence = acked;
+    firstUnacked = -1;
+    long end = 0;
+    if (Files.exists(log)) {
+      List<Frame> frames = readFrames(0, Integer.MAX_VALUE);
+      for (Frame f : frames) {
+        maxSequence = Math.max(maxSequence, f.record.sequence());
+        if (firstUnacked < 0 && f.record.sequence() > acked) {
+          firstUnacked = f.offset;
+        }
+        end = f.offset + f.length;
+      }
+      long fileSize = Files.size(log);
+      if (end < fileSize) {
+        LOG.warn(
+            "telemetry log {}: cut off {} damaged bytes at its end (a crash while writing)",
+            log,
+            fileSize - end);
+        try (FileChannel ch = FileChannel.open(log, StandardOpenOption.WRITE)) {
+          ch.truncate(end);
+          ch.force(true);
+        }
+      }
+    }
+    size = end;
+    nextSequence = maxSequence + 1;
+    if (firstUnacked < 0) {
+      firstUnacked = size;
+    }
+    if (firstUnacked == size && size > 0) {
+      truncateAll();
+    }
+  }
+
+  /** Appends records (numbering them) and forces them to disk; drops the oldest over the cap. */
+  synchronized List<TelemetryRecord> append(List<TelemetryRecord> drafts) {
+    if (drafts.isEmpty()) {
+      return List.of();
+    }
+    List<TelemetryRecord> numbered = new ArrayList<>(drafts.size());
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (TelemetryRecord d : drafts) {
+      TelemetryRecord r = withSequence(d, nextSequence++);
+      numbered.add(r);
+      writeFrame(out, r);
+    }
+    byte[] bytes = out.toByteArray();
+    try {
+      if (size + bytes.length > capBytes) {
+        compact(Math.max(0, capBytes * 3 / 4 - bytes.length));
+      }
+      try (FileChannel ch =
+          FileChannel.open(log, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        ch.position(size);
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        while (b.hasRemaining()) {
+          ch.write(b);
+        }
+        ch.force(false);
+      }
+      size += bytes.length;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot append to " + log, e);
+    }
+    return numbered;
+  }
+
+  /** Up to {@code max} records not yet acknowledged, oldest first. */
+  synchronized List<TelemetryRecord> oldest(int max) {
+    try {
+      return readFrames(firstUnacked, max).stream().map(f -> f.record).toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + log, e);
+    }
+  }
+
+  /** The cloud has every record up to {@code sequence}. */
+  synchronized void acknowledge(long sequence) {
+    if (sequence <= acked) {
+      return;
+    }
+    try {
+      AtomicFiles.write(ackedFile, Long.toString(sequence).getBytes(StandardCharsets.US_ASCII));
+      acked = sequence;
+      for (Frame f : readFrames(firstUnacked, Integer.MAX_VALUE)) {
+        if (f.record.sequence() > acked) {
+          break;
+        }
+        firstUnacked = f.offset + f.length;
+      }
+      if (firstUnacked >= size) {
+        truncateAll();
+      } else if (firstUnacked > capBytes / 2) {
+        compact(capBytes);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot acknowledge telemetry in " + log, e);
+    }
+  }
+
+  /** Records dropped because the log was full, since this process started. */
+  synchronized long dropped() {
+    return dropped;
+  }
+
+  /** Bytes of unacknowledged records. */
+  synchronized long pendingBytes() {
+    return size - firstUnacked;
+  }
+
+  /** Rewrites the log with its unacknowledged records, the oldest dropped to fit {@code target}. */
+  private void compact(long target) throws IOException {
+    List<Frame> frames = readFrames(firstUnacked, Integer.MAX_VALUE);
+    long total = 0;
+    for (Frame f : frames) {
+      total += f.length;
+    }
+    int from = 0;
+    while (from < frames.size() && total > target) {
+      total -= frames.get(from).length;
+      from++;
+    }
+    if (from > 0) {
+      dropped += from;
+      LOG.warn("telemetry buffer full ({} bytes): dropped the {} oldest records", capBytes, from);
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream((int) total);
+    for (Frame f : frames.subList(from, frames.size())) {
+      writeFrame(out, f.record);
+    }
+    AtomicFiles.write(log, out.toByteArray());
+    firstUnacked = 0;
+    size = out.size();
+  }
+
+  private void truncateAll() throws IOException {
+    try (FileChannel ch =
+        FileChannel.open(log, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      ch.truncate(0);
+      ch.force(true);
+    }
+    size = 0;
+    firstUnacked = 0;
+  }
+
+  private record Frame(long offset, int length, TelemetryRecord record) {}
+
+  /** Frames from {@code offset} up to a damaged one or the end of the file. */
+  private List<Frame> readFrames(long offset, int max) throws IOException {
+    List<Frame> out = new ArrayList<>();
+    if (!Files.exists(log)) {
+      return out;
+    }
+    try (FileChannel ch = FileChannel.open(log, StandardOpenOption.READ)) {
+      long end = ch.size();
+      long at = offset;
+      ByteBuffer header = ByteBuffer.allocate(HEADER);
+      while (out.size() < max && at + HEADER <= end) {
+        header.clear();
+        readFully(ch, header, at);
+        int length = header.getInt(0);
+        int crc = header.getInt(4);
+        if (length <= 0 || length > MAX_FRAME || at + HEADER + length > end) {
+          break;
+        }
+        ByteBuffer body = ByteBuffer.allocate(length);
+        readFully(ch, body, at + HEADER);
+        CRC32C c = new CRC32C();
+        c.update(body.array(), 0, length);
+        if ((int) c.getValue() != crc) {
+          break;
+        }
+        TelemetryRecord r;
+        try {
+          r = Json.mapper().readValue(body.array(), TelemetryRecord.class);
+        } catch (IOException | RuntimeException e) {
+          break;
+        }
+        out.add(new Frame(at, HEADER + length, r));
+        at += HEADER + length;
+      }
+    }
+    return out;
+  }
+
+  private static void readFully(FileChannel ch, ByteBuffer b, long position) throws IOException {
+    long p = position;
+    while (b.hasRemaining()) {
+      int n = ch.read(b, p);
+      if (n < 0) {
+        throw new IOException("unexpected end of the telemetry log");
+      }
+      p += n;
+    }
+  }
+
+  private static void writeFrame(ByteArrayOutputStream out, TelemetryRecord r) {
+    byte[] json = Json.writeBytes(r);
+    CRC32C c = new CRC32C();
+    c.update(json);
+    ByteBuffer header = ByteBuffer.allocate(HEADER);
+    header.putInt(json.length).putInt((int) c.getValue());
+    out.writeBytes(header.array());
+    out.writeBytes(json);
+  }
+
+  private static TelemetryRecord withSequence(TelemetryRecord r, long sequence) {
+    return new TelemetryRecord(
+        sequence,
+        r.deployment(),
+        r.revision(),
+        r.start(),
+        r.end(),
+        r.requests(),
+        r.errors(),
+        r.escalations(),
+        r.fallbacks(),
+        r.latency());
+  }
+}

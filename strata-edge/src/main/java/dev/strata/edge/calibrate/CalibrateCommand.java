@@ -1,0 +1,296 @@
+package dev.strata.edge.calibrate;
+
+import dev.strata.control.ConfidenceMeasure;
+import dev.strata.control.InferencePolicy;
+import dev.strata.control.Json;
+import dev.strata.core.AtomicFiles;
+import dev.strata.edge.Confidence;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code strata calibrate}: picks the cascade threshold for a pair of models from a labelled
+ * validation set and a target, shows the trade-off, and prints the policy to deploy.
+ */
+@Command(
+    name = "calibrate",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Choose the cascade threshold of an edge model backed by a cloud model.",
+      "",
+      "Runs both models over a labelled validation set, computes for every threshold the share"
+          + " answered on the edge and the cascade's accuracy, picks the threshold for"
+          + " --target-edge-share or --target-accuracy, prints the trade-off table and the policy"
+          + " JSON to deploy, and draws the curve as SVG. Exit status 0 when the target is"
+          + " reached, 1 when not (the closest threshold is shown)."
+    })
+public final class CalibrateCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  static final class Data {
+    @Option(
+        names = "--images",
+        paramLabel = "FILE",
+        description = "IDX examples (e.g. t10k-images-idx3-ubyte[.gz]); with --labels.")
+    Path images;
+
+    @Option(
+        names = "--jsonl",
+        paramLabel = "FILE",
+        description = "JSON lines: {\"input\": [...], \"label\": n} per line.")
+    Path jsonl;
+  }
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  Data data;
+
+  @Option(names = "--labels", paramLabel = "FILE", description = "IDX labels for --images.")
+  Path labels;
+
+  @Option(
+      names = "--scale",
+      paramLabel = "N",
+      description = "Divide every input value by N (default: 255 for IDX bytes, else 1).")
+  Double scale;
+
+  @Option(
+      names = "--edge-model",
+      required = true,
+      paramLabel = "ONNX|URL",
+      description = "The edge model: an ONNX file or http://host:port/v2/models/NAME.")
+  String edgeModel;
+
+  @Option(
+      names = "--cloud-model",
+      required = true,
+      paramLabel = "ONNX|URL",
+      description = "The cloud model, likewise.")
+  String cloudModel;
+
+  @Option(
+      names = "--cloud-model-name",
+      paramLabel = "NAME",
+      description = "The cloud model's name in the policy printed (default: from --cloud-model).")
+  String cloudModelName;
+
+  @Option(
+      names = "--measure",
+      defaultValue = "max-probability",
+      converter = MeasureConverter.class,
+      description = "max-probability, margin or entropy (default: ${DEFAULT-VALUE}).")
+  ConfidenceMeasure measure;
+
+  static final class Target {
+    @Option(
+        names = "--target-edge-share",
+        paramLabel = "S",
+        description = "Keep at least this share (0-1) on the edge, as accurately as possible.")
+    Double edgeShare;
+
+    @Option(
+        names = "--target-accuracy",
+        paramLabel = "A",
+        description = "Reach this accuracy (0-1) with as much as possible on the edge.")
+    Double accuracy;
+  }
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  Target target;
+
+  @Option(
+      names = "--chart",
+      defaultValue = "calibration.svg",
+      paramLabel = "FILE",
+      description = "Where the SVG chart goes (default: ${DEFAULT-VALUE}).")
+  Path chart;
+
+  @Option(names = "--limit", paramLabel = "N", description = "Use only the first N examples.")
+  Integer limit;
+
+  @Option(
+      names = "--batch-size",
+      defaultValue = "64",
+      description = "Examples per inference (default: ${DEFAULT-VALUE}).")
+  int batchSize;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    LabelledSet set = load();
+    Path work = Files.createTempDirectory("strata-calibrate-");
+    List<double[]> edge;
+    List<double[]> cloud;
+    String edgeName;
+    String cloudName;
+    try (ModelScorer e = ModelScorer.open(edgeModel, work);
+        ModelScorer c = ModelScorer.open(cloudModel, work)) {
+      edgeName = e.name();
+      cloudName = c.name();
+      edge = e.probabilities(set, batchSize);
+      cloud = c.probabilities(set, batchSize);
+    } finally {
+      deleteTree(work);
+    }
+    int n = set.size();
+    double[] scores = new double[n];
+    boolean[] edgeRight = new boolean[n];
+    boolean[] cloudRight = new boolean[n];
+    for (int i = 0; i < n; i++) {
+      scores[i] = Confidence.score(measure, edge.get(i));
+      edgeRight[i] = argmax(edge.get(i)) == set.labels()[i];
+      cloudRight[i] = argmax(cloud.get(i)) == set.labels()[i];
+    }
+    Calibration cal = Calibration.of(measure, scores, edgeRight, cloudRight);
+    Calibration.Choice choice =
+        target.edgeShare != null
+            ? cal.forEdgeShare(target.edgeShare)
+            : cal.forAccuracy(target.accuracy);
+
+    out.printf(Locale.ROOT, "validation set: %d examples; measure %s%n", n, name(measure));
+    out.printf(Locale.ROOT, "edge  %-28s accuracy %6.2f%%%n", edgeName, cal.edgeAccuracy() * 100);
+    out.printf(
+        Locale.ROOT, "cloud %-28s accuracy %6.2f%%%n%n", cloudName, cal.cloudAccuracy() * 100);
+    printTable(out, cal, choice.point());
+    String targetText =
+        target.edgeShare != null
+            ? String.format(Locale.ROOT, "edge share >= %.1f%%", target.edgeShare * 100)
+            : String.format(Locale.ROOT, "accuracy >= %.2f%%", target.accuracy * 100);
+    CurvePoint p = choice.point();
+    out.printf(
+        Locale.ROOT,
+        "%nchosen for %s: threshold %.6f -> %.1f%% on the edge, %.2f%% accurate, %d of %d to the cloud%s%n",
+        targetText,
+        p.threshold(),
+        p.edgeShare() * 100,
+        p.accuracy() * 100,
+        p.cloudCalls(),
+        n,
+        choice.targetMet() ? "" : " (TARGET NOT REACHED: the closest threshold is shown)");
+    String policyCloudModel = cloudModelName != null ? cloudModelName : defaultName(cloudModel);
+    InferencePolicy policy =
+        new InferencePolicy.Cascade(measure, round(p.threshold()), Optional.of(policyCloudModel));
+    out.println();
+    out.println("policy to deploy (DeploymentSpec \"policy\"):");
+    out.println(Json.write(policy));
+    String title =
+        String.format(
+            Locale.ROOT,
+            "Cascade %s -> %s (%s, %d examples)",
+            edgeName,
+            cloudName,
+            name(measure),
+            n);
+    AtomicFiles.write(chart, SvgChart.render(cal, p, title).getBytes(StandardCharsets.UTF_8));
+    out.println("chart: " + chart.toAbsolutePath());
+    out.flush();
+    return choice.targetMet() ? 0 : 1;
+  }
+
+  private LabelledSet load() throws Exception {
+    LabelledSet set;
+    if (data.images != null) {
+      if (labels == null) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--images needs --labels");
+      }
+      set = Datasets.idx(data.images, labels, scale != null ? scale : 255);
+    } else {
+      set = Datasets.jsonLines(data.jsonl, scale != null ? scale : 1);
+    }
+    return limit != null ? set.limit(limit) : set;
+  }
+
+  /** About 11 rows, evenly over the edge share, plus the chosen one. */
+  private static void printTable(PrintWriter out, Calibration cal, CurvePoint chosen) {
+    List<CurvePoint> rows = new ArrayList<>();
+    for (int i = 10; i >= 0; i--) {
+      double share = i / 10.0;
+      CurvePoint nearest = null;
+      for (CurvePoint p : cal.curve()) {
+        if (nearest == null
+            || Math.abs(p.edgeShare() - share) < Math.abs(nearest.edgeShare() - share)) {
+          nearest = p;
+        }
+      }
+      if (!rows.contains(nearest)) {
+        rows.add(nearest);
+      }
+    }
+    if (!rows.contains(chosen)) {
+      rows.add(chosen);
+    }
+    rows.sort((a, b) -> Double.compare(b.edgeShare(), a.edgeShare()));
+    out.println("  threshold   edge share   accuracy   cloud calls");
+    for (CurvePoint p : rows) {
+      out.printf(
+          Locale.ROOT,
+          "  %9.6f   %9.1f%%   %7.2f%%   %11d%s%n",
+          p.threshold(),
+          p.edgeShare() * 100,
+          p.accuracy() * 100,
+          p.cloudCalls(),
+          p.equals(chosen) ? "   <- chosen" : "");
+    }
+  }
+
+  private static double round(double t) {
+    return Math.round(t * 1e6) / 1e6;
+  }
+
+  private static int argmax(double[] p) {
+    int best = 0;
+    for (int i = 1; i < p.length; i++) {
+      if (p[i] > p[best]) {
+        best = i;
+      }
+    }
+    return best;
+  }
+
+  private static String name(ConfidenceMeasure m) {
+    return m.name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+
+  private static String defaultName(String model) {
+    String s = model.replaceAll("/+$", "");
+    s = s.substring(s.lastIndexOf('/') + 1);
+    return s.endsWith(".onnx") ? s.substring(0, s.length() - 5) : s;
+  }
+
+  private static void deleteTree(Path dir) {
+    try (var walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException ignored) {
+      // a temporary directory left behind is harmless
+    }
+  }
+
+  /** {@code max-probability}, {@code margin}, {@code entropy}, in any case, - or _. */
+  static final class MeasureConverter implements CommandLine.ITypeConverter<ConfidenceMeasure> {
+    @Override
+    public ConfidenceMeasure convert(String value) {
+      try {
+        return ConfidenceMeasure.valueOf(value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(
+            "'" + value + "' is not a measure (expected: max-probability, margin or entropy)");
+      }
+    }
+  }
+}
