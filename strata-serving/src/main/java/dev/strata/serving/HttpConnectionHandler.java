@@ -380,6 +380,14 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
   }
 
   private static void setHeaders(HttpHeaders headers, HttpResult r, boolean keepAlive) {
+    if (r.status() == 204 || r.status() == 304) {
+      // RFC 9110: no content, so neither a length nor a type of it (a 304 may repeat an ETag).
+      r.headers().forEach(headers::set);
+      if (!keepAlive) {
+        headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      }
+      return;
+    }
     headers.set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
     headers.set(HttpHeaderNames.CONTENT_LENGTH, r.contentLength());
     // A handler's own Content-Length wins: HEAD answers give the length of what GET would send.
