@@ -86,9 +86,11 @@ final class ManagementApi {
     CompletableFuture<HttpResult> result = new CompletableFuture<>();
     executor.execute(
         () -> {
+          Optional<Principal> principal = Optional.empty();
           HttpResult r;
           try {
-            Optional<Principal> principal = authorize(e.access(), call.headers());
+            principal = authenticate(e.access(), call.headers());
+            authorize(e.access(), principal);
             ByteBuffer b = call.body();
             byte[] bytes = new byte[b.remaining()];
             b.duplicate().get(bytes);
@@ -105,7 +107,7 @@ final class ManagementApi {
             r = e.handler().handle(request);
             audit(e, call.path(), principal, r.status());
           } catch (Throwable t) {
-            audit(e, call.path(), Optional.empty(), HttpErrors.code(t).httpStatus());
+            audit(e, call.path(), principal, HttpErrors.code(t).httpStatus());
             result.completeExceptionally(t);
             return;
           }
@@ -119,7 +121,8 @@ final class ManagementApi {
   private HttpResult handleStreaming(Endpoint e, StreamingCall call) throws Exception {
     Optional<Principal> principal = Optional.empty();
     try {
-      principal = authorize(e.access(), call.headers());
+      principal = authenticate(e.access(), call.headers());
+      authorize(e.access(), principal);
       ApiRequest request =
           new ApiRequest(
               call.method(),
@@ -140,10 +143,10 @@ final class ManagementApi {
   }
 
   /**
-   * The caller of a request, checked against the endpoint's access: 401 without or with an unknown
-   * credential, 403 with one that may not do this. Messages never contain the credential.
+   * The caller of a request: empty on public endpoints; 401 without or with an unknown credential.
+   * Messages never contain the credential.
    */
-  Optional<Principal> authorize(Access access, Function<String, Optional<String>> headers) {
+  Optional<Principal> authenticate(Access access, Function<String, Optional<String>> headers) {
     if (access instanceof Access.Public) {
       return Optional.empty();
     }
@@ -161,24 +164,27 @@ final class ManagementApi {
                     new StrataException(
                         ErrorCode.UNAUTHENTICATED,
                         "unsupported Authorization scheme (expected: Bearer <token>)"));
-    Principal principal = authenticator.authenticate(token);
+    return Optional.of(authenticator.authenticate(token));
+  }
+
+  /** 403 when the caller may not use an endpoint of this access. */
+  static void authorize(Access access, Optional<Principal> caller) {
     switch (access) {
-      case Access.User u -> Authenticator.requireRole(principal, u.role());
+      case Access.Public p -> {}
+      case Access.User u -> Authenticator.requireRole(caller.orElseThrow(), u.role());
       case Access.UserOrNode u -> {
-        if (principal instanceof UserPrincipal) {
-          Authenticator.requireRole(principal, u.role());
+        if (caller.orElseThrow() instanceof UserPrincipal) {
+          Authenticator.requireRole(caller.get(), u.role());
         }
       }
       case Access.Node n -> {
-        if (principal instanceof UserPrincipal user) {
+        if (caller.orElseThrow() instanceof UserPrincipal user) {
           throw new StrataException(
               ErrorCode.PERMISSION_DENIED,
               user.id() + ": node endpoints need a node credential (from enrollment)");
         }
       }
-      case Access.Public p -> throw new AssertionError("handled above");
     }
-    return Optional.of(principal);
   }
 
   /** Changes are logged with who made them (never a secret); reads and node traffic at debug. */
