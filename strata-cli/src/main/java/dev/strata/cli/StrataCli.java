@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
       ServeCommand.class,
       InferCommand.class,
       ModelsCommand.class,
+      dev.strata.cloud.CloudCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class StrataCli {

@@ -40,7 +40,7 @@ final class DeploymentEndpoints {
             "Create a deployment or roll out a new revision of it",
             r -> {
               String name = r.param("name");
-              DeploymentSpec spec = r.json(DeploymentSpec.class);
+              DeploymentSpec spec = spec(r);
               boolean exists = exists(name);
               Deployment d = deployments.apply(name, spec);
               deployer.nudge();
@@ -127,6 +127,34 @@ final class DeploymentEndpoints {
             false,
             "What the cloud serves, next to its desired state",
             r -> Responses.ok(deployer.status())));
+  }
+
+  /**
+   * The spec of a PUT, with the documented defaults for what it leaves out: every node ({@code
+   * selector: ""}), {@code all-at-once}, {@code edge-only}, hard examples off.
+   */
+  static DeploymentSpec spec(ApiRequest r) {
+    com.fasterxml.jackson.databind.node.ObjectNode body =
+        r.json(com.fasterxml.jackson.databind.node.ObjectNode.class);
+    var json = dev.strata.control.Json.mapper();
+    if (!body.hasNonNull("selector")) {
+      body.put("selector", "");
+    }
+    if (!body.hasNonNull("strategy")) {
+      body.set("strategy", json.createObjectNode().put("type", "all-at-once"));
+    }
+    if (!body.hasNonNull("policy")) {
+      body.set("policy", json.createObjectNode().put("type", "edge-only"));
+    }
+    if (!body.hasNonNull("hardExamples")) {
+      body.set(
+          "hardExamples",
+          json.createObjectNode()
+              .put("enabled", false)
+              .put("maxTotalBytes", 0)
+              .put("maxSampleBytes", 0));
+    }
+    return ApiRequest.parse(dev.strata.control.Json.writeBytes(body), DeploymentSpec.class);
   }
 
   private boolean exists(String name) {
