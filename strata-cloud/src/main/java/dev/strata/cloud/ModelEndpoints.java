@@ -133,8 +133,7 @@ final class ModelEndpoints {
             "Add a variant whose artifact is uploaded (signs its manifest)",
             r -> {
               Variant v =
-                  models.addVariant(
-                      r.param("model"), r.longParam("version"), r.json(CreateVariantRequest.class));
+                  models.addVariant(r.param("model"), r.longParam("version"), variantRequest(r));
               return Responses.created(
                   v,
                   "/api/v1/models/"
@@ -153,6 +152,16 @@ final class ModelEndpoints {
             r ->
                 Responses.ok(
                     models.variant(r.param("model"), r.longParam("version"), r.param("variant")))));
+  }
+
+  /** A variant request; a left-out signature means the uploader did not say (empty lists). */
+  static CreateVariantRequest variantRequest(ApiRequest r) {
+    com.fasterxml.jackson.databind.node.ObjectNode body =
+        r.json(com.fasterxml.jackson.databind.node.ObjectNode.class);
+    if (!body.hasNonNull("signature")) {
+      body.putObject("signature");
+    }
+    return ApiRequest.parse(dev.strata.control.Json.writeBytes(body), CreateVariantRequest.class);
   }
 
   private ModelVersion latest(ApiRequest r) {

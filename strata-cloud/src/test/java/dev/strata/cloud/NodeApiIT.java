@@ -274,7 +274,10 @@ class NodeApiIT {
     assertThat(export.header("Content-Type")).hasValue("application/x-ndjson");
     JsonNode line = Json.mapper().readTree(export.body().strip());
     assertThat(java.util.Base64.getDecoder().decode(line.get("input").asText())).isEqualTo(input);
-    assertThat(Arrays.asList(dir.resolve("tmp").toFile().list())).isEmpty();
+    // the export's temporary file goes once the response is written
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> Arrays.asList(dir.resolve("tmp").toFile().list()).isEmpty());
 
     // a body that is not multipart, or lacks a part, is refused with what was expected
     Api.Response json = edge.post("/api/v1/nodes/self/samples", metadata);
