@@ -32,7 +32,7 @@ for n in "$@"; do
     sleep 0.5
   done
   echo "=== $n agents (cloud pid $pid on CPU 0, simulator on CPU 1) ==="
-  STRATA_ADMIN_TOKEN=$token taskset -c 1 "$java" -Xmx1g -cp "$cp" \
+  STRATA_ADMIN_TOKEN=$token taskset -c 1 "$java" -Xmx2g -cp "$cp" \
     dev.strata.bench.fleet.FleetBenchmark --url "http://127.0.0.1:$port" --agents "$n" \
     --cloud-pid "$pid" --interval-s "${INTERVAL_S:-10}" --warmup-s "${WARMUP_S:-20}" \
     --duration-s "${DURATION_S:-60}" || true

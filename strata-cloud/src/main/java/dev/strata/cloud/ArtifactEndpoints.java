@@ -87,7 +87,11 @@ final class ArtifactEndpoints {
   /** {@code X-Strata-Sha256: <hex>} or {@code Digest: sha-256=<base64>}; both must agree. */
   static Optional<String> announcedDigest(ApiRequest r) {
     Optional<String> hex =
-        r.header(DIGEST_HEADER).map(h -> Sha256.requireValid(h.trim(), DIGEST_HEADER));
+        r.header(DIGEST_HEADER)
+            .map(
+                h ->
+                    Sha256.requireValid(
+                        h.trim().toLowerCase(java.util.Locale.ROOT), DIGEST_HEADER));
     Optional<String> digest = r.header("Digest").flatMap(ArtifactEndpoints::fromDigestHeader);
     if (hex.isPresent() && digest.isPresent() && !hex.get().equals(digest.get())) {
       throw StrataException.invalid(

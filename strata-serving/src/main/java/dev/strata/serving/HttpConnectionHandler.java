@@ -389,7 +389,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     headers.set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
-    headers.set(HttpHeaderNames.CONTENT_LENGTH, r.contentLength());
+    headers.set(HttpHeaderNames.CONTENT_LENGTH, r.length());
     // A handler's own Content-Length wins: HEAD answers give the length of what GET would send.
     r.headers().forEach(headers::set);
     if (!keepAlive) {

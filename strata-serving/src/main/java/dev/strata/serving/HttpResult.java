@@ -62,15 +62,17 @@ public record HttpResult(
         status, contentType, headers, List.of(), Optional.of(new StreamedBody(length, in)));
   }
 
-  /** The total body length in bytes: the buffers', or the stream's. */
-  public long contentLength() {
-    if (stream.isPresent()) {
-      return stream.get().length();
-    }
-    long n = 0;
+  /** The length of the buffered body in bytes (0 for a streamed result: see {@link #length()}). */
+  public int contentLength() {
+    int n = 0;
     for (ByteBuffer b : body) {
       n += b.remaining();
     }
     return n;
+  }
+
+  /** The body's length in bytes: the buffers', or the stream's. */
+  public long length() {
+    return stream.isPresent() ? stream.get().length() : contentLength();
   }
 }

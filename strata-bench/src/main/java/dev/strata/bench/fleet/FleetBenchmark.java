@@ -82,6 +82,14 @@ public final class FleetBenchmark implements Callable<Integer> {
       description = "Threads of the simulator's HTTP client (default: ${DEFAULT-VALUE}).")
   int clientThreads;
 
+  @Option(
+      names = "--max-in-flight",
+      defaultValue = "512",
+      description =
+          "Requests the simulator has in flight at most; more wait, their wait counted in the"
+              + " latency (default: ${DEFAULT-VALUE}).")
+  int maxInFlight;
+
   @Option(names = "--cloud-pid", description = "The cloud's process id, to report its CPU use.")
   Long cloudPid;
 
@@ -237,7 +245,7 @@ public final class FleetBenchmark implements Callable<Integer> {
     out.printf("enrolling %d agents, %d at a time%n", agents, enrollConcurrency);
     out.flush();
     long enrollStart = System.nanoTime();
-    List<SimulatedAgent> fleet = enroll(cloud, tokens, enroll, polls);
+    List<SimulatedAgent> fleet = enroll(cloud, timer, tokens, enroll, polls);
     double enrollSeconds = (System.nanoTime() - enrollStart) / 1e9;
     Histogram enrollHistogram = enroll.interval();
     polls.interval(); // the initial full fetches are not steady-state polls
@@ -322,12 +330,18 @@ public final class FleetBenchmark implements Callable<Integer> {
   }
 
   private List<SimulatedAgent> enroll(
-      ControlPlane cloud, List<String> tokens, OpStats enroll, OpStats polls) throws Exception {
+      ControlPlane cloud,
+      ScheduledExecutorService timer,
+      List<String> tokens,
+      OpStats enroll,
+      OpStats polls)
+      throws Exception {
     List<SimulatedAgent> fleet = new ArrayList<>();
     List<CompletableFuture<?>> pending = new ArrayList<>();
     Semaphore inFlight = new Semaphore(enrollConcurrency);
+    Semaphore requests = new Semaphore(maxInFlight);
     for (int i = 0; i < tokens.size(); i++) {
-      SimulatedAgent a = new SimulatedAgent(cloud, prefix + "-" + i);
+      SimulatedAgent a = new SimulatedAgent(cloud, requests, timer, prefix + "-" + i);
       fleet.add(a);
       inFlight.acquire();
       long due = System.nanoTime();
@@ -342,7 +356,8 @@ public final class FleetBenchmark implements Callable<Integer> {
                           "enroll " + a.name() + ": " + r.statusCode() + " " + r.body());
                     }
                     a.enrolled(SimulatedAgent.field(r, "credential"), "");
-                    a.poll(polls, System.nanoTime()); // a new agent fetches its desired state
+                    long pollDue = System.nanoTime();
+                    timer.execute(() -> a.poll(polls, pollDue)); // a new agent fetches its state
                   })
               .whenComplete(
                   (ok, failure) -> {

@@ -11,14 +11,35 @@ import java.net.http.HttpResponse;
  */
 final class SimulatedAgent {
   private final ControlPlane cloud;
+  private final java.util.concurrent.Semaphore inFlight;
+  private final java.util.concurrent.Executor followUps;
   private final String name;
   private String credential;
   private volatile String etag = "";
   private volatile long requests;
 
-  SimulatedAgent(ControlPlane cloud, String name) {
+  /**
+   * @param followUps where a poll prompted by an answer is sent from: never the HTTP client's own
+   *     threads, which must stay free to complete the requests holding the in-flight slots
+   */
+  SimulatedAgent(
+      ControlPlane cloud,
+      java.util.concurrent.Semaphore inFlight,
+      java.util.concurrent.Executor followUps,
+      String name) {
     this.cloud = cloud;
+    this.inFlight = inFlight;
+    this.followUps = followUps;
     this.name = name;
+  }
+
+  /**
+   * Waits for a slot among the simulator's in-flight requests: waiting counts in the latency (it is
+   * measured from when the request was due), so the bound keeps the simulator's memory flat without
+   * hiding a slow cloud.
+   */
+  private void acquire() {
+    inFlight.acquireUninterruptibly();
   }
 
   String name() {
@@ -46,6 +67,7 @@ final class SimulatedAgent {
   }
 
   void heartbeat(OpStats beats, OpStats polls, long due) {
+    acquire();
     long sent = System.nanoTime();
     if (sent - due > 10_000_000L) {
       beats.late();
@@ -55,6 +77,7 @@ final class SimulatedAgent {
         .whenComplete(
             (r, failure) -> {
               long done = System.nanoTime();
+              inFlight.release();
               if (failure != null || r.statusCode() != 200) {
                 beats.error(failure != null ? failure.toString() : r.statusCode() + " " + r.body());
                 return;
@@ -62,12 +85,13 @@ final class SimulatedAgent {
               beats.record(due, done);
               String current = field(r, "desiredStateEtag");
               if (!current.isEmpty() && !current.equals(etag)) {
-                poll(polls, done);
+                followUps.execute(() -> poll(polls, done));
               }
             });
   }
 
   void poll(OpStats polls, long due) {
+    acquire();
     long sent = System.nanoTime();
     if (sent - due > 10_000_000L) {
       polls.late();
@@ -77,6 +101,7 @@ final class SimulatedAgent {
         .whenComplete(
             (r, failure) -> {
               long done = System.nanoTime();
+              inFlight.release();
               if (failure != null || (r.statusCode() != 200 && r.statusCode() != 304)) {
                 polls.error(failure != null ? failure.toString() : r.statusCode() + " " + r.body());
                 return;
