@@ -291,22 +291,25 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
         case HttpRoutes.FoundStreaming found ->
             CompletableFuture.failedFuture(
                 new StrataException(ErrorCode.UNAVAILABLE, "server is shutting down"));
-        case HttpRoutes.MethodNotAllowed m ->
-            CompletableFuture.completedFuture(
-                new HttpResult(
-                    405,
-                    HttpResult.JSON,
-                    Map.of("Allow", String.join(", ", m.allowed())),
-                    List.of(
-                        ByteBuffer.wrap(
-                            HttpErrors.body(
-                                "method "
-                                    + method
-                                    + " not allowed on "
-                                    + uri.path()
-                                    + " (allowed: "
-                                    + String.join(", ", m.allowed())
-                                    + ")")))));
+        case HttpRoutes.MethodNotAllowed m -> {
+          // The one error format (with a code); 405 has no code of its own, so the generic one.
+          HttpResult error =
+              HttpErrors.of(
+                  ErrorCode.INVALID_ARGUMENT,
+                  "method "
+                      + method
+                      + " not allowed on "
+                      + uri.path()
+                      + " (allowed: "
+                      + String.join(", ", m.allowed())
+                      + ")");
+          yield CompletableFuture.completedFuture(
+              new HttpResult(
+                  405,
+                  HttpResult.JSON,
+                  Map.of("Allow", String.join(", ", m.allowed())),
+                  error.body()));
+        }
         case HttpRoutes.NotFound n ->
             CompletableFuture.completedFuture(
                 HttpErrors.of(ErrorCode.NOT_FOUND, "no endpoint " + method + " " + uri.path()));
