@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
       MakeSubsetCommand.class,
       dev.strata.edge.EdgeCommand.class,
       dev.strata.edge.calibrate.CalibrateCommand.class,
+      dev.strata.cloud.CloudCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class StrataCli {

@@ -1,61 +1,81 @@
 package dev.strata.serving;
 
 import dev.strata.core.ErrorCode;
+import dev.strata.core.StrataException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpChunkedInput;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One connection's HTTP/1.1 state: collects each request body up to the size limit, dispatches to
- * the route's handler, and writes responses in request order (HTTP/1.1 pipelining) as their stages
- * complete. A connection closed by the client cancels its pending requests, so queued inference
- * work for it never runs.
+ * One connection's HTTP/1.1 state: collects each request body up to the size limit (or streams it
+ * to a streaming route's handler), dispatches to the route's handler, and writes responses in
+ * request order (HTTP/1.1 pipelining) as their stages complete; a streamed response body is written
+ * in chunks as the connection can take them. A connection closed by the client cancels its pending
+ * requests, so queued inference work for it never runs.
  */
 final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(HttpConnectionHandler.class);
   private static final ByteBuffer EMPTY = ByteBuffer.allocate(0).asReadOnlyBuffer();
+  private static final int STREAM_HIGH_WATER = 1 << 20;
+  private static final int STREAM_LOW_WATER = 256 << 10;
+  private static final int RESPONSE_CHUNK = 64 << 10;
 
   private final HttpRoutes routes;
   private final int maxRequestBytes;
   private final HttpServerState state;
+  private final Executor streamingExecutor;
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
 
   private HttpRequest current;
+  private HttpRoutes.Match currentMatch;
   private CompositeByteBuf body;
+  private RequestBodyStream streaming;
   private boolean discarding;
 
-  HttpConnectionHandler(HttpRoutes routes, int maxRequestBytes, HttpServerState state) {
+  HttpConnectionHandler(
+      HttpRoutes routes, int maxRequestBytes, HttpServerState state, Executor streamingExecutor) {
     this.routes = routes;
     this.maxRequestBytes = maxRequestBytes;
     this.state = state;
+    this.streamingExecutor = streamingExecutor;
   }
 
   @Override
@@ -65,7 +85,11 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
         startRequest(ctx, request);
       }
       if (msg instanceof HttpContent content && current != null) {
-        appendContent(ctx, content);
+        if (streaming != null) {
+          streamContent(ctx, content);
+        } else {
+          appendContent(ctx, content);
+        }
       }
     } finally {
       ReferenceCountUtil.release(msg);
@@ -75,12 +99,19 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
   private void startRequest(ChannelHandlerContext ctx, HttpRequest request) {
     releaseBody();
     current = request;
+    currentMatch = null;
     discarding = false;
     if (request.decoderResult().isFailure()) {
       reject(
           ctx,
           ErrorCode.INVALID_ARGUMENT,
           "malformed HTTP request: " + request.decoderResult().cause().getMessage());
+      return;
+    }
+    QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+    currentMatch = routes.match(request.method().name(), uri.rawPath());
+    if (currentMatch instanceof HttpRoutes.FoundStreaming found && !state.draining()) {
+      startStreaming(ctx, request, uri, found);
       return;
     }
     long declared = HttpUtil.getContentLength(request, -1L);
@@ -93,6 +124,83 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
           new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
     }
   }
+
+  // ---- streaming request bodies
+
+  private void startStreaming(
+      ChannelHandlerContext ctx,
+      HttpRequest request,
+      QueryStringDecoder uri,
+      HttpRoutes.FoundStreaming found) {
+    if (HttpUtil.is100ContinueExpected(request)) {
+      ctx.writeAndFlush(
+          new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+    }
+    RequestBodyStream stream =
+        new RequestBodyStream(ctx.channel(), STREAM_HIGH_WATER, STREAM_LOW_WATER);
+    streaming = stream;
+    long declared = HttpUtil.getContentLength(request, -1L);
+    StreamingCall call =
+        new StreamingCall(
+            request.method().name(),
+            uri.path(),
+            found.pathParams(),
+            uri.parameters(),
+            headerLookup(request),
+            stream,
+            declared < 0 ? OptionalLong.empty() : OptionalLong.of(declared));
+    CompletableFuture<HttpResult> stage = new CompletableFuture<>();
+    try {
+      streamingExecutor.execute(() -> runStreaming(found.handler(), call, stage));
+    } catch (RejectedExecutionException e) {
+      stream.close();
+      stage.completeExceptionally(e);
+    }
+    state.requestStarted();
+    Pending p = new Pending(HttpUtil.isKeepAlive(request), false, stage);
+    pending.add(p);
+    stage.whenComplete((result, failure) -> completeOnLoop(ctx, p, result, failure));
+  }
+
+  private static void runStreaming(
+      StreamingHandler handler, StreamingCall call, CompletableFuture<HttpResult> stage) {
+    try {
+      HttpResult result = handler.handle(call);
+      if (!stage.complete(result)) {
+        result.stream().ifPresent(StreamedBody::close); // the client went away meanwhile
+      }
+    } catch (Throwable t) {
+      stage.completeExceptionally(t);
+    } finally {
+      try {
+        call.body().close();
+      } catch (IOException ignored) {
+        // closing the request stream only drops what is queued
+      }
+    }
+  }
+
+  private void streamContent(ChannelHandlerContext ctx, HttpContent content) {
+    RequestBodyStream stream = streaming;
+    if (content.decoderResult().isFailure()) {
+      stream.fail(new IOException("malformed request body: " + content.decoderResult().cause()));
+      streaming = null;
+      current = null;
+      ctx.close();
+      return;
+    }
+    ByteBuf chunk = content.content();
+    if (chunk.isReadable()) {
+      stream.offer(chunk.retain());
+    }
+    if (content instanceof LastHttpContent) {
+      stream.end();
+      streaming = null;
+      current = null;
+    }
+  }
+
+  // ---- buffered request bodies
 
   private void appendContent(ChannelHandlerContext ctx, HttpContent content) {
     if (!discarding) {
@@ -114,6 +222,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
         dispatch(ctx);
       }
       current = null;
+      currentMatch = null;
       releaseBody();
     }
   }
@@ -151,25 +260,19 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
               HttpErrors.of(ErrorCode.UNAVAILABLE, "server is shutting down"));
       keepAlive = false;
     } else {
-      stage = route(request, bytes);
+      stage = route(request, currentMatch, bytes);
     }
     Pending p = new Pending(keepAlive, request.method() == HttpMethod.HEAD, stage);
     pending.add(p);
-    stage.whenComplete(
-        (result, failure) -> {
-          if (ctx.executor().inEventLoop()) {
-            complete(ctx, p, result, failure);
-          } else {
-            ctx.executor().execute(() -> complete(ctx, p, result, failure));
-          }
-        });
+    stage.whenComplete((result, failure) -> completeOnLoop(ctx, p, result, failure));
   }
 
-  private CompletionStage<HttpResult> route(HttpRequest request, ByteBuffer bytes) {
+  private CompletionStage<HttpResult> route(
+      HttpRequest request, HttpRoutes.Match match, ByteBuffer bytes) {
     QueryStringDecoder uri = new QueryStringDecoder(request.uri());
     String method = request.method().name();
     try {
-      return switch (routes.match(method, uri.rawPath())) {
+      return switch (match) {
         case HttpRoutes.Found found -> {
           HttpCall call =
               new HttpCall(
@@ -184,22 +287,29 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
               ? CompletableFuture.failedFuture(new IllegalStateException("handler returned null"))
               : s;
         }
-        case HttpRoutes.MethodNotAllowed m ->
-            CompletableFuture.completedFuture(
-                new HttpResult(
-                    405,
-                    HttpResult.JSON,
-                    Map.of("Allow", String.join(", ", m.allowed())),
-                    List.of(
-                        ByteBuffer.wrap(
-                            HttpErrors.body(
-                                "method "
-                                    + method
-                                    + " not allowed on "
-                                    + uri.path()
-                                    + " (allowed: "
-                                    + String.join(", ", m.allowed())
-                                    + ")")))));
+        // Only while draining: a streaming route then answers like any other.
+        case HttpRoutes.FoundStreaming found ->
+            CompletableFuture.failedFuture(
+                new StrataException(ErrorCode.UNAVAILABLE, "server is shutting down"));
+        case HttpRoutes.MethodNotAllowed m -> {
+          // The one error format (with a code); 405 has no code of its own, so the generic one.
+          HttpResult error =
+              HttpErrors.of(
+                  ErrorCode.INVALID_ARGUMENT,
+                  "method "
+                      + method
+                      + " not allowed on "
+                      + uri.path()
+                      + " (allowed: "
+                      + String.join(", ", m.allowed())
+                      + ")");
+          yield CompletableFuture.completedFuture(
+              new HttpResult(
+                  405,
+                  HttpResult.JSON,
+                  Map.of("Allow", String.join(", ", m.allowed())),
+                  error.body()));
+        }
         case HttpRoutes.NotFound n ->
             CompletableFuture.completedFuture(
                 HttpErrors.of(ErrorCode.NOT_FOUND, "no endpoint " + method + " " + uri.path()));
@@ -214,10 +324,25 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
     return name -> Optional.ofNullable(headers.get(name));
   }
 
+  // ---- responses
+
+  private void completeOnLoop(
+      ChannelHandlerContext ctx, Pending p, HttpResult result, Throwable failure) {
+    if (ctx.executor().inEventLoop()) {
+      complete(ctx, p, result, failure);
+    } else {
+      ctx.executor().execute(() -> complete(ctx, p, result, failure));
+    }
+  }
+
   /** Runs on the event loop: records the result and writes every response that is now in order. */
   private void complete(
       ChannelHandlerContext ctx, Pending p, HttpResult result, Throwable failure) {
     p.result = failure != null ? HttpErrors.of(failure) : result;
+    if (p.orphaned) {
+      closeStream(p.result);
+      return;
+    }
     boolean wrote = false;
     while (!pending.isEmpty() && pending.peek().result != null) {
       Pending next = pending.poll();
@@ -235,21 +360,20 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
   private void write(ChannelHandlerContext ctx, Pending p) {
     HttpResult r = p.result;
     boolean keepAlive = p.keepAlive && !state.draining();
-    ByteBuf content = Unpooled.EMPTY_BUFFER;
-    if (!p.head && !r.body().isEmpty()) {
-      content = Unpooled.wrappedBuffer(r.body().toArray(ByteBuffer[]::new));
+    ChannelFuture future;
+    if (r.stream().isPresent()) {
+      future = writeStreamed(ctx, p, r, keepAlive);
+    } else {
+      ByteBuf content = Unpooled.EMPTY_BUFFER;
+      if (!p.head && !r.body().isEmpty()) {
+        content = Unpooled.wrappedBuffer(r.body().toArray(ByteBuffer[]::new));
+      }
+      FullHttpResponse response =
+          new DefaultFullHttpResponse(
+              HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()), content);
+      setHeaders(response.headers(), r, keepAlive);
+      future = ctx.write(response);
     }
-    FullHttpResponse response =
-        new DefaultFullHttpResponse(
-            HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()), content);
-    var headers = response.headers();
-    headers.set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
-    headers.setInt(HttpHeaderNames.CONTENT_LENGTH, r.contentLength());
-    r.headers().forEach(headers::set);
-    if (!keepAlive) {
-      headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    }
-    var future = ctx.write(response);
     future.addListener(f -> state.requestFinished());
     if (!keepAlive) {
       future.addListener(ChannelFutureListener.CLOSE);
@@ -258,14 +382,73 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
+  private static void setHeaders(HttpHeaders headers, HttpResult r, boolean keepAlive) {
+    if (r.status() == 204 || r.status() == 304) {
+      // RFC 9110: no content, so neither a length nor a type of it (a 304 may repeat an ETag).
+      r.headers().forEach(headers::set);
+      if (!keepAlive) {
+        headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      }
+      return;
+    }
+    headers.set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
+    headers.set(HttpHeaderNames.CONTENT_LENGTH, r.length());
+    // A handler's own Content-Length wins: HEAD answers give the length of what GET would send.
+    r.headers().forEach(headers::set);
+    if (!keepAlive) {
+      headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+  }
+
+  private ChannelFuture writeStreamed(
+      ChannelHandlerContext ctx, Pending p, HttpResult r, boolean keepAlive) {
+    StreamedBody streamed = r.stream().orElseThrow();
+    HttpResponse response =
+        new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()));
+    setHeaders(response.headers(), r, keepAlive);
+    if (p.head) {
+      streamed.close();
+      ctx.write(response);
+      return ctx.write(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+    if (ctx.pipeline().get(ChunkedWriteHandler.class) == null) {
+      // Added on first use only, so connections that never stream pay nothing for it.
+      ctx.pipeline().addBefore(ctx.name(), "chunked-writer", new ChunkedWriteHandler());
+    }
+    ctx.write(response);
+    ChannelFuture future =
+        ctx.write(new HttpChunkedInput(new StreamChunks(streamed, RESPONSE_CHUNK)));
+    future.addListener(
+        f -> {
+          if (!f.isSuccess()) {
+            // The status line is out already: only a closed connection tells the client.
+            log.debug("streamed response failed; closing the connection", f.cause());
+            ctx.close();
+          }
+        });
+    return future;
+  }
+
+  private static void closeStream(HttpResult result) {
+    if (result != null) {
+      result.stream().ifPresent(StreamedBody::close);
+    }
+  }
+
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
     releaseBody();
+    if (streaming != null) {
+      streaming.fail(new IOException("connection closed before the request body was complete"));
+      streaming = null;
+    }
     // Cancelling completes the stages at once, which re-enters complete(): take them out first.
     List<Pending> orphaned = new ArrayList<>(pending);
     pending.clear();
     for (Pending p : orphaned) {
+      p.orphaned = true;
       state.requestFinished();
+      closeStream(p.result);
       if (p.stage != null) {
         p.stage.toCompletableFuture().cancel(false);
       }
@@ -291,6 +474,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
     final boolean head;
     final CompletionStage<HttpResult> stage;
     HttpResult result;
+    boolean orphaned;
 
     Pending(boolean keepAlive, boolean head, CompletionStage<HttpResult> stage) {
       this.keepAlive = keepAlive;

@@ -22,8 +22,21 @@ public final class HttpErrors {
    * client restore the exact {@link ErrorCode} where statuses are shared.
    */
   public static HttpResult of(ErrorCode code, String message) {
-    return HttpResult.json(code.httpStatus(), CODEC.error(new StrataException(code, message)));
+    HttpResult result =
+        HttpResult.json(code.httpStatus(), CODEC.error(new StrataException(code, message)));
+    if (code == ErrorCode.UNAUTHENTICATED) {
+      // RFC 6750: a 401 names the scheme the client should use.
+      return new HttpResult(
+          result.status(),
+          result.contentType(),
+          java.util.Map.of("WWW-Authenticate", WWW_AUTHENTICATE),
+          result.body());
+    }
+    return result;
   }
+
+  /** The challenge every 401 carries. */
+  public static final String WWW_AUTHENTICATE = "Bearer realm=\"strata\"";
 
   /** The answer for any throwable a handler raised or a stage failed with. */
   public static HttpResult of(Throwable failure) {
@@ -33,6 +46,9 @@ public final class HttpErrors {
     }
     if (t instanceof CancellationException) {
       return of(ErrorCode.CANCELLED, "request cancelled");
+    }
+    if (t instanceof java.util.concurrent.RejectedExecutionException) {
+      return of(ErrorCode.RESOURCE_EXHAUSTED, "server busy: too many requests in progress; retry");
     }
     if (t instanceof IllegalArgumentException e) {
       return of(ErrorCode.INVALID_ARGUMENT, String.valueOf(e.getMessage()));
@@ -49,6 +65,9 @@ public final class HttpErrors {
     }
     if (t instanceof CancellationException) {
       return ErrorCode.CANCELLED;
+    }
+    if (t instanceof java.util.concurrent.RejectedExecutionException) {
+      return ErrorCode.RESOURCE_EXHAUSTED;
     }
     return t instanceof IllegalArgumentException ? ErrorCode.INVALID_ARGUMENT : ErrorCode.INTERNAL;
   }

@@ -2,17 +2,24 @@ package dev.strata.serving;
 
 import static java.util.Objects.requireNonNull;
 
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * A response a route handler returns: status, content type, extra headers and the body as a list of
- * buffers written in order without copying.
+ * A response a route handler returns: status, content type, extra headers and the body, either as a
+ * list of buffers written in order without copying, or as a {@link StreamedBody} read while it is
+ * written (then {@code body} is empty).
  */
 public record HttpResult(
-    int status, String contentType, Map<String, String> headers, List<ByteBuffer> body) {
+    int status,
+    String contentType,
+    Map<String, String> headers,
+    List<ByteBuffer> body,
+    Optional<StreamedBody> stream) {
   public static final String JSON = "application/json";
   public static final String OCTET_STREAM = "application/octet-stream";
   public static final String TEXT = "text/plain; charset=utf-8";
@@ -24,6 +31,16 @@ public record HttpResult(
     requireNonNull(contentType, "contentType");
     headers = Map.copyOf(headers);
     body = List.copyOf(body);
+    requireNonNull(stream, "stream");
+    if (stream.isPresent() && !body.isEmpty()) {
+      throw new IllegalArgumentException("a streamed result has no buffered body");
+    }
+  }
+
+  /** A response with a buffered body. */
+  public HttpResult(
+      int status, String contentType, Map<String, String> headers, List<ByteBuffer> body) {
+    this(status, contentType, headers, body, Optional.empty());
   }
 
   public static HttpResult json(int status, byte[] body) {
@@ -35,12 +52,27 @@ public record HttpResult(
         status, TEXT, Map.of(), List.of(ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8))));
   }
 
-  /** The total body length in bytes. */
+  /**
+   * A response whose body of exactly {@code length} bytes is read from {@code in} while it is
+   * written; the server closes {@code in}.
+   */
+  public static HttpResult stream(
+      int status, String contentType, Map<String, String> headers, long length, InputStream in) {
+    return new HttpResult(
+        status, contentType, headers, List.of(), Optional.of(new StreamedBody(length, in)));
+  }
+
+  /** The length of the buffered body in bytes (0 for a streamed result: see {@link #length()}). */
   public int contentLength() {
     int n = 0;
     for (ByteBuffer b : body) {
       n += b.remaining();
     }
     return n;
+  }
+
+  /** The body's length in bytes: the buffers', or the stream's. */
+  public long length() {
+    return stream.isPresent() ? stream.get().length() : contentLength();
   }
 }

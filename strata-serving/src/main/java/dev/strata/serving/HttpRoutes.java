@@ -9,11 +9,17 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A route table: method + path pattern → handler. A pattern is a {@code /}-separated path whose
- * segments are literals or {@code {name}} parameters, e.g. {@code /v2/models/{model}/infer}. The
+ * segments are literals, {@code {name}} parameters, or a parameter with a literal suffix such as
+ * {@code {name}:promote} (Google-style custom methods), e.g. {@code /v2/models/{model}/infer}. The
  * first route added that matches wins, so add specific routes before general ones.
+ *
+ * <p>Most routes get the request body fully received ({@link HttpHandler}); a streaming route
+ * ({@link #postStreaming}) gets it as a stream while it arrives, for bodies too large to hold in
+ * memory.
  */
 public final class HttpRoutes {
   private final List<Route> routes = new ArrayList<>();
@@ -43,6 +49,27 @@ public final class HttpRoutes {
         new Route(
             requireNonNull(method, "method"),
             segments(pattern),
+            requireNonNull(handler, "handler"),
+            null));
+    return this;
+  }
+
+  /**
+   * A POST route whose handler reads the body as it arrives, on the server's streaming executor,
+   * with back-pressure (the connection stops reading while the handler is behind). The server's
+   * {@code maxRequestBytes} does not apply: the handler enforces its own limit.
+   */
+  public HttpRoutes postStreaming(String pattern, StreamingHandler handler) {
+    return addStreaming("POST", pattern, handler);
+  }
+
+  /** A streaming route (see {@link #postStreaming}) for any method. */
+  public HttpRoutes addStreaming(String method, String pattern, StreamingHandler handler) {
+    routes.add(
+        new Route(
+            requireNonNull(method, "method"),
+            segments(pattern),
+            null,
             requireNonNull(handler, "handler")));
     return this;
   }
@@ -53,10 +80,58 @@ public final class HttpRoutes {
     return this;
   }
 
+  /**
+   * A copy of this table whose routes first ask {@code authorizer}, except the routes whose pattern
+   * is in {@code publicPatterns}. A refusal answers with the authorizer's error (401 or 403).
+   */
+  public HttpRoutes authorized(RequestAuthorizer authorizer, Set<String> publicPatterns) {
+    requireNonNull(authorizer, "authorizer");
+    requireNonNull(publicPatterns, "publicPatterns");
+    HttpRoutes out = new HttpRoutes();
+    for (Route r : routes) {
+      if (publicPatterns.contains(r.patternText())) {
+        out.routes.add(r);
+      } else if (r.handler != null) {
+        HttpHandler h = r.handler;
+        out.routes.add(
+            new Route(
+                r.method,
+                r.pattern,
+                call ->
+                    authorizer
+                        .authorize(AuthRequest.of(call))
+                        .thenCompose(
+                            ok -> {
+                              try {
+                                return h.handle(call);
+                              } catch (Exception e) {
+                                return java.util.concurrent.CompletableFuture.failedFuture(e);
+                              }
+                            }),
+                null));
+      } else {
+        StreamingHandler h = r.streaming;
+        out.routes.add(
+            new Route(
+                r.method,
+                r.pattern,
+                null,
+                call -> {
+                  authorizer.authorize(AuthRequest.of(call)).toCompletableFuture().join();
+                  return h.handle(call);
+                }));
+      }
+    }
+    return out;
+  }
+
   /** The outcome of looking a request up. */
-  sealed interface Match permits Found, MethodNotAllowed, NotFound {}
+  sealed interface Match permits Found, FoundStreaming, MethodNotAllowed, NotFound {}
 
   record Found(HttpHandler handler, Map<String, String> pathParams) implements Match {}
+
+  record FoundStreaming(StreamingHandler handler, Map<String, String> pathParams)
+      implements Match {}
 
   record MethodNotAllowed(List<String> allowed) implements Match {}
 
@@ -69,9 +144,13 @@ public final class HttpRoutes {
       Optional<Map<String, String>> params = r.match(parts);
       if (params.isPresent()) {
         if (r.method.equals(method) || (method.equals("HEAD") && r.method.equals("GET"))) {
-          return new Found(r.handler, params.get());
+          return r.handler != null
+              ? new Found(r.handler, params.get())
+              : new FoundStreaming(r.streaming, params.get());
         }
-        allowed.add(r.method);
+        if (!allowed.contains(r.method)) {
+          allowed.add(r.method);
+        }
       }
     }
     return allowed.isEmpty() ? new NotFound() : new MethodNotAllowed(allowed);
@@ -92,7 +171,12 @@ public final class HttpRoutes {
     return splitPath(pattern);
   }
 
-  private record Route(String method, String[] pattern, HttpHandler handler) {
+  private record Route(
+      String method, String[] pattern, HttpHandler handler, StreamingHandler streaming) {
+    String patternText() {
+      return "/" + String.join("/", pattern);
+    }
+
     Optional<Map<String, String>> match(String[] parts) {
       if (parts.length != pattern.length) {
         return Optional.empty();
@@ -100,14 +184,18 @@ public final class HttpRoutes {
       Map<String, String> params = null;
       for (int i = 0; i < pattern.length; i++) {
         String seg = pattern[i];
-        if (seg.startsWith("{") && seg.endsWith("}")) {
-          if (parts[i].isEmpty()) {
+        int close = seg.startsWith("{") ? seg.indexOf('}') : -1;
+        if (close > 0) {
+          String suffix = seg.substring(close + 1);
+          String part = parts[i];
+          if (part.length() <= suffix.length() || !part.endsWith(suffix)) {
             return Optional.empty();
           }
           if (params == null) {
             params = new HashMap<>(4);
           }
-          params.put(seg.substring(1, seg.length() - 1), decode(parts[i]));
+          params.put(
+              seg.substring(1, close), decode(part.substring(0, part.length() - suffix.length())));
         } else if (!seg.equals(parts[i])) {
           return Optional.empty();
         }

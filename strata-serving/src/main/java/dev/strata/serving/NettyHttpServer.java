@@ -9,19 +9,29 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
-/** The HTTP/1.1 listener: Netty's codec in front of {@link HttpConnectionHandler}. */
+/**
+ * The HTTP/1.1 listener: TLS when configured, Netty's codec, then {@link HttpConnectionHandler}.
+ */
 final class NettyHttpServer {
   private final HttpServerState state = new HttpServerState();
   private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
   private final Channel listener;
 
   NettyHttpServer(
-      ServingConfig config, HttpRoutes routes, EventLoopGroup boss, EventLoopGroup workers)
+      ServingConfig config,
+      HttpRoutes routes,
+      EventLoopGroup boss,
+      EventLoopGroup workers,
+      Optional<SslContext> tls,
+      Executor streamingExecutor)
       throws InterruptedException {
     ServerBootstrap b =
         new ServerBootstrap()
@@ -34,11 +44,13 @@ final class NettyHttpServer {
                   @Override
                   protected void initChannel(SocketChannel ch) {
                     connections.add(ch);
+                    tls.ifPresent(ssl -> ch.pipeline().addLast("tls", ssl.newHandler(ch.alloc())));
                     ch.pipeline()
                         .addLast("codec", new HttpServerCodec())
                         .addLast(
                             "strata",
-                            new HttpConnectionHandler(routes, config.maxRequestBytes(), state));
+                            new HttpConnectionHandler(
+                                routes, config.maxRequestBytes(), state, streamingExecutor));
                   }
                 });
     listener = b.bind(config.host(), config.httpPort()).sync().channel();

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.strata.runtime.InferenceService;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.netty.NettyServerBuilder;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.EventLoopGroup;
@@ -12,6 +13,10 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,46 +40,77 @@ public final class StrataServer implements AutoCloseable {
   private final Server grpc;
   private volatile boolean closed;
 
-  private StrataServer(
-      ServingConfig config,
-      InferenceService service,
-      PrometheusMeterRegistry registry,
-      HttpRoutes extra) {
-    this.config = requireNonNull(config, "config");
-    this.service = requireNonNull(service, "service");
+  private final ExecutorService ownStreamingExecutor;
+
+  private StrataServer(Builder b) {
+    this.config = b.config;
+    this.service = b.service;
     int threads =
         config.ioThreads() == 0 ? Runtime.getRuntime().availableProcessors() : config.ioThreads();
     boss = NettyTransport.group(1, "strata-accept");
     workers = NettyTransport.group(threads, "strata-io");
+    Executor streaming = b.streamingExecutor;
+    ownStreamingExecutor =
+        streaming == null
+            ? Executors.newThreadPerTaskExecutor(
+                Thread.ofVirtual().name("strata-http-stream-", 0).factory())
+            : null;
+    if (streaming == null) {
+      streaming = ownStreamingExecutor;
+    }
     try {
+      HttpRoutes oip = OipHttpRoutes.create(service);
+      if (b.authorizer != RequestAuthorizer.allowAll()) {
+        oip = oip.authorized(b.authorizer, PUBLIC_HTTP_ROUTES);
+      }
       HttpRoutes routes =
           HttpRoutes.create()
-              .addAll(extra)
+              .addAll(b.routes)
               .get(
                   "/metrics",
-                  call -> java.util.concurrent.CompletableFuture.completedFuture(metrics(registry)))
-              .addAll(OipHttpRoutes.create(service));
-      http = new NettyHttpServer(config, routes, boss, workers);
-      grpc = config.grpcPort() < 0 ? null : startGrpc(config, service, boss, workers);
+                  call ->
+                      java.util.concurrent.CompletableFuture.completedFuture(metrics(b.registry)))
+              .addAll(oip);
+      http =
+          new NettyHttpServer(
+              config, routes, boss, workers, config.tls().map(TlsContexts::forHttp), streaming);
+      grpc = config.grpcPort() < 0 ? null : startGrpc(config, service, b.authorizer, boss, workers);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       shutdownGroups();
       throw new IllegalStateException("interrupted while starting", e);
     } catch (RuntimeException e) {
       shutdownGroups();
+      if (ownStreamingExecutor != null) {
+        ownStreamingExecutor.shutdownNow();
+      }
       throw e;
     }
     log.info(
-        "serving HTTP on {}:{}{}",
+        "serving {} on {}:{}{}",
+        config.tls().isPresent() ? "HTTPS" : "HTTP",
         config.host(),
         http.port(),
-        grpc == null ? "" : ", gRPC on " + config.host() + ":" + grpcPort().orElseThrow());
+        grpc == null
+            ? ""
+            : ", gRPC"
+                + (config.tls().isPresent() ? " (TLS)" : "")
+                + " on "
+                + config.host()
+                + ":"
+                + grpcPort().orElseThrow());
   }
+
+  /**
+   * The HTTP routes an inference authorizer does not guard: liveness and readiness, which
+   * orchestrators probe without credentials.
+   */
+  static final Set<String> PUBLIC_HTTP_ROUTES = Set.of("/v2/health/live", "/v2/health/ready");
 
   /** Starts the listeners; returns once both are bound. */
   public static StrataServer start(
       ServingConfig config, InferenceService service, PrometheusMeterRegistry registry) {
-    return start(config, service, registry, HttpRoutes.create());
+    return builder(config, service, registry).start();
   }
 
   /** Starts the listeners with extra HTTP routes, matched before the protocol's own. */
@@ -83,7 +119,59 @@ public final class StrataServer implements AutoCloseable {
       InferenceService service,
       PrometheusMeterRegistry registry,
       HttpRoutes extraRoutes) {
-    return new StrataServer(config, service, registry, extraRoutes);
+    return builder(config, service, registry).routes(extraRoutes).start();
+  }
+
+  /** A server with more settings than {@link #start} takes. */
+  public static Builder builder(
+      ServingConfig config, InferenceService service, PrometheusMeterRegistry registry) {
+    return new Builder(config, service, registry);
+  }
+
+  /** Collects a server's settings; {@link #start()} binds the listeners. */
+  public static final class Builder {
+    private final ServingConfig config;
+    private final InferenceService service;
+    private final PrometheusMeterRegistry registry;
+    private HttpRoutes routes = HttpRoutes.create();
+    private RequestAuthorizer authorizer = RequestAuthorizer.allowAll();
+    private Executor streamingExecutor;
+
+    private Builder(
+        ServingConfig config, InferenceService service, PrometheusMeterRegistry registry) {
+      this.config = requireNonNull(config, "config");
+      this.service = requireNonNull(service, "service");
+      this.registry = requireNonNull(registry, "registry");
+    }
+
+    /** Extra HTTP routes, matched before {@code /metrics} and the protocol's own. */
+    public Builder routes(HttpRoutes extra) {
+      this.routes = requireNonNull(extra, "extra");
+      return this;
+    }
+
+    /**
+     * Guards the inference protocol, REST ({@code /v2/...} but the health checks) and gRPC (every
+     * call but ServerLive and ServerReady); the default lets everything through. Extra routes do
+     * their own checks.
+     */
+    public Builder inferenceAuthorizer(RequestAuthorizer value) {
+      this.authorizer = requireNonNull(value, "value");
+      return this;
+    }
+
+    /**
+     * Where streaming route handlers run (they block on the request body); default a virtual thread
+     * per request.
+     */
+    public Builder streamingExecutor(Executor value) {
+      this.streamingExecutor = requireNonNull(value, "value");
+      return this;
+    }
+
+    public StrataServer start() {
+      return new StrataServer(this);
+    }
   }
 
   public int httpPort() {
@@ -100,18 +188,29 @@ public final class StrataServer implements AutoCloseable {
   }
 
   private static Server startGrpc(
-      ServingConfig config, InferenceService service, EventLoopGroup boss, EventLoopGroup workers) {
+      ServingConfig config,
+      InferenceService service,
+      RequestAuthorizer authorizer,
+      EventLoopGroup boss,
+      EventLoopGroup workers) {
     try {
-      return NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.grpcPort()))
-          .bossEventLoopGroup(boss)
-          .workerEventLoopGroup(workers)
-          .channelType(NettyTransport.serverChannel())
-          // Handlers only decode and enqueue; running them on the network thread saves a hand-off.
-          .directExecutor()
-          .maxInboundMessageSize(config.maxRequestBytes())
-          .addService(new OipGrpcService(service))
-          .build()
-          .start();
+      NettyServerBuilder b =
+          NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.grpcPort()))
+              .bossEventLoopGroup(boss)
+              .workerEventLoopGroup(workers)
+              .channelType(NettyTransport.serverChannel())
+              // Handlers only decode and enqueue; running them on the network thread saves a
+              // hand-off.
+              .directExecutor()
+              .maxInboundMessageSize(config.maxRequestBytes());
+      config.tls().ifPresent(tls -> b.sslContext(TlsContexts.forGrpc(tls)));
+      OipGrpcService oip = new OipGrpcService(service);
+      if (authorizer == RequestAuthorizer.allowAll()) {
+        b.addService(oip);
+      } else {
+        b.addService(ServerInterceptors.intercept(oip, new GrpcAuthInterceptor(authorizer)));
+      }
+      return b.build().start();
     } catch (IOException e) {
       throw new UncheckedIOException(
           "cannot listen for gRPC on " + config.host() + ":" + config.grpcPort(), e);
@@ -160,6 +259,9 @@ public final class StrataServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     } finally {
       shutdownGroups();
+      if (ownStreamingExecutor != null) {
+        ownStreamingExecutor.shutdownNow();
+      }
     }
     log.info("stopped");
   }

@@ -1,0 +1,210 @@
+package dev.strata.cloud;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.strata.core.ErrorCode;
+import dev.strata.core.StrataException;
+import dev.strata.registry.Registry;
+import dev.strata.registry.auth.Authenticator;
+import dev.strata.registry.auth.NodePrincipal;
+import dev.strata.registry.auth.Principal;
+import dev.strata.registry.auth.UserPrincipal;
+import dev.strata.serving.AuthRequest;
+import dev.strata.serving.HttpCall;
+import dev.strata.serving.HttpErrors;
+import dev.strata.serving.HttpResult;
+import dev.strata.serving.HttpRoutes;
+import dev.strata.serving.StreamedBody;
+import dev.strata.serving.StreamingCall;
+import java.io.ByteArrayInputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The management and node API under {@code /api/v1} (docs/api.md): one table of {@link Endpoint}s
+ * turned into HTTP routes. Every call is authenticated first (bearer token → principal → the
+ * endpoint's {@link Access}), then handled on the API executor, never on a network thread, because
+ * handlers use the database. Uploads run on the server's streaming executor and authenticate before
+ * reading a byte of the body.
+ */
+final class ManagementApi {
+  private static final Logger LOG = LoggerFactory.getLogger(ManagementApi.class);
+
+  private final Authenticator authenticator;
+  private final Executor executor;
+  private final List<Endpoint> endpoints;
+
+  ManagementApi(
+      Registry registry,
+      CloudDeployer deployer,
+      Path tmp,
+      Executor executor,
+      Runnable onApiKeyRevoked) {
+    this.authenticator = registry.authenticator();
+    this.executor = requireNonNull(executor, "executor");
+    List<Endpoint> all = new ArrayList<>();
+    all.addAll(new ArtifactEndpoints(registry).endpoints());
+    all.addAll(new ModelEndpoints(registry.models()).endpoints());
+    all.addAll(
+        new CredentialEndpoints(registry.apiKeys(), registry.signer(), onApiKeyRevoked)
+            .endpoints());
+    all.addAll(new NodeEndpoints(registry.nodes()).endpoints());
+    all.addAll(new FleetEndpoints(registry.fleet(), registry.deployments()).endpoints());
+    all.addAll(new SampleEndpoints(registry.samples(), tmp).endpoints());
+    all.addAll(new DeploymentEndpoints(registry.deployments(), deployer).endpoints());
+    all.addAll(new DocsEndpoints(this::endpoints).endpoints());
+    this.endpoints = List.copyOf(all);
+  }
+
+  /** Every endpoint, in routing order. */
+  List<Endpoint> endpoints() {
+    return endpoints;
+  }
+
+  HttpRoutes routes() {
+    HttpRoutes routes = HttpRoutes.create();
+    for (Endpoint e : endpoints) {
+      if (e.streaming()) {
+        routes.addStreaming(e.method(), e.pattern(), call -> handleStreaming(e, call));
+      } else {
+        routes.add(e.method(), e.pattern(), call -> handle(e, call));
+      }
+    }
+    return routes;
+  }
+
+  private CompletionStage<HttpResult> handle(Endpoint e, HttpCall call) {
+    CompletableFuture<HttpResult> result = new CompletableFuture<>();
+    executor.execute(
+        () -> {
+          Optional<Principal> principal = Optional.empty();
+          HttpResult r;
+          try {
+            principal = authenticate(e.access(), call.headers());
+            authorize(e.access(), principal);
+            ByteBuffer b = call.body();
+            byte[] bytes = new byte[b.remaining()];
+            b.duplicate().get(bytes);
+            ApiRequest request =
+                new ApiRequest(
+                    call.method(),
+                    call.path(),
+                    call.pathParams(),
+                    call.query(),
+                    call.headers(),
+                    principal,
+                    new ByteArrayInputStream(bytes),
+                    bytes);
+            r = e.handler().handle(request);
+            audit(e, call.path(), principal, r.status());
+          } catch (Throwable t) {
+            audit(e, call.path(), principal, HttpErrors.code(t).httpStatus());
+            result.completeExceptionally(t);
+            return;
+          }
+          if (!result.complete(r)) {
+            r.stream().ifPresent(StreamedBody::close); // the client went away meanwhile
+          }
+        });
+    return result;
+  }
+
+  private HttpResult handleStreaming(Endpoint e, StreamingCall call) throws Exception {
+    Optional<Principal> principal = Optional.empty();
+    try {
+      principal = authenticate(e.access(), call.headers());
+      authorize(e.access(), principal);
+      ApiRequest request =
+          new ApiRequest(
+              call.method(),
+              call.path(),
+              call.pathParams(),
+              call.query(),
+              call.headers(),
+              principal,
+              call.body(),
+              null);
+      HttpResult r = e.handler().handle(request);
+      audit(e, call.path(), principal, r.status());
+      return r;
+    } catch (Exception | Error t) {
+      audit(e, call.path(), principal, HttpErrors.code(t).httpStatus());
+      throw t;
+    }
+  }
+
+  /**
+   * The caller of a request: empty on public endpoints; 401 without or with an unknown credential.
+   * Messages never contain the credential.
+   */
+  Optional<Principal> authenticate(Access access, Function<String, Optional<String>> headers) {
+    if (access instanceof Access.Public) {
+      return Optional.empty();
+    }
+    Optional<String> header = headers.apply("Authorization");
+    if (header.isEmpty()) {
+      throw new StrataException(
+          ErrorCode.UNAUTHENTICATED,
+          "missing credentials (expected: Authorization: Bearer <token>, with the admin token, an"
+              + " API key or a node credential)");
+    }
+    String token =
+        AuthRequest.bearerToken(header)
+            .orElseThrow(
+                () ->
+                    new StrataException(
+                        ErrorCode.UNAUTHENTICATED,
+                        "unsupported Authorization scheme (expected: Bearer <token>)"));
+    return Optional.of(authenticator.authenticate(token));
+  }
+
+  /** 403 when the caller may not use an endpoint of this access. */
+  static void authorize(Access access, Optional<Principal> caller) {
+    switch (access) {
+      case Access.Public p -> {}
+      case Access.User u -> Authenticator.requireRole(caller.orElseThrow(), u.role());
+      case Access.UserOrNode u -> {
+        if (caller.orElseThrow() instanceof UserPrincipal) {
+          Authenticator.requireRole(caller.get(), u.role());
+        }
+      }
+      case Access.Node n -> {
+        if (caller.orElseThrow() instanceof UserPrincipal user) {
+          throw new StrataException(
+              ErrorCode.PERMISSION_DENIED,
+              user.id() + ": node endpoints need a node credential (from enrollment)");
+        }
+      }
+    }
+  }
+
+  /** Changes are logged with who made them (never a secret); reads and node traffic at debug. */
+  private static void audit(Endpoint e, String path, Optional<Principal> who, int status) {
+    boolean change = !e.method().equals("GET") && !e.method().equals("HEAD");
+    boolean node = who.isPresent() && who.get() instanceof NodePrincipal;
+    if (change && !node && LOG.isInfoEnabled()) {
+      LOG.info(
+          "{} {} -> {} by {}",
+          e.method(),
+          path,
+          status,
+          who.map(Principal::id).orElse("(anonymous)"));
+    } else if (LOG.isDebugEnabled()) {
+      LOG.debug(
+          "{} {} -> {} by {}",
+          e.method(),
+          path,
+          status,
+          who.map(Principal::id).orElse("(anonymous)"));
+    }
+  }
+}
