@@ -1,11 +1,18 @@
 # Sourced by ./strata and ./build: sets STRATA_JAVA_HOME to a JDK >= 21 or fails with a clear message.
 # Order: JAVA_HOME, the `java` on PATH, then every JDK under /usr/lib/jvm (newest first).
 
-strata_java_feature() { # prints the feature version (e.g. 25) of the java binary $1, or nothing
-  local v
-  v=$("$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p' | head -n 1)
+strata_java_feature() { # prints the feature version (e.g. 25) of the Java home $1, or nothing
+  local home=$1 v=""
+  # The release file answers without starting a JVM (each start costs ~100 ms).
+  if [ -f "$home/release" ]; then
+    v=$(sed -n 's/^JAVA_VERSION="\([^"]*\)".*/\1/p' "$home/release" | head -n 1)
+  fi
+  if [ -z "$v" ] && [ -x "$home/bin/java" ]; then
+    v=$("$home/bin/java" -XshowSettings:properties -version 2>&1 |
+      sed -n 's/^ *java\.specification\.version = //p' | head -n 1)
+  fi
   case "$v" in
-    1.*) echo "${v#1.}" ;;
+    1.*) v=${v#1.}; echo "${v%%.*}" ;;
     *) echo "${v%%.*}" ;;
   esac
 }
@@ -23,10 +30,11 @@ strata_find_jdk() { # $1: minimum feature version; $2: "jdk" to require javac
   for home in "${candidates[@]}"; do
     [ -x "$home/bin/java" ] || continue
     if [ "$need" = jdk ] && [ ! -x "$home/bin/javac" ]; then continue; fi
-    feature=$(strata_java_feature "$home/bin/java")
+    feature=$(strata_java_feature "$home")
     tried="$tried\n  $home (java ${feature:-?})"
     if [ -n "$feature" ] && [ "$feature" -ge "$min" ] 2>/dev/null; then
       STRATA_JAVA_HOME=$home
+      STRATA_JAVA_FEATURE=$feature
       return 0
     fi
   done

@@ -96,4 +96,11 @@ class CliIT {
     assertThat(down.exit()).isEqualTo(1);
     assertThat(down.err()).startsWith("strata: ");
   }
+
+  @Test
+  void startupTrainingServesAndAnswersEveryTransportThenExits() {
+    StrataCliTest.Run r = StrataCliTest.run("startup-training");
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(StrataCliTest.run("--help").out()).doesNotContain("startup-training");
+  }
 }
