@@ -119,32 +119,38 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
   @Override
   public void repositoryModelLoad(
       RepositoryModelLoadRequest request, StreamObserver<RepositoryModelLoadResponse> out) {
-    if (request.getParametersCount() > 0) {
-      out.onError(
-          GrpcStatus.toStatusException(unsupportedParameters(request.getParametersMap().keySet())));
-      return;
-    }
-    completeAsync(
+    control(
         out,
-        () -> {
-          service.load(request.getModelName());
-          return RepositoryModelLoadResponse.getDefaultInstance();
-        });
+        request.getParametersMap().keySet(),
+        () -> service.load(request.getModelName()),
+        RepositoryModelLoadResponse.getDefaultInstance());
   }
 
   @Override
   public void repositoryModelUnload(
       RepositoryModelUnloadRequest request, StreamObserver<RepositoryModelUnloadResponse> out) {
-    if (request.getParametersCount() > 0) {
-      out.onError(
-          GrpcStatus.toStatusException(unsupportedParameters(request.getParametersMap().keySet())));
+    control(
+        out,
+        request.getParametersMap().keySet(),
+        () -> service.unload(request.getModelName()),
+        RepositoryModelUnloadResponse.getDefaultInstance());
+  }
+
+  /**
+   * Runs a blocking repository action (load, unload) off the network thread and answers {@code
+   * done} when it returns; parameters are refused, since the repository's config.json rules.
+   */
+  private <T> void control(
+      StreamObserver<T> out, java.util.Set<String> parameters, Runnable action, T done) {
+    if (!parameters.isEmpty()) {
+      out.onError(GrpcStatus.toStatusException(unsupportedParameters(parameters)));
       return;
     }
     completeAsync(
         out,
         () -> {
-          service.unload(request.getModelName());
-          return RepositoryModelUnloadResponse.getDefaultInstance();
+          action.run();
+          return done;
         });
   }
 
