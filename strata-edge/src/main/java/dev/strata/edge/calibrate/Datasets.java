@@ -3,6 +3,7 @@ package dev.strata.edge.calibrate;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.strata.control.Json;
 import dev.strata.core.StrataException;
+import dev.strata.preprocess.RawImage;
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
 import java.io.DataInputStream;
@@ -60,7 +61,19 @@ public final class Datasets {
     for (int i = 0; i < n; i++) {
       l[i] = (int) y.values[i];
     }
-    return new LabelledSet(examples, l);
+    List<RawImage> raw = new ArrayList<>();
+    if (x.dims.length == 3 && x.type == UBYTE) {
+      int h = x.dims[1];
+      int w = x.dims[2];
+      for (int i = 0; i < n; i++) {
+        byte[] pixels = new byte[per];
+        for (int j = 0; j < per; j++) {
+          pixels[j] = (byte) x.values[i * per + j];
+        }
+        raw.add(new RawImage(h, w, 1, pixels));
+      }
+    }
+    return new LabelledSet(examples, l, raw);
   }
 
   /** Examples from JSON lines: {@code {"input": [numbers, nested or flat], "label": n}}. */

@@ -10,6 +10,7 @@ import dev.strata.core.StrataException;
 import dev.strata.core.Tensor;
 import dev.strata.core.TensorSpec;
 import dev.strata.edge.ScoreSpec;
+import dev.strata.preprocess.ImageCodec;
 import dev.strata.protocol.client.ClientConfig;
 import dev.strata.protocol.client.StrataClient;
 import dev.strata.runtime.ModelManager;
@@ -127,6 +128,9 @@ final class ModelScorer implements AutoCloseable {
           name, metadata.inputs().size());
     }
     TensorSpec input = metadata.inputs().getFirst();
+    // A model exported with its preprocessing takes the images themselves: its pipeline, the one
+    // it was trained with, makes the input, exactly as when it serves.
+    boolean raw = "image".equals(metadata.parameters().get("raw_input")) && !set.images().isEmpty();
     if (input.datatype() != DataType.FP32) {
       throw StrataException.invalid(
           "model %s input %s is %s (expected: FP32)", name, input.name(), input.datatype());
@@ -137,13 +141,21 @@ final class ModelScorer implements AutoCloseable {
                 () ->
                     StrataException.invalid(
                         "model %s has no floating-point output to score", name));
-    long[] dims = dims(input.shape(), set.examples().getFirst().length);
+    long[] dims = raw ? new long[0] : dims(input.shape(), set.examples().getFirst().length);
     int maxBatch =
         metadata.parameters().get("max_batch_size") instanceof Number n ? n.intValue() : 0;
     int step = maxBatch > 0 ? Math.max(1, Math.min(batchSize, maxBatch)) : 1;
     List<double[]> out = new ArrayList<>(set.size());
     for (int from = 0; from < set.size(); from += step) {
       int count = Math.min(step, set.size() - from);
+      if (raw) {
+        List<byte[]> pngs = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+          pngs.add(ImageCodec.encodePng(set.images().get(from + i)));
+        }
+        score(spec, Tensor.ofBytes(input.name(), Shape.of(count), pngs), out);
+        continue;
+      }
       int per = (int) product(dims);
       float[] flat = new float[count * per];
       for (int i = 0; i < count; i++) {
@@ -156,31 +168,35 @@ final class ModelScorer implements AutoCloseable {
         System.arraycopy(e, 0, flat, i * per, per);
       }
       Shape shape = maxBatch > 0 ? Shape.of(prepend(count, dims)) : Shape.of(dims);
-      InferenceRequest r =
-          new InferenceRequest(
-              "model",
-              Optional.empty(),
-              "",
-              List.of(Tensor.ofFloats(input.name(), shape, flat)),
-              List.of(OutputRequest.of(spec.output())),
-              Map.of(),
-              Optional.empty());
-      Tensor t =
-          infer
-              .apply(r)
-              .output(spec.output())
-              .orElseThrow(
-                  () ->
-                      StrataException.invalid("model %s answered without %s", name, spec.output()));
-      for (double[] row : spec.rows(t)) {
-        out.add(spec.distribution(row));
-      }
+      score(spec, Tensor.ofFloats(input.name(), shape, flat), out);
     }
     if (out.size() != set.size()) {
       throw StrataException.invalid(
           "model %s gave %d rows for %d examples", name, out.size(), set.size());
     }
     return out;
+  }
+
+  /** Runs one batch and adds each row's class distribution to {@code out}. */
+  private void score(ScoreSpec spec, Tensor batch, List<double[]> out) {
+    InferenceRequest r =
+        new InferenceRequest(
+            "model",
+            Optional.empty(),
+            "",
+            List.of(batch),
+            List.of(OutputRequest.of(spec.output())),
+            Map.of(),
+            Optional.empty());
+    Tensor t =
+        infer
+            .apply(r)
+            .output(spec.output())
+            .orElseThrow(
+                () -> StrataException.invalid("model %s answered without %s", name, spec.output()));
+    for (double[] row : spec.rows(t)) {
+      out.add(spec.distribution(row));
+    }
   }
 
   /** The input's dimensions with a dynamic one worked out from the example's length. */
