@@ -27,8 +27,9 @@ final class ModelsCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     try (StrataClient c = client.connect()) {
+      java.util.List<RepositoryEntry> index = c.repositoryIndex();
       out.printf("%-24s %-8s %-12s %s%n", "MODEL", "VERSION", "STATE", "INPUTS -> OUTPUTS");
-      for (RepositoryEntry e : c.repositoryIndex()) {
+      for (RepositoryEntry e : index) {
         String signature = e.reason();
         if (e.state().equals("READY")) {
           signature = signature(c, e);
