@@ -64,9 +64,9 @@ public final class DemoRunner {
    */
   public static int run(Options options, PrintWriter out, boolean terminal) throws Exception {
     DemoConfig config = config(options);
-    Files.createDirectories(config.dataDir());
     boolean quiet = System.getenv("STRATA_LOG_LEVEL") == null;
-    try (DemoLog log = DemoLog.start(config.logFile(), quiet)) {
+    try (AutoCloseable lock = DataDirs.lock(config.dataDir());
+        DemoLog log = DemoLog.start(config.logFile(), quiet)) {
       Demo demo = new Demo(config, out, terminal, Clock.systemUTC());
       CountDownLatch stopped = new CountDownLatch(1);
       Thread hook =
