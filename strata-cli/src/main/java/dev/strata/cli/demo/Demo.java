@@ -158,10 +158,11 @@ final class Demo implements AutoCloseable {
     begin(
         String.format(
             Locale.ROOT,
-            "streaming %d held-out images through both edges, %d clients at a time (after %d"
+            "streaming %d held-out images through both edges, %d client%s at a time (after %d"
                 + " warm-up images)",
             measured.size(),
             config.concurrency(),
+            config.concurrency() == 1 ? "" : "s",
             warmup));
     streamer.run(split.calibration().subList(0, warmup), () -> {});
     Progress progress = new Progress(out, terminal, "images", measured.size(), clock);
@@ -176,11 +177,12 @@ final class Demo implements AutoCloseable {
     out.printf(
         Locale.ROOT,
         "Results on %d held-out test images (not the %d the threshold was calibrated on);%n"
-            + "latency as the client sees it, over HTTP on loopback, %d clients at a time on a"
+            + "latency as the client sees it, over HTTP on loopback, %d client%s at a time on a"
             + " %d-CPU machine:%n%n",
         measured.size(),
         calibration.images(),
         config.concurrency(),
+        config.concurrency() == 1 ? "" : "s",
         Runtime.getRuntime().availableProcessors());
     out.print(SummaryTable.format(result.summary(), EDGE_MODEL, CLOUD_MODEL));
     out.flush();
