@@ -19,12 +19,14 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Run a cloud and two edge agents in this process on loopback, register the reference models",
-      "(fashion-cnn for the cloud, fashion-edge for the edges), calibrate a cascade on half of the",
-      "shipped Fashion-MNIST test images, deploy it, stream the other half through both edges and",
-      "print accuracy and latency of the edge alone, the cloud alone and the cascade. Then keep",
-      "serving with the URLs printed until Ctrl-C (or exit at once with --no-wait). A second run",
-      "reuses the data directory: same registry, same admin token, same edges.",
+      "Run a cloud and two edge agents on loopback and measure a calibrated cascade.",
+      "",
+      "In this one process: the reference models are registered (fashion-cnn for the",
+      "cloud, fashion-edge for the edges), a cascade is calibrated on half of the",
+      "shipped Fashion-MNIST test images and deployed, the other half is streamed",
+      "through both edges, and the accuracy and latency of the edge alone, the cloud",
+      "alone and the cascade are printed. Then it serves, URLs printed, until Ctrl-C",
+      "(or stops at once: --no-wait). A second run reuses the data directory.",
       ""
     })
 public final class DemoCommand implements Callable<Integer> {
@@ -89,6 +91,7 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--measure",
       defaultValue = "max-probability",
+      paramLabel = "M",
       converter = MeasureConverter.class,
       description =
           "Cascade confidence: max-probability, margin or entropy (default: ${DEFAULT-VALUE}).")
@@ -117,6 +120,7 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Option(
       names = "--seed",
+      paramLabel = "N",
       defaultValue = "1",
       description = "Seeds the split of the test images into calibration and measured halves.")
   long seed;

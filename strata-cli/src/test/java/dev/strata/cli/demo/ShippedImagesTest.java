@@ -11,7 +11,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -72,9 +71,5 @@ class ShippedImagesTest {
   private static Map<Integer, Long> perClass(List<LabelledImage> images) {
     return images.stream()
         .collect(Collectors.groupingBy(LabelledImage::label, Collectors.counting()));
-  }
-
-  static Function<LabelledImage, Integer> index() {
-    return LabelledImage::index;
   }
 }
