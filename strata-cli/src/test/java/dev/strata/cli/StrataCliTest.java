@@ -26,7 +26,7 @@ class StrataCliTest {
     Run top = run("--help");
     assertThat(top.exit()).isZero();
     for (String command :
-        List.of("serve", "infer", "models", "train", "evaluate", "export", "make-subset")) {
+        List.of("serve", "infer", "models", "train", "evaluate", "export", "make-subset", "demo")) {
       assertThat(top.out()).contains(command);
       Run help = run(command, "--help");
       assertThat(help.exit()).as(command).isZero();

@@ -65,6 +65,16 @@ public final class CollaborativeInferenceService implements InferenceService {
   /** Response parameter (fallback): why the cloud did not answer, as an error code. */
   public static final String CLOUD_ERROR = "strata.cloud_error";
 
+  /**
+   * Request parameter: {@value #EDGE_ONLY} answers on the edge whatever the deployment's policy, to
+   * measure the edge model alone or to keep one request off the cloud. Only that value is taken: a
+   * client of the edge cannot send work to the cloud that the policy would not.
+   */
+  public static final String POLICY = "strata.policy";
+
+  /** The one value of {@link #POLICY}. */
+  public static final String EDGE_ONLY = "edge-only";
+
   private static final Logger LOG = LoggerFactory.getLogger(CollaborativeInferenceService.class);
   private static final long GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
@@ -152,13 +162,15 @@ public final class CollaborativeInferenceService implements InferenceService {
     CompletableFuture<InferenceResponse> answer;
     try {
       answer =
-          switch (d.policy()) {
-            case InferencePolicy.EdgeOnly e -> flow.onEdge();
-            case InferencePolicy.CloudOnly c -> flow.cloudFirst();
-            case InferencePolicy.Cascade c -> flow.cascade(c.measure(), c.threshold());
-            case InferencePolicy.OffloadWhenBusy o ->
-                counter(d.model()).get() > o.queueLimit() ? flow.cloudFirst() : flow.onEdge();
-          };
+          edgeOnlyAsked(request)
+              ? flow.onEdge()
+              : switch (d.policy()) {
+                case InferencePolicy.EdgeOnly e -> flow.onEdge();
+                case InferencePolicy.CloudOnly c -> flow.cloudFirst();
+                case InferencePolicy.Cascade c -> flow.cascade(c.measure(), c.threshold());
+                case InferencePolicy.OffloadWhenBusy o ->
+                    counter(d.model()).get() > o.queueLimit() ? flow.cloudFirst() : flow.onEdge();
+              };
     } catch (RuntimeException e) {
       answer = CompletableFuture.failedFuture(e);
     }
@@ -171,6 +183,19 @@ public final class CollaborativeInferenceService implements InferenceService {
           listener.completed(
               d, new InferenceOutcome(by, flow.escalated, System.nanoTime() - start));
         });
+  }
+
+  private static boolean edgeOnlyAsked(InferenceRequest request) {
+    Object asked = request.parameters().get(POLICY);
+    if (asked == null) {
+      return false;
+    }
+    if (!EDGE_ONLY.equals(asked)) {
+      throw StrataException.invalid(
+          "request parameter %s: '%s' (expected: %s, or none for the deployment's policy)",
+          POLICY, asked, EDGE_ONLY);
+    }
+    return true;
   }
 
   private static ServedBy servedBy(String wire) {

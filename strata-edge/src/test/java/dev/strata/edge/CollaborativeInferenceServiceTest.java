@@ -81,6 +81,18 @@ class CollaborativeInferenceServiceTest {
     return service.infer(r).join();
   }
 
+  private static InferenceRequest withPolicy(String policy) {
+    InferenceRequest r = request();
+    return new InferenceRequest(
+        r.model(),
+        r.version(),
+        r.id(),
+        r.inputs(),
+        r.outputs(),
+        Map.of(CollaborativeInferenceService.POLICY, policy),
+        r.timeout());
+  }
+
   private static InferencePolicy.Cascade cascade(ConfidenceMeasure m, double threshold) {
     return new InferencePolicy.Cascade(m, threshold, Optional.of("big"));
   }
@@ -134,6 +146,24 @@ class CollaborativeInferenceServiceTest {
               assertThat(o.escalated()).isTrue();
               assertThat(o.servedBy()).contains(ServedBy.CLOUD);
             });
+  }
+
+  @Test
+  void aRequestMayAskForTheEdgeAloneButNeverForMoreCloud() {
+    deploy(cascade(ConfidenceMeasure.MAX_PROBABILITY, 0.6));
+    edge.rows = new double[][] {{0.4, 0.3, 0.2, 0.1}};
+    InferenceRequest edgeOnly = withPolicy("edge-only");
+    InferenceResponse r = infer(edgeOnly);
+    assertThat(r.parameters()).containsEntry(SERVED_BY, "edge").doesNotContainKey(CONFIDENCE);
+    assertThat(r.model()).isEqualTo("m");
+    assertThat(cloudCalls).isEmpty();
+    assertThat(outcomes).singleElement().satisfies(o -> assertThat(o.escalated()).isFalse());
+
+    InferenceRequest cloudOnly = withPolicy("cloud-only");
+    assertThatThrownBy(() -> infer(cloudOnly))
+        .hasCauseInstanceOf(StrataException.class)
+        .hasMessageContaining("strata.policy: 'cloud-only' (expected: edge-only");
+    assertThat(cloudCalls).isEmpty();
   }
 
   @Test

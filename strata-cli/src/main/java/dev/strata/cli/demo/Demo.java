@@ -1,0 +1,260 @@
+package dev.strata.cli.demo;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.strata.cloud.client.CloudApiClient;
+import dev.strata.control.HardExamplePolicy;
+import dev.strata.protocol.client.ClientConfig;
+import dev.strata.protocol.client.StrataClient;
+import dev.strata.registry.deploy.DeploymentSpec;
+import dev.strata.registry.deploy.RolloutStrategy;
+import dev.strata.registry.deploy.Target;
+import dev.strata.registry.fleet.Selector;
+import dev.strata.registry.model.Variant;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code strata demo}: a cloud and two edge agents in this process, the reference models registered
+ * and deployed with a calibrated cascade, the held-out test images streamed through both edges and
+ * measured down three paths. {@link #run} leaves everything serving; {@link #close} stops it.
+ */
+final class Demo implements AutoCloseable {
+  static final String CLOUD_MODEL = "fashion-cnn";
+  static final String CLOUD_VARIANT = "fp32";
+  static final String EDGE_MODEL = "fashion-edge";
+  static final String EDGE_VARIANT = "edge";
+  static final String SELECTOR = "site in (a,b)";
+  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+
+  private final DemoConfig config;
+  private final PrintWriter out;
+  private final boolean terminal;
+  private final Clock clock;
+  private final List<AutoCloseable> opened = new ArrayList<>();
+  private DemoCloud cloud;
+  private DemoEdges edges;
+  private int step;
+  private long stepStarted;
+
+  Demo(DemoConfig config, PrintWriter out, boolean terminal, Clock clock) {
+    this.config = requireNonNull(config, "config");
+    this.out = requireNonNull(out, "out");
+    this.terminal = terminal;
+    this.clock = requireNonNull(clock, "clock");
+  }
+
+  /** Runs every step up to the summary; the cloud and the edges keep serving afterwards. */
+  DemoResult run() throws Exception {
+    Files.createDirectories(config.dataDir());
+    boolean firstRun = !Files.exists(config.cloudDir().resolve("registry.db"));
+    out.printf(
+        "strata demo: state in %s (%s)%n",
+        config.dataDir().toAbsolutePath(), firstRun ? "new" : "reused from an earlier run");
+    List<LabelledImage> images = ShippedImages.load(config.dataSetDir());
+    ShippedImages.Split split = ShippedImages.split(images, config.seed());
+    List<LabelledImage> measured =
+        config.images() == 0 || config.images() >= split.evaluation().size()
+            ? split.evaluation()
+            : split.evaluation().subList(0, config.images());
+    String token =
+        config.adminToken().isPresent()
+            ? config.adminToken().get()
+            : AdminTokenFile.loadOrCreate(config.adminTokenFile(), new SecureRandom()).value();
+
+    begin("starting the cloud (registry: SQLite in " + config.cloudDir() + ")");
+    cloud = track(DemoCloud.start(config, token));
+    CloudApiClient api = cloud.api();
+    done("cloud API " + cloud.server().httpUri() + "/api/v1");
+
+    begin("registering the reference models");
+    ModelPublisher publisher = new ModelPublisher(api);
+    ModelPublisher.Published cnn =
+        publisher.publish(
+            CLOUD_MODEL,
+            CLOUD_VARIANT,
+            config.modelsDir().resolve(Locations.CLOUD_MODEL_FILE),
+            "Fashion-MNIST CNN, 104K parameters: the cloud model");
+    ModelPublisher.Published small =
+        publisher.publish(
+            EDGE_MODEL,
+            EDGE_VARIANT,
+            config.modelsDir().resolve(Locations.EDGE_MODEL_FILE),
+            "Fashion-MNIST CNN, 23K parameters: the edge model");
+    done(describe(cnn) + ", " + describe(small));
+
+    begin("deploying " + CLOUD_MODEL + " to the cloud");
+    DemoCloud.Applied cloudDeployment =
+        cloud.apply(
+            CLOUD_MODEL, DeploymentSpec.cloud(CLOUD_MODEL, cnn.variant().version(), CLOUD_VARIANT));
+    cloud.awaitServing(CLOUD_MODEL, cnn.variant().version(), clock);
+    done(revision(cloudDeployment) + ", serving " + cloud.server().httpUri() + "/v2");
+
+    StrataClient cloudInference =
+        track(
+            StrataClient.rest(
+                ClientConfig.of("127.0.0.1", cloud.server().httpPort())
+                    .withTimeout(REQUEST_TIMEOUT)));
+    begin(
+        "calibrating the cascade on "
+            + split.calibration().size()
+            + " test images (the other half is measured below)");
+    CascadeCalibration calibration =
+        CascadeCalibration.run(
+            config.modelsDir().resolve(Locations.EDGE_MODEL_FILE),
+            cloudInference,
+            CLOUD_MODEL,
+            split.calibration(),
+            config.measure(),
+            config.target(),
+            config.workDir());
+    done(Report.calibration(calibration, config.target()));
+
+    begin("starting two edge agents");
+    Instant edgesStarted = clock.instant();
+    List<EdgeSite> sites =
+        List.of(
+            new EdgeSite("demo-edge-a", Map.of("site", "a"), config.dataDir().resolve("edge-a")),
+            new EdgeSite("demo-edge-b", Map.of("site", "b"), config.dataDir().resolve("edge-b")));
+    edges = track(DemoEdges.start(sites, api, cloud.server().httpUri()));
+    done(Report.edges(edges));
+
+    begin("deploying " + EDGE_MODEL + " to both edges with the calibrated cascade");
+    DemoCloud.Applied edgeDeployment =
+        cloud.apply(
+            EDGE_MODEL,
+            new DeploymentSpec(
+                EDGE_MODEL,
+                small.variant().version(),
+                EDGE_VARIANT,
+                Target.EDGE,
+                Selector.parse(SELECTOR),
+                RolloutStrategy.ALL_AT_ONCE,
+                calibration.policy(),
+                HardExamplePolicy.DISABLED));
+    edges.awaitDeployed(
+        api, EDGE_MODEL, EDGE_MODEL, edgeDeployment.revision(), edgesStarted, clock);
+    done(revision(edgeDeployment) + ", READY on both");
+
+    Streamer streamer =
+        new Streamer(
+            edges.clients(),
+            cloudInference,
+            EDGE_MODEL,
+            CLOUD_MODEL,
+            config.concurrency(),
+            REQUEST_TIMEOUT,
+            System::nanoTime);
+    int warmup = Math.min(config.warmup(), split.calibration().size());
+    begin(
+        String.format(
+            Locale.ROOT,
+            "streaming %d held-out images through both edges, %d client%s at a time (after %d"
+                + " warm-up images)",
+            measured.size(),
+            config.concurrency(),
+            config.concurrency() == 1 ? "" : "s",
+            warmup));
+    streamer.run(split.calibration().subList(0, warmup), () -> {});
+    Progress progress = new Progress(out, terminal, "images", measured.size(), clock);
+    List<Observation> observations = streamer.run(measured, progress::advance);
+    done(3 * measured.size() + " requests answered");
+    DemoResult result =
+        new DemoResult(firstRun, calibration, DemoSummary.of(observations), observations);
+    ResultsFile.write(config.dataDir().resolve("results.json"), result);
+    Samples.write(config.samplesDir(), split.evaluation(), small.variant().labels());
+
+    out.println();
+    out.printf(
+        Locale.ROOT,
+        "Results on %d held-out test images (not the %d the threshold was calibrated on);%n"
+            + "latency as the client sees it, over HTTP on loopback, %d client%s at a time on a"
+            + " %d-CPU machine:%n%n",
+        measured.size(),
+        calibration.images(),
+        config.concurrency(),
+        config.concurrency() == 1 ? "" : "s",
+        Runtime.getRuntime().availableProcessors());
+    out.print(SummaryTable.format(result.summary(), EDGE_MODEL, CLOUD_MODEL));
+    out.flush();
+    return result;
+  }
+
+  /** The URLs and files a user can try, once {@link #run} returned. */
+  void printEndpoints(boolean keepsRunning) {
+    out.println();
+    out.print(
+        Report.endpoints(
+            cloud.server(),
+            edges,
+            config.adminToken().isPresent() ? null : config.adminTokenFile(),
+            config.dataDir(),
+            config.samplesDir(),
+            keepsRunning));
+    out.flush();
+  }
+
+  private static String describe(ModelPublisher.Published p) {
+    Variant v = p.variant();
+    return String.format(
+        Locale.ROOT,
+        "%s v%d %s (%s)",
+        v.model(),
+        v.version(),
+        v.name(),
+        p.reused() ? "registered before" : "new, sha256 " + v.sha256().substring(0, 12));
+  }
+
+  private static String revision(DemoCloud.Applied a) {
+    return "revision " + a.revision() + (a.changed() ? "" : " (unchanged)");
+  }
+
+  private void begin(String what) {
+    step++;
+    stepStarted = clock.millis();
+    out.printf("[%d/7] %s%n", step, what);
+    out.flush();
+  }
+
+  private void done(String what) {
+    out.printf(Locale.ROOT, "      %s (%.1f s)%n", what, (clock.millis() - stepStarted) / 1000.0);
+    out.flush();
+  }
+
+  private <T extends AutoCloseable> T track(T resource) {
+    opened.add(resource);
+    return resource;
+  }
+
+  /** Stops the edges, then the cloud; each drains its in-flight requests. */
+  @Override
+  public synchronized void close() {
+    RuntimeException failure = null;
+    for (AutoCloseable c : opened.reversed()) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        if (failure == null) {
+          failure = new IllegalStateException("while stopping the demo: " + e.getMessage(), e);
+        }
+      }
+    }
+    opened.clear();
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  static Path dataDirDefault() {
+    return Path.of(System.getProperty("user.home"), ".strata", "demo");
+  }
+}
