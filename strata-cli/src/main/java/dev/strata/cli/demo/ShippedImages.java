@@ -3,7 +3,6 @@ package dev.strata.cli.demo;
 import dev.strata.edge.calibrate.Datasets;
 import dev.strata.edge.calibrate.LabelledSet;
 import dev.strata.preprocess.ImageCodec;
-import dev.strata.preprocess.RawImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,19 +35,7 @@ final class ShippedImages {
         Datasets.idx(dir.resolve(Locations.TEST_IMAGES), dir.resolve(Locations.TEST_LABELS), 1);
     List<LabelledImage> out = new ArrayList<>(set.size());
     for (int i = 0; i < set.size(); i++) {
-      float[] values = set.examples().get(i);
-      int side = (int) Math.round(Math.sqrt(values.length));
-      if (side * side != values.length) {
-        throw new IllegalArgumentException(
-            dir + ": image " + i + " has " + values.length + " values (expected: a square image)");
-      }
-      byte[] pixels = new byte[values.length];
-      for (int j = 0; j < values.length; j++) {
-        pixels[j] = (byte) Math.round(values[j]);
-      }
-      out.add(
-          new LabelledImage(
-              i, ImageCodec.encodePng(new RawImage(side, side, 1, pixels)), set.labels()[i]));
+      out.add(new LabelledImage(i, ImageCodec.encodePng(set.images().get(i)), set.labels()[i]));
     }
     return out;
   }
