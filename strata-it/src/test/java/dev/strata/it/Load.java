@@ -23,6 +23,7 @@ final class Load implements AutoCloseable {
   private final Map<String, LongAdder> versions = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> servedBy = new ConcurrentHashMap<>();
   private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+  private final LongAdder backwards = new LongAdder();
   private final List<Thread> threads;
 
   private Load(String model, List<StrataClient> clients) {
@@ -39,11 +40,20 @@ final class Load implements AutoCloseable {
   }
 
   private void run(StrataClient client) {
+    java.util.Set<String> left = new java.util.HashSet<>();
+    String last = null;
     while (running.get()) {
       long n = sequence.incrementAndGet();
       try {
         InferenceResponse r = client.infer(Models.request(model, n));
         Models.probabilities(r);
+        if (last != null && !last.equals(r.version())) {
+          left.add(last);
+          if (left.contains(r.version())) {
+            backwards.increment();
+          }
+        }
+        last = r.version();
         versions.computeIfAbsent(r.version(), v -> new LongAdder()).increment();
         Object by = r.parameters().get(Models.SERVED_BY);
         servedBy.computeIfAbsent(String.valueOf(by), v -> new LongAdder()).increment();
@@ -64,6 +74,14 @@ final class Load implements AutoCloseable {
   long answeredBy(String version) {
     LongAdder a = versions.get(version);
     return a == null ? 0 : a.sum();
+  }
+
+  /**
+   * Answers from a version that the same client had already seen replaced by another: after a
+   * switch, a client should never be sent back.
+   */
+  long backwards() {
+    return backwards.sum();
   }
 
   /** Answers per version, e.g. {@code {1=812, 2=344}}. */

@@ -15,6 +15,12 @@ final class Steps {
 
   private Steps() {}
 
+  /** Whether {@code field} is null or left out of {@code json}. */
+  static boolean absent(JsonNode json, String field) {
+    JsonNode v = json.path(field);
+    return v.isNull() || v.isMissingNode();
+  }
+
   /** Waits until {@code n} nodes run the deployment's desired revision, ready. */
   static JsonNode awaitInSync(ManagementClient admin, String deployment, int n) {
     JsonNode[] last = new JsonNode[1];
