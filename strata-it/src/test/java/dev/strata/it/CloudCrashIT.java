@@ -30,9 +30,11 @@ import org.junit.jupiter.params.provider.EnumSource;
  * {@code kill -9} of the cloud process in the middle of work, on SQLite and on PostgreSQL. During a
  * large artifact upload: after a restart no partial artifact is left in the store, the registry
  * lists what it held before, and the same upload then succeeds whole. During a stream of deployment
- * changes with an edge attached: after a restart every acknowledged change is there, exactly one
- * revision is active and it is the stable one, the store holds only whole artifacts, the edge
- * (which served every request throughout) converges to that revision, and deployments go on.
+ * changes (canaries, their rollbacks, full roll-outs) with an edge attached: after a restart every
+ * acknowledged change is there and nothing half-made is: revision numbers run without a gap,
+ * exactly one revision is active and it is the stable one, a canary is there with its node or not
+ * at all, the store holds only whole artifacts; the edge, which served every request throughout,
+ * converges to what the registry says, and deployments go on.
  */
 @ParameterizedClass
 @EnumSource(TestDatabase.class)
@@ -112,18 +114,32 @@ class CloudCrashIT {
     EdgeProcess edge = harness.edge("edge-1", cloud, Map.of());
     admin.apply("det", Spec.edge("mlp", versions[0]));
     Steps.awaitInSync(admin, "det", 1);
+    String nodeId = edge.nodeId().orElseThrow();
 
     Load load = Load.start("mlp", List.of(edge.rest(), edge.grpc()));
     try (load) {
-      AtomicInteger acknowledged = new AtomicInteger();
+      // cycles of: a canary of the other version, its rollback, the other version all at once
+      AtomicInteger revisionsAcknowledged = new AtomicInteger();
+      AtomicInteger calls = new AtomicInteger();
       Thread changes =
           Thread.ofPlatform()
               .start(
                   () -> {
-                    for (int i = 1; ; i++) {
+                    for (int step = 0; ; step++) {
+                      long next = versions[(step / 3 + 1) % 2];
                       try {
-                        admin.apply("det", Spec.edge("mlp", versions[i % 2]));
-                        acknowledged.incrementAndGet();
+                        switch (step % 3) {
+                          case 0 -> {
+                            admin.apply("det", Spec.edge("mlp", next).canary(100, 0, 1.0, 1000));
+                            revisionsAcknowledged.incrementAndGet();
+                          }
+                          case 1 -> admin.rollback("det", "crash test");
+                          default -> {
+                            admin.apply("det", Spec.edge("mlp", next));
+                            revisionsAcknowledged.incrementAndGet();
+                          }
+                        }
+                        calls.incrementAndGet();
                       } catch (RuntimeException e) {
                         return; // the cloud is gone
                       }
@@ -131,45 +147,57 @@ class CloudCrashIT {
                   });
       await("deployment changes going on")
           .atMost(Duration.ofSeconds(60))
-          .until(() -> acknowledged.get() >= 8);
+          .until(() -> calls.get() >= 10);
       cloud.kill();
       changes.join(Duration.ofSeconds(30));
-      int acked = acknowledged.get();
+      int acknowledged = revisionsAcknowledged.get();
 
       cloud.start();
       JsonNode deployment = admin.deployment("det");
-      assertThat(Steps.absent(deployment, "canary")).as("%s", deployment).isTrue();
       JsonNode stable = deployment.get("stable");
-      long stableVersion = stable.get("version").asLong();
-      assertThat(stableVersion).isIn(versions[0], versions[1]);
+      assertThat(stable.get("version").asLong()).isIn(versions[0], versions[1]);
+      boolean inCanary = !Steps.absent(deployment, "canary");
       List<Long> numbers = new ArrayList<>();
-      List<String> active = new ArrayList<>();
+      Map<String, List<Long>> byStatus = new java.util.TreeMap<>();
       for (JsonNode r : admin.revisions("det")) {
-        numbers.add(r.get("number").asLong());
-        String status = r.get("status").asText();
-        if (status.equals("ACTIVE")) {
-          active.add(r.get("number").asText());
-        } else {
-          assertThat(status).as("revision %s", r).isEqualTo("SUPERSEDED");
-        }
+        long n = r.get("number").asLong();
+        numbers.add(n);
+        byStatus.computeIfAbsent(r.get("status").asText(), k -> new ArrayList<>()).add(n);
       }
-      assertThat(active).containsExactly(stable.get("number").asText());
-      // revision 1, every acknowledged change, and at most the one in flight at the kill
-      assertThat(numbers.size()).isBetween(1 + acked, 2 + acked);
+      assertThat(byStatus.get("ACTIVE")).containsExactly(stable.get("number").asLong());
+      assertThat(byStatus)
+          .as("%s", byStatus)
+          .containsOnlyKeys(
+              inCanary
+                  ? List.of("ACTIVE", "CANARY", "SUPERSEDED", "ROLLED_BACK")
+                  : List.of("ACTIVE", "SUPERSEDED", "ROLLED_BACK"));
+      if (inCanary) {
+        assertThat(byStatus.get("CANARY"))
+            .containsExactly(deployment.get("canary").get("number").asLong());
+        assertThat(deployment.get("canaryNodes")).hasSize(1);
+        assertThat(deployment.get("canaryNodes").get(0).asText()).isEqualTo(nodeId);
+      }
+      // revision 1, every acknowledged one, and at most the one in flight at the kill
+      assertThat(numbers.size()).isBetween(1 + acknowledged, 2 + acknowledged);
       assertThat(numbers).isSortedAccordingTo((x, y) -> Long.compare(y, x));
       assertThat(numbers.getFirst()).isEqualTo(numbers.size());
-      assertThat(stable.get("number").asLong()).isEqualTo(numbers.getFirst());
       assertThat(files(cloud.artifactStore().resolve("tmp"))).isEmpty();
       assertThat(objects(cloud))
           .containsExactlyInAnyOrder(
               ManagementClient.sha256(bytes[0]), ManagementClient.sha256(bytes[1]));
 
       // the edge, which served on its own meanwhile, comes back to what the registry says
+      long desired = (inCanary ? deployment.get("canary") : stable).get("version").asLong();
       Steps.awaitInSync(admin, "det", 1);
-      Steps.awaitServing(edge, "mlp", stableVersion);
-      long other = stableVersion == versions[0] ? versions[1] : versions[0];
+      Steps.awaitServing(edge, "mlp", desired);
+      // and deployments go on from there
+      if (inCanary) {
+        admin.rollback("det", "after the crash");
+      }
+      long other = stable.get("version").asLong() == versions[0] ? versions[1] : versions[0];
       admin.apply("det", Spec.edge("mlp", other));
       Steps.awaitServing(edge, "mlp", other);
+      Steps.awaitInSync(admin, "det", 1);
     }
     assertThat(load.failures()).as("%s", load).isEmpty();
   }

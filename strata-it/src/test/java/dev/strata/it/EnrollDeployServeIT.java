@@ -109,5 +109,11 @@ class EnrollDeployServeIT {
     JsonNode edgeStatus = edge.status();
     assertThat(edgeStatus.get("connected").asBoolean()).isTrue();
     assertThat(edgeStatus.get("health").asText()).isEqualTo("HEALTHY");
+
+    // both stop on SIGTERM through their shutdown hooks (143 = 128 + SIGTERM), in time
+    assertThat(edge.stop()).isEqualTo(143);
+    assertThat(cloud.stop()).isEqualTo(143);
+    assertThat(edge.process().tail(5)).contains("edge agent stopped");
+    assertThat(cloud.process().tail(5)).contains("Shutdown completed");
   }
 }

@@ -196,6 +196,12 @@ final class ManagementClient {
     return put("/api/v1/deployments/" + deployment, spec.json()).expect(200, 201);
   }
 
+  /** {@code POST /api/v1/deployments/{name}:rollback}: aborts a canary, else goes back one. */
+  JsonNode rollback(String deployment, String reason) {
+    return post("/api/v1/deployments/" + deployment + ":rollback", Map.of("reason", reason))
+        .expect(200);
+  }
+
   JsonNode deployment(String name) {
     return get("/api/v1/deployments/" + name).expect(200);
   }
