@@ -78,6 +78,8 @@ class CanaryRollbackIT {
       assertThat(onCanary.versions()).as("%s", onCanary).doesNotContainKey("" + unloadable);
     }
 
+    harness.record(onA);
+    harness.record(onB);
     JsonNode deployment = admin.deployment("det");
     assertThat(Steps.absent(deployment, "canary")).as("%s", deployment).isTrue();
     assertThat(deployment.get("stable").get("number").asLong()).isEqualTo(1);

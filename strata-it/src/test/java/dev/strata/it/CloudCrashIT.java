@@ -199,6 +199,7 @@ class CloudCrashIT {
       Steps.awaitServing(edge, "mlp", other);
       Steps.awaitInSync(admin, "det", 1);
     }
+    harness.record(load);
     assertThat(load.failures()).as("%s", load).isEmpty();
   }
 

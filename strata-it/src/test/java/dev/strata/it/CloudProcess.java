@@ -34,6 +34,7 @@ final class CloudProcess {
       int httpPort,
       int grpcPort,
       TestDatabase.Fresh database,
+      List<String> options,
       HttpClient http) {
     this.harness = harness;
     this.dataDir = dir.resolve("data");
@@ -58,6 +59,7 @@ final class CloudProcess {
             "--drain-timeout",
             "5s"));
     args.addAll(database.cloudOptions());
+    args.addAll(options);
     this.process =
         new StrataProcess(
             "cloud",

@@ -4,12 +4,15 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -52,13 +55,19 @@ final class Harness implements BeforeEachCallback, AfterEachCallback {
     http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   }
 
-  /** The method name, prefixed by the parameters of a parameterized class (e.g. {@code SQLITE}). */
+  /**
+   * The method name, with the parameters of a parameterized test or class (e.g. {@code
+   * 1_database=SQLITE-method}, {@code method-1_KILL}).
+   */
   private static String testName(ExtensionContext context) {
     String name = context.getRequiredTestMethod().getName();
+    if (context.getDisplayName().startsWith("[")) {
+      name = name + "-" + context.getDisplayName();
+    }
     Optional<ExtensionContext> parent = context.getParent();
-    while (parent.isPresent() && parent.get().getTestMethod().isEmpty()) {
+    while (parent.isPresent()) {
       ExtensionContext p = parent.get();
-      if (p.getTestClass().isPresent() && p.getDisplayName().startsWith("[")) {
+      if (p.getTestMethod().isEmpty() && p.getDisplayName().startsWith("[")) {
         name = p.getDisplayName() + "-" + name;
       }
       parent = p.getParent();
@@ -111,6 +120,22 @@ final class Harness implements BeforeEachCallback, AfterEachCallback {
     return dir;
   }
 
+  /** Notes a result (a load's counts...) in the test's own log, {@code test.log}, and on stdout. */
+  void record(Object result) {
+    String line = Instant.now() + " " + result + System.lineSeparator();
+    System.out.print(line);
+    try {
+      Files.writeString(
+          dir.resolve("test.log"),
+          line,
+          StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + dir.resolve("test.log"), e);
+    }
+  }
+
   /** The shared HTTP client (closed after the test). */
   HttpClient http() {
     return http;
@@ -129,9 +154,15 @@ final class Harness implements BeforeEachCallback, AfterEachCallback {
 
   /** A cloud on a fresh database of {@code kind}, started and ready. */
   CloudProcess cloud(TestDatabase kind) {
+    return cloud(kind, List.of());
+  }
+
+  /** A cloud with extra {@code strata cloud} options, started and ready. */
+  CloudProcess cloud(TestDatabase kind, List<String> options) {
     TestDatabase.Fresh database = closeAfter(kind.create());
     CloudProcess cloud =
-        new CloudProcess(this, dir.resolve("cloud"), freePort(), freePort(), database, http);
+        new CloudProcess(
+            this, dir.resolve("cloud"), freePort(), freePort(), database, options, http);
     processes.add(cloud.process());
     return cloud.start();
   }

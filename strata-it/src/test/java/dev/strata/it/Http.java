@@ -32,6 +32,21 @@ final class Http {
     }
   }
 
+  /** The status of {@code GET uri} without credentials. */
+  static int status(HttpClient http, URI uri) {
+    try {
+      return http.send(
+              HttpRequest.newBuilder(uri).timeout(CALL_TIMEOUT).GET().build(),
+              HttpResponse.BodyHandlers.discarding())
+          .statusCode();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("GET " + uri + " failed", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted: " + uri, e);
+    }
+  }
+
   /** {@code GET uri} as JSON; fails on another status than 200. */
   static JsonNode json(HttpClient http, URI uri) {
     try {

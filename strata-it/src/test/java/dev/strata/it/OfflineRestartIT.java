@@ -27,7 +27,7 @@ class OfflineRestartIT {
 
   @Test
   void restartedEdgeServesFromItsCacheWithoutTheCloud() {
-    CloudProcess cloud = harness.cloud();
+    CloudProcess cloud = Steps.cloudWithInferenceAuth(harness);
     EdgeProcess edge = Steps.cascade(harness, cloud);
 
     cloud.kill();
@@ -62,6 +62,7 @@ class OfflineRestartIT {
           .atMost(Duration.ofSeconds(60))
           .until(() -> load.ok() + load.failures().size() >= REQUESTS);
     }
+    harness.record(load);
     assertThat(load.failures()).as("%s", load).isEmpty();
     assertThat(load.servedBy()).as("%s", load).containsOnlyKeys("edge-fallback");
 

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.strata.core.InferenceResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /** Steps several tests take, each awaited with a deadline. */
@@ -42,6 +43,18 @@ final class Steps {
         .pollInterval(Duration.ofMillis(200))
         .ignoreExceptions()
         .until(() -> edge.rest().infer(Models.request(model, 0)).version().equals("" + version));
+  }
+
+  /**
+   * A cloud as in production for collaborative inference: {@code /v2} needs a bearer token, which
+   * edges escalating requests give with their node credential.
+   */
+  static CloudProcess cloudWithInferenceAuth(Harness harness) {
+    CloudProcess cloud = harness.cloud(TestDatabase.SQLITE, List.of("--inference-auth"));
+    assertThat(Http.status(harness.http(), cloud.url().resolve("/v2/models/mlp-large")))
+        .as("anonymous inference on the cloud")
+        .isEqualTo(401);
+    return cloud;
   }
 
   /**

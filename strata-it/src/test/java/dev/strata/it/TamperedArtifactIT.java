@@ -134,6 +134,7 @@ class TamperedArtifactIT {
           .atMost(Duration.ofSeconds(30))
           .until(() -> load.ok() > atRejection + 50);
     }
+    harness.record(load);
     assertThat(load.failures()).as("%s", load).isEmpty();
     assertThat(load.versions()).as("%s", load).containsOnlyKeys("1");
     assertThat(Models.probabilities(edge.rest().infer(Models.request("mlp", 1)))).hasSize(3);

@@ -43,6 +43,7 @@ class UpgradeUnderLoadIT {
           .atMost(Steps.ROLLOUT)
           .until(() -> load.answeredBy("" + v2) > 200 || !load.failures().isEmpty());
     }
+    harness.record(load);
     assertThat(load.failures()).as("%s", load).isEmpty();
     assertThat(load.versions()).as("%s", load).containsOnlyKeys("" + v1, "" + v2);
     assertThat(load.servedBy()).containsOnlyKeys("edge");
