@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -158,7 +159,7 @@ class CloudCrashIT {
       assertThat(stable.get("version").asLong()).isIn(versions[0], versions[1]);
       boolean inCanary = !Steps.absent(deployment, "canary");
       List<Long> numbers = new ArrayList<>();
-      Map<String, List<Long>> byStatus = new java.util.TreeMap<>();
+      Map<String, List<Long>> byStatus = new TreeMap<>();
       for (JsonNode r : admin.revisions("det")) {
         long n = r.get("number").asLong();
         numbers.add(n);

@@ -2,6 +2,7 @@ package dev.strata.it;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
@@ -21,9 +22,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.opentest4j.TestAbortedException;
 
 /**
  * The processes of one test, as a JUnit extension ({@code @RegisterExtension final Harness harness
@@ -92,8 +95,15 @@ final class Harness implements BeforeEachCallback, AfterEachCallback {
         problems.add(e);
       }
     }
-    http.close();
-    if (context.getExecutionException().isPresent()) {
+    if (http != null) {
+      http.close();
+    }
+    boolean failed =
+        context
+            .getExecutionException()
+            .filter(e -> !(e instanceof TestAbortedException))
+            .isPresent();
+    if (failed) {
       StringBuilder out = new StringBuilder();
       for (StrataProcess p : processes) {
         out.append(
@@ -196,7 +206,7 @@ final class Harness implements BeforeEachCallback, AfterEachCallback {
   /** A loopback port nothing listens on now, and not given out before in this test. */
   int freePort() {
     for (int attempt = 0; attempt < 50; attempt++) {
-      try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
         if (ports.add(s.getLocalPort())) {
           return s.getLocalPort();
         }
@@ -207,8 +217,7 @@ final class Harness implements BeforeEachCallback, AfterEachCallback {
     throw new IllegalStateException("no new free port after 50 attempts");
   }
 
-  private static void deleteRecursively(Path root, java.util.function.Predicate<Path> files)
-      throws IOException {
+  private static void deleteRecursively(Path root, Predicate<Path> files) throws IOException {
     if (!Files.exists(root)) {
       return;
     }

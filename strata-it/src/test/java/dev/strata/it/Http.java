@@ -2,6 +2,7 @@ package dev.strata.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,7 +41,7 @@ final class Http {
               HttpResponse.BodyHandlers.discarding())
           .statusCode();
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException("GET " + uri + " failed", e);
+      throw new UncheckedIOException("GET " + uri + " failed", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted: " + uri, e);
@@ -56,7 +57,7 @@ final class Http {
               HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
       return new ManagementClient.Reply(r.statusCode(), r.body()).expect(200);
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException("GET " + uri + " failed", e);
+      throw new UncheckedIOException("GET " + uri + " failed", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted: " + uri, e);

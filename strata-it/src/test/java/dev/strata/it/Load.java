@@ -2,8 +2,10 @@ package dev.strata.it;
 
 import dev.strata.core.InferenceResponse;
 import dev.strata.protocol.client.StrataClient;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -40,7 +42,7 @@ final class Load implements AutoCloseable {
   }
 
   private void run(StrataClient client) {
-    java.util.Set<String> left = new java.util.HashSet<>();
+    Set<String> left = new HashSet<>();
     String last = null;
     while (running.get()) {
       long n = sequence.incrementAndGet();

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -16,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,12 +61,7 @@ final class ManagementClient {
         }
       }
       throw new AssertionError(
-          "expected status "
-              + java.util.Arrays.toString(expected)
-              + " but got "
-              + status
-              + ": "
-              + body);
+          "expected status " + Arrays.toString(expected) + " but got " + status + ": " + body);
     }
   }
 
@@ -120,7 +117,7 @@ final class ManagementClient {
   String upload(byte[] bytes) {
     String sha = sha256(bytes);
     JsonNode artifact =
-        upload(sha, bytes.length, () -> new java.io.ByteArrayInputStream(bytes)).expect(200, 201);
+        upload(sha, bytes.length, () -> new ByteArrayInputStream(bytes)).expect(200, 201);
     if (!artifact.get("sha256").asText().equals(sha)) {
       throw new AssertionError("uploaded " + sha + " but the cloud stored " + artifact);
     }

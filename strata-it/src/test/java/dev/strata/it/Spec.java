@@ -1,5 +1,6 @@
 package dev.strata.it;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -71,7 +72,7 @@ final class Spec {
   }
 
   Map<String, Object> json() {
-    return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(json));
+    return Collections.unmodifiableMap(new LinkedHashMap<>(json));
   }
 
   @Override

@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,8 +78,8 @@ final class StrataProcess {
               "%n===== %s start #%d at %s%n===== %s%n",
               name, starts, Instant.now(), String.join(" ", command)),
           StandardCharsets.UTF_8,
-          java.nio.file.StandardOpenOption.CREATE,
-          java.nio.file.StandardOpenOption.APPEND);
+          StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
       ProcessBuilder pb =
           new ProcessBuilder(command)
               .redirectErrorStream(true)
