@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * {@code strata cloud} in its own JVM, on fixed loopback ports (so that edges find it again after a
@@ -27,6 +28,7 @@ final class CloudProcess {
   private final TestDatabase.Fresh database;
   private final HttpClient http;
   private final Harness harness;
+  private final Optional<TestTls> tls;
 
   CloudProcess(
       Harness harness,
@@ -35,8 +37,10 @@ final class CloudProcess {
       int grpcPort,
       TestDatabase.Fresh database,
       List<String> options,
+      Optional<TestTls> tls,
       HttpClient http) {
     this.harness = harness;
+    this.tls = tls;
     this.dataDir = dir.resolve("data");
     this.httpPort = httpPort;
     this.grpcPort = grpcPort;
@@ -59,11 +63,15 @@ final class CloudProcess {
             "--drain-timeout",
             "5s"));
     args.addAll(database.cloudOptions());
+    tls.ifPresent(
+        t ->
+            args.addAll(
+                List.of("--tls-cert", t.cert().toString(), "--tls-key", t.key().toString())));
     args.addAll(options);
     this.process =
         new StrataProcess(
             "cloud",
-            JvmCommand.child(dir.resolve("tmp")),
+            JvmCommand.child(dir.resolve("tmp"), List.of()),
             args,
             Map.of("STRATA_ADMIN_TOKEN", ADMIN_TOKEN),
             dir.resolve("cloud.log"));
@@ -103,8 +111,9 @@ final class CloudProcess {
     return process;
   }
 
+  /** {@code http://127.0.0.1:port}, or {@code https://} with TLS. */
   URI url() {
-    return URI.create("http://127.0.0.1:" + httpPort);
+    return URI.create((tls.isPresent() ? "https" : "http") + "://127.0.0.1:" + httpPort);
   }
 
   int grpcPort() {

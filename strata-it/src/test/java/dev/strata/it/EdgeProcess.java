@@ -39,6 +39,7 @@ final class EdgeProcess {
       URI cloud,
       Optional<String> enrollToken,
       List<String> extraOptions,
+      List<String> jvmOptions,
       int httpPort,
       int grpcPort,
       HttpClient http) {
@@ -74,7 +75,7 @@ final class EdgeProcess {
     this.process =
         new StrataProcess(
             name,
-            JvmCommand.child(dir.resolve("tmp")),
+            JvmCommand.child(dir.resolve("tmp"), jvmOptions),
             args,
             enrollToken.map(t -> Map.of("STRATA_ENROLL_TOKEN", t)).orElse(Map.of()),
             dir.resolve(name + ".log"));

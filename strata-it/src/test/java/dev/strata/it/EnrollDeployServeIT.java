@@ -47,7 +47,11 @@ class EnrollDeployServeIT {
     String token = admin.enrollmentToken(Map.of("site", "lab"));
     EdgeProcess edge =
         harness.edge(
-            "edge-1", cloud, Optional.of(token), List.of("--cloud-key", admin.signingKey()));
+            "edge-1",
+            cloud,
+            Optional.of(token),
+            List.of("--cloud-key", admin.signingKey()),
+            List.of());
     await("edge-1 enrolled")
         .atMost(Duration.ofSeconds(30))
         .untilAsserted(

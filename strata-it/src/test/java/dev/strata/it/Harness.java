@@ -172,7 +172,37 @@ final class Harness implements BeforeEachCallback, AfterEachCallback {
     TestDatabase.Fresh database = closeAfter(kind.create());
     CloudProcess cloud =
         new CloudProcess(
-            this, dir.resolve("cloud"), freePort(), freePort(), database, options, http);
+            this,
+            dir.resolve("cloud"),
+            freePort(),
+            freePort(),
+            database,
+            options,
+            Optional.empty(),
+            http);
+    processes.add(cloud.process());
+    return cloud.start();
+  }
+
+  /** A cloud on SQLite serving HTTPS and gRPC over TLS with {@code tls}, started and ready. */
+  CloudProcess cloud(TestTls tls) {
+    TestDatabase.Fresh database = closeAfter(TestDatabase.SQLITE.create());
+    HttpClient trusting =
+        closeAfter(
+            HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(2))
+                .sslContext(tls.context())
+                .build());
+    CloudProcess cloud =
+        new CloudProcess(
+            this,
+            dir.resolve("cloud"),
+            freePort(),
+            freePort(),
+            database,
+            List.of(),
+            Optional.of(tls),
+            trusting);
     processes.add(cloud.process());
     return cloud.start();
   }
@@ -182,12 +212,20 @@ final class Harness implements BeforeEachCallback, AfterEachCallback {
    * (enrollment goes on in the background).
    */
   EdgeProcess edge(String name, CloudProcess cloud, Map<String, String> labels) {
-    return edge(name, cloud, Optional.of(cloud.admin().enrollmentToken(labels)), List.of());
+    return edge(
+        name, cloud, Optional.of(cloud.admin().enrollmentToken(labels)), List.of(), List.of());
   }
 
-  /** An edge with the given enrollment token (if any) and extra {@code strata edge} options. */
+  /**
+   * An edge with the given enrollment token (if any), extra {@code strata edge} options and extra
+   * JVM options.
+   */
   EdgeProcess edge(
-      String name, CloudProcess cloud, Optional<String> enrollToken, List<String> options) {
+      String name,
+      CloudProcess cloud,
+      Optional<String> enrollToken,
+      List<String> options,
+      List<String> jvmOptions) {
     EdgeProcess edge =
         new EdgeProcess(
             this,
@@ -196,6 +234,7 @@ final class Harness implements BeforeEachCallback, AfterEachCallback {
             cloud.url(),
             enrollToken,
             options,
+            jvmOptions,
             freePort(),
             freePort(),
             http);

@@ -25,8 +25,11 @@ record JvmCommand(List<String> command) {
     command = List.copyOf(command);
   }
 
-  /** A JVM whose temporary files (ONNX Runtime's unpacked libraries) go to {@code tmpDir}. */
-  static JvmCommand child(Path tmpDir) {
+  /**
+   * A JVM whose temporary files (ONNX Runtime's unpacked libraries) go to {@code tmpDir}, with
+   * {@code options} added (system properties...).
+   */
+  static JvmCommand child(Path tmpDir, List<String> options) {
     try {
       Files.createDirectories(tmpDir);
     } catch (IOException e) {
@@ -47,6 +50,7 @@ record JvmCommand(List<String> command) {
     if (Runtime.version().feature() >= 24) {
       cmd.add("--sun-misc-unsafe-memory-access=allow"); // Netty and protobuf, as ./strata does
     }
+    cmd.addAll(options);
     cmd.add("-cp");
     cmd.add(classPath());
     return new JvmCommand(cmd);
