@@ -20,12 +20,18 @@ final class CloudClient implements CloudInference, AutoCloseable {
   private volatile StrataClient client;
 
   CloudClient(URI url, Duration timeout, Duration connectTimeout, Optional<String> credential) {
-    int port = url.getPort() > 0 ? url.getPort() : url.getScheme().equals("https") ? 443 : 80;
-    this.base =
-        ClientConfig.of(url.getHost(), port)
-            .withTimeout(timeout)
-            .withConnectTimeout(connectTimeout);
+    this.base = config(url, timeout, connectTimeout);
     this.client = StrataClient.rest(configFor(credential));
+  }
+
+  /** How the cloud at {@code url} is reached: over TLS when it is an {@code https} URL. */
+  static ClientConfig config(URI url, Duration timeout, Duration connectTimeout) {
+    boolean https = url.getScheme().equalsIgnoreCase("https");
+    int port = url.getPort() > 0 ? url.getPort() : https ? 443 : 80;
+    return ClientConfig.of(url.getHost(), port)
+        .withTimeout(timeout)
+        .withConnectTimeout(connectTimeout)
+        .withTls(https);
   }
 
   private ClientConfig configFor(Optional<String> credential) {

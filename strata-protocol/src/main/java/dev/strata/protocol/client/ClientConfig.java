@@ -24,6 +24,9 @@ import java.util.regex.Pattern;
  * @param ioThreads REST: the event-loop threads doing the client's network I/O (default 1)
  * @param headers sent with every call: HTTP headers over REST, metadata over gRPC (e.g. {@code
  *     Authorization: Bearer <token>}); none by default. Values never appear in {@link #toString()}
+ * @param tls connect over TLS (HTTPS, gRPC with transport security), checking the server's
+ *     certificate and host name against the JVM's default trust store ({@code
+ *     javax.net.ssl.trustStore}); off by default
  */
 public record ClientConfig(
     String host,
@@ -33,7 +36,8 @@ public record ClientConfig(
     int maxConnections,
     int maxMessageBytes,
     int ioThreads,
-    Map<String, String> headers) {
+    Map<String, String> headers,
+    boolean tls) {
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
   public static final int DEFAULT_MAX_CONNECTIONS = 8;
@@ -71,7 +75,16 @@ public record ClientConfig(
       int maxConnections,
       int maxMessageBytes,
       int ioThreads) {
-    this(host, port, timeout, connectTimeout, maxConnections, maxMessageBytes, ioThreads, Map.of());
+    this(
+        host,
+        port,
+        timeout,
+        connectTimeout,
+        maxConnections,
+        maxMessageBytes,
+        ioThreads,
+        Map.of(),
+        false);
   }
 
   private static Map<String, String> checkHeaders(Map<String, String> headers) {
@@ -111,7 +124,8 @@ public record ClientConfig(
 
   /**
    * A configuration with the defaults from an address: {@code host:port}, {@code http://host:port}
-   * or {@code grpc://host:port}.
+   * or {@code grpc://host:port}; {@code https://host:port} and {@code grpcs://host:port} connect
+   * over TLS.
    */
   public static ClientConfig parse(String address) {
     requireNonNull(address, "address");
@@ -124,32 +138,88 @@ public record ClientConfig(
     if (uri.getHost() == null || uri.getPort() < 0) {
       throw StrataException.invalid("address: '%s' (expected: host:port)", address);
     }
-    return of(uri.getHost(), uri.getPort());
+    String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
+    return of(uri.getHost(), uri.getPort())
+        .withTls(scheme.equals("https") || scheme.equals("grpcs"));
+  }
+
+  /** This configuration over TLS, or not. */
+  public ClientConfig withTls(boolean tls) {
+    return new ClientConfig(
+        host,
+        port,
+        timeout,
+        connectTimeout,
+        maxConnections,
+        maxMessageBytes,
+        ioThreads,
+        headers,
+        tls);
   }
 
   public ClientConfig withTimeout(Duration timeout) {
     return new ClientConfig(
-        host, port, timeout, connectTimeout, maxConnections, maxMessageBytes, ioThreads, headers);
+        host,
+        port,
+        timeout,
+        connectTimeout,
+        maxConnections,
+        maxMessageBytes,
+        ioThreads,
+        headers,
+        tls);
   }
 
   public ClientConfig withConnectTimeout(Duration connectTimeout) {
     return new ClientConfig(
-        host, port, timeout, connectTimeout, maxConnections, maxMessageBytes, ioThreads, headers);
+        host,
+        port,
+        timeout,
+        connectTimeout,
+        maxConnections,
+        maxMessageBytes,
+        ioThreads,
+        headers,
+        tls);
   }
 
   public ClientConfig withMaxConnections(int maxConnections) {
     return new ClientConfig(
-        host, port, timeout, connectTimeout, maxConnections, maxMessageBytes, ioThreads, headers);
+        host,
+        port,
+        timeout,
+        connectTimeout,
+        maxConnections,
+        maxMessageBytes,
+        ioThreads,
+        headers,
+        tls);
   }
 
   public ClientConfig withMaxMessageBytes(int maxMessageBytes) {
     return new ClientConfig(
-        host, port, timeout, connectTimeout, maxConnections, maxMessageBytes, ioThreads, headers);
+        host,
+        port,
+        timeout,
+        connectTimeout,
+        maxConnections,
+        maxMessageBytes,
+        ioThreads,
+        headers,
+        tls);
   }
 
   public ClientConfig withIoThreads(int ioThreads) {
     return new ClientConfig(
-        host, port, timeout, connectTimeout, maxConnections, maxMessageBytes, ioThreads, headers);
+        host,
+        port,
+        timeout,
+        connectTimeout,
+        maxConnections,
+        maxMessageBytes,
+        ioThreads,
+        headers,
+        tls);
   }
 
   /** This configuration plus one header sent with every call (replacing one of the same name). */
@@ -164,7 +234,7 @@ public record ClientConfig(
         });
     h.put(lower, requireNonNull(value, "value"));
     return new ClientConfig(
-        host, port, timeout, connectTimeout, maxConnections, maxMessageBytes, ioThreads, h);
+        host, port, timeout, connectTimeout, maxConnections, maxMessageBytes, ioThreads, h, tls);
   }
 
   /** Names the headers but not their values, which may be credentials. */
@@ -186,6 +256,8 @@ public record ClientConfig(
         + ioThreads
         + ", headers="
         + headers.keySet()
+        + ", tls="
+        + tls
         + "]";
   }
 }

@@ -55,9 +55,14 @@ final class GrpcStrataClient implements StrataClient {
   }
 
   static GrpcStrataClient create(ClientConfig config) {
+    NettyChannelBuilder builder = NettyChannelBuilder.forAddress(config.host(), config.port());
+    if (config.tls()) {
+      builder.useTransportSecurity(); // the JVM's default trust store, host name checked
+    } else {
+      builder.usePlaintext();
+    }
     ManagedChannel channel =
-        NettyChannelBuilder.forAddress(config.host(), config.port())
-            .usePlaintext()
+        builder
             .maxInboundMessageSize(config.maxMessageBytes())
             .withOption(
                 ChannelOption.CONNECT_TIMEOUT_MILLIS,

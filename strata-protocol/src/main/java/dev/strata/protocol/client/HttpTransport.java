@@ -33,14 +33,18 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 
 /**
  * HTTP/1.1 exchanges over a small pool of keep-alive connections. Each connection carries one
@@ -66,6 +70,7 @@ final class HttpTransport implements AutoCloseable {
   private final String address;
   private final EventLoopGroup group;
   private final Bootstrap bootstrap;
+  private final Optional<SslContext> ssl;
 
   private final Object lock = new Object();
   private final ArrayDeque<Channel> idle = new ArrayDeque<>();
@@ -79,6 +84,7 @@ final class HttpTransport implements AutoCloseable {
     this.address = config.host() + ":" + config.port();
     this.hostHeader =
         config.host().contains(":") ? "[" + config.host() + "]:" + config.port() : address;
+    this.ssl = config.tls() ? Optional.of(clientSsl()) : Optional.empty();
     this.group = new MultiThreadIoEventLoopGroup(config.ioThreads(), NioIoHandler.newFactory());
     this.bootstrap =
         new Bootstrap()
@@ -93,12 +99,25 @@ final class HttpTransport implements AutoCloseable {
                 new ChannelInitializer<Channel>() {
                   @Override
                   protected void initChannel(Channel ch) {
+                    ssl.ifPresent(
+                        c ->
+                            ch.pipeline()
+                                .addLast(c.newHandler(ch.alloc(), config.host(), config.port())));
                     ch.pipeline()
                         .addLast(new HttpClientCodec())
                         .addLast(new HttpObjectAggregator(config.maxMessageBytes()))
                         .addLast(new ExchangeHandler());
                   }
                 });
+  }
+
+  /** TLS with the JVM's default trust store, checking the server's name against its certificate. */
+  private static SslContext clientSsl() {
+    try {
+      return SslContextBuilder.forClient().endpointIdentificationAlgorithm("HTTPS").build();
+    } catch (SSLException e) {
+      throw new StrataException(ErrorCode.INTERNAL, "cannot set up TLS: " + e.getMessage(), e);
+    }
   }
 
   /** One request waiting for, or holding, a connection. */

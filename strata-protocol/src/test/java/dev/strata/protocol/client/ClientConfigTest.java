@@ -15,6 +15,19 @@ class ClientConfigTest {
   }
 
   @Test
+  void httpsAndGrpcsAddressesConnectOverTls() {
+    assertThat(ClientConfig.parse("https://cloud:8443").tls()).isTrue();
+    assertThat(ClientConfig.parse("grpcs://cloud:8444").tls()).isTrue();
+    assertThat(ClientConfig.parse("http://cloud:8080").tls()).isFalse();
+    assertThat(ClientConfig.parse("cloud:8080").tls()).isFalse();
+    assertThat(ClientConfig.of("h", 1).tls()).isFalse();
+    ClientConfig c = ClientConfig.of("h", 1).withTls(true).withTimeout(Duration.ofSeconds(3));
+    assertThat(c.tls()).as("kept by the other withers").isTrue();
+    assertThat(c.withHeader("a", "b").tls()).isTrue();
+    assertThat(c.toString()).contains("tls=true");
+  }
+
+  @Test
   void rejectsBadValuesNamingThem() {
     assertThatThrownBy(() -> ClientConfig.parse("localhost"))
         .hasMessageContaining("address: 'localhost' (expected: host:port)");

@@ -2,6 +2,8 @@ package dev.strata.protocol.client;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import dev.strata.core.StrataException;
 import dev.strata.protocol.OipNames;
 import dev.strata.protocol.rest.EncodedBody;
@@ -18,6 +20,7 @@ import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import javax.net.ssl.SSLContext;
 
 /**
  * A minimal OIP REST server on the JDK's HttpServer over {@link FakeModels}, routing the way a real
@@ -36,8 +39,20 @@ final class FakeRestServer implements AutoCloseable {
   final ConcurrentLinkedQueue<String> authorizations = new ConcurrentLinkedQueue<>();
 
   FakeRestServer(FakeModels models) throws IOException {
+    this(models, Optional.empty());
+  }
+
+  /** Serves HTTPS with {@code tls} when given. */
+  FakeRestServer(FakeModels models, Optional<SSLContext> tls) throws IOException {
     this.models = models;
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+    InetSocketAddress address = new InetSocketAddress("127.0.0.1", 0);
+    if (tls.isPresent()) {
+      HttpsServer https = HttpsServer.create(address, 64);
+      https.setHttpsConfigurator(new HttpsConfigurator(tls.get()));
+      server = https;
+    } else {
+      server = HttpServer.create(address, 64);
+    }
     server.createContext("/", this::handle);
     server.setExecutor(executor);
     server.start();

@@ -1,0 +1,89 @@
+package dev.strata.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.strata.core.DataType;
+import dev.strata.core.InferenceRequest;
+import dev.strata.core.InferenceResponse;
+import dev.strata.core.Shape;
+import dev.strata.core.Tensor;
+import dev.strata.onnx.ExampleModels;
+import dev.strata.onnx.OnnxGraphBuilder;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * The small models the tests deploy (built in code, a few kilobytes each, loaded in milliseconds),
+ * the requests they send, and how they read the answers.
+ */
+final class Models {
+  static final int FEATURES = 4;
+  static final int CLASSES = 3;
+
+  /** What every answer of a deployed model carries: {@code edge}, {@code cloud}, ... */
+  static final String SERVED_BY = "strata.served_by";
+
+  private Models() {}
+
+  /**
+   * An MLP {@code input[N, 4] -> probabilities[N, 3]}; each seed gives other weights, so versions
+   * answer differently.
+   */
+  static byte[] mlp(long seed) {
+    return ExampleModels.mlp(FEATURES, 16, CLASSES, seed).toByteArray();
+  }
+
+  /**
+   * Bytes that the cloud stores and signs like any artifact but no runtime can load: a valid model
+   * cut in half (a corrupt upload, a broken export).
+   */
+  static byte[] unloadable() {
+    byte[] whole = mlp(99);
+    return Arrays.copyOf(whole, whole.length / 2);
+  }
+
+  /**
+   * A model with the right signature ({@code input[N, 4] -> probabilities[N, 3]}) that loads but
+   * fails every request of one row at run time: it reshapes the 4 features into rows of 3, which
+   * ONNX Runtime refuses when N * 4 is not a multiple of 3 (a bad export that shape inference
+   * cannot catch with a symbolic batch size).
+   */
+  static byte[] failsAtRunTime() {
+    OnnxGraphBuilder g = OnnxGraphBuilder.create("bad_reshape");
+    String x = g.input(ExampleModels.INPUT, DataType.FP32, Shape.of(-1, FEATURES));
+    String shape = g.initializer("rows_of_three", Shape.of(2), new long[] {-1, CLASSES});
+    String rows = g.node("Reshape", x, shape);
+    g.node("Softmax", List.of(rows), Map.of("axis", 1), ExampleModels.OUTPUT);
+    g.output(ExampleModels.OUTPUT, DataType.FP32, Shape.of(-1, CLASSES));
+    return g.build().toByteArray();
+  }
+
+  /** One row of four features drawn from {@code seed}. */
+  static InferenceRequest request(String model, long seed) {
+    Random r = new Random(seed);
+    float[] x = new float[FEATURES];
+    for (int i = 0; i < FEATURES; i++) {
+      x[i] = (float) r.nextGaussian();
+    }
+    return InferenceRequest.of(
+        model, List.of(Tensor.ofFloats(ExampleModels.INPUT, Shape.of(1, FEATURES), x)));
+  }
+
+  /** The answer's probabilities, checked to be one row of three. */
+  static float[] probabilities(InferenceResponse r) {
+    Tensor t =
+        r.output(ExampleModels.OUTPUT)
+            .orElseThrow(() -> new AssertionError("no " + ExampleModels.OUTPUT + " in " + r));
+    assertThat(t.shape()).isEqualTo(Shape.of(1, CLASSES));
+    return t.floats();
+  }
+
+  /** Who answered: {@code edge}, {@code cloud} or {@code edge-fallback}. */
+  static String servedBy(InferenceResponse r) {
+    Object by = r.parameters().get(SERVED_BY);
+    assertThat(by).as("%s of %s", SERVED_BY, r).isInstanceOf(String.class);
+    return (String) by;
+  }
+}

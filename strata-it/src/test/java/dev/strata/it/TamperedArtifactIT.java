@@ -1,0 +1,153 @@
+package dev.strata.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * What reaches an edge is checked against the cloud's signature before it is used. Version 1
+ * serves; version 2 is then deployed with its artifact changed in the cloud's store on disk, or
+ * with its signed manifest rewritten in the registry database to point at another artifact. Either
+ * way the edge rejects revision 2 (its heartbeat reports it FAILED with the reason, the cloud's
+ * deployment status shows it), keeps no byte of it, and goes on serving version 1 to clients that
+ * never see an error.
+ */
+@Timeout(180)
+class TamperedArtifactIT {
+  @RegisterExtension final Harness harness = new Harness();
+  private CloudProcess cloud;
+  private ManagementClient admin;
+  private EdgeProcess edge;
+  private String sha1;
+
+  @BeforeEach
+  void serveVersionOne() {
+    cloud = harness.cloud();
+    admin = cloud.admin();
+    byte[] v1 = Models.mlp(1);
+    sha1 = ManagementClient.sha256(v1);
+    assertThat(admin.publish("mlp", v1)).isEqualTo(1);
+    edge = harness.edge("edge-1", cloud, Map.of());
+    admin.apply("det", Spec.edge("mlp", 1));
+    Steps.awaitInSync(admin, "det", 1);
+  }
+
+  @Test
+  void artifactChangedInTheCloudsStoreIsRejected() throws Exception {
+    byte[] v2 = Models.mlp(2);
+    String sha2 = ManagementClient.sha256(v2);
+    assertThat(admin.publish("mlp", v2)).isEqualTo(2);
+    Path stored =
+        cloud.artifactStore().resolve("sha256").resolve(sha2.substring(0, 2)).resolve(sha2);
+    assertThat(stored).hasBinaryContent(v2);
+    // one flipped bit in the weights: same size, still a loadable model, other answers
+    byte[] tampered = v2.clone();
+    tampered[tampered.length / 2] ^= 0x01;
+    stored.toFile().setWritable(true);
+    Files.write(stored, tampered);
+
+    String reason = deployVersionTwoAndAwaitRejection();
+
+    assertThat(reason).contains("sha256").contains(sha2).contains("as signed");
+    assertThat(edgeArtifacts()).containsExactly(sha1);
+  }
+
+  @Test
+  void manifestRewrittenInTheRegistryIsRejected() throws Exception {
+    assertThat(admin.publish("mlp", Models.mlp(2))).isEqualTo(2);
+    // someone with write access to the database, but not to the signing key, swaps version 2's
+    // artifact for their own and rewrites the manifest to match it
+    byte[] evil = Models.mlp(666);
+    String evilSha = admin.upload(evil);
+    try (Connection c = cloud.database().connect(cloud.dataDir())) {
+      ObjectNode signed;
+      try (PreparedStatement q =
+          c.prepareStatement(
+              "SELECT manifest FROM variants WHERE model = 'mlp' AND version = 2"
+                  + " AND name = 'fp32'")) {
+        try (ResultSet rs = q.executeQuery()) {
+          assertThat(rs.next()).isTrue();
+          signed = (ObjectNode) ManagementClient.JSON.readTree(rs.getString(1));
+        }
+      }
+      ObjectNode manifest = (ObjectNode) signed.get("manifest");
+      manifest.put("sha256", evilSha);
+      manifest.put("size", evil.length);
+      try (PreparedStatement u =
+          c.prepareStatement(
+              "UPDATE variants SET sha256 = ?, size_bytes = ?, manifest = ?"
+                  + " WHERE model = 'mlp' AND version = 2 AND name = 'fp32'")) {
+        u.setString(1, evilSha);
+        u.setLong(2, evil.length);
+        u.setString(3, ManagementClient.write(signed));
+        assertThat(u.executeUpdate()).isEqualTo(1);
+      }
+    }
+
+    String reason = deployVersionTwoAndAwaitRejection();
+
+    assertThat(reason).contains("signature does not match");
+    assertThat(edgeArtifacts()).as("the evil artifact is never downloaded").containsExactly(sha1);
+  }
+
+  /**
+   * Deploys version 2 while clients use the edge; returns the reason the edge gave for rejecting
+   * it, once the cloud's status shows the rejection, after checking version 1 served throughout.
+   */
+  private String deployVersionTwoAndAwaitRejection() {
+    Load load = Load.start("mlp", List.of(edge.rest(), edge.grpc()));
+    String reason;
+    try (load) {
+      await("load running").atMost(Duration.ofSeconds(30)).until(() -> load.ok() > 50);
+      JsonNode applied = admin.apply("det", Spec.edge("mlp", 2));
+      assertThat(applied.get("stable").get("number").asLong()).isEqualTo(2);
+      JsonNode[] node = new JsonNode[1];
+      await("edge-1 reports revision 2 FAILED")
+          .atMost(Steps.ROLLOUT)
+          .pollInterval(Duration.ofMillis(200))
+          .untilAsserted(
+              () -> {
+                JsonNode status = admin.status("det");
+                assertThat(status.get("failed").asInt()).as("%s", status).isEqualTo(1);
+                node[0] = status.get("nodes").get(0);
+                assertThat(node[0].get("actual").get("revision").asLong()).isEqualTo(2);
+                assertThat(node[0].get("actual").get("state").asText()).isEqualTo("FAILED");
+              });
+      reason = node[0].get("actual").get("error").asText();
+      long atRejection = load.ok();
+      await("more answers after the rejection")
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> load.ok() > atRejection + 50);
+    }
+    harness.record(load);
+    assertThat(load.failures()).as("%s", load).isEmpty();
+    assertThat(load.versions()).as("%s", load).containsOnlyKeys("1");
+    assertThat(Models.probabilities(edge.rest().infer(Models.request("mlp", 1)))).hasSize(3);
+    // the edge says the same as the cloud: version 1 serves, revision 2 failed
+    JsonNode models = edge.status().get("models");
+    assertThat(models.findValuesAsText("state")).contains("READY", "FAILED");
+    assertThat(Files.exists(edge.dataDir().resolve("models/mlp/2"))).isFalse();
+    return reason;
+  }
+
+  private List<String> edgeArtifacts() throws Exception {
+    try (Stream<Path> files = Files.list(edge.dataDir().resolve("artifacts"))) {
+      return files.map(p -> p.getFileName().toString()).toList();
+    }
+  }
+}
