@@ -177,30 +177,46 @@ public final class HttpRoutes {
       return "/" + String.join("/", pattern);
     }
 
+    /**
+     * The path parameters when {@code parts} match this pattern. Literal segments are compared
+     * first, so a request allocates nothing for the routes it does not match.
+     */
     Optional<Map<String, String>> match(String[] parts) {
       if (parts.length != pattern.length) {
         return Optional.empty();
       }
-      Map<String, String> params = null;
+      int parameters = 0;
       for (int i = 0; i < pattern.length; i++) {
         String seg = pattern[i];
-        int close = seg.startsWith("{") ? seg.indexOf('}') : -1;
-        if (close > 0) {
-          String suffix = seg.substring(close + 1);
-          String part = parts[i];
-          if (part.length() <= suffix.length() || !part.endsWith(suffix)) {
+        if (isParameter(seg)) {
+          String suffix = seg.substring(seg.indexOf('}') + 1);
+          if (parts[i].length() <= suffix.length() || !parts[i].endsWith(suffix)) {
             return Optional.empty();
           }
-          if (params == null) {
-            params = new HashMap<>(4);
-          }
-          params.put(
-              seg.substring(1, close), decode(part.substring(0, part.length() - suffix.length())));
+          parameters++;
         } else if (!seg.equals(parts[i])) {
           return Optional.empty();
         }
       }
-      return Optional.of(params == null ? Map.of() : params);
+      if (parameters == 0) {
+        return Optional.of(Map.of());
+      }
+      Map<String, String> params = new HashMap<>(4);
+      for (int i = 0; i < pattern.length; i++) {
+        String seg = pattern[i];
+        if (isParameter(seg)) {
+          int close = seg.indexOf('}');
+          String part = parts[i];
+          params.put(
+              seg.substring(1, close),
+              decode(part.substring(0, part.length() - (seg.length() - close - 1))));
+        }
+      }
+      return Optional.of(params);
+    }
+
+    private static boolean isParameter(String segment) {
+      return segment.startsWith("{") && segment.indexOf('}') > 0;
     }
 
     private static String decode(String segment) {

@@ -75,7 +75,10 @@ public final class LoadGenerator implements Callable<Integer> {
       description = "Requests per second (open loop); 0 = closed loop.")
   double rate;
 
-  @Option(names = "--warmup", defaultValue = "5")
+  @Option(
+      names = "--warmup",
+      defaultValue = "15",
+      description = "Seconds of load before measuring (the server's JIT shares its core).")
   int warmup;
 
   @Option(names = "--windows", defaultValue = "5")
@@ -96,6 +99,7 @@ public final class LoadGenerator implements Callable<Integer> {
   private volatile boolean running = true;
   private volatile String firstError = "";
   private double cpuPerRequestUs;
+  private double clientCpuPerRequestUs;
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new LoadGenerator()).execute(args));
@@ -125,6 +129,8 @@ public final class LoadGenerator implements Callable<Integer> {
       long errorsAtStart = errors.get();
       ProcessCpu cpu = serverPid > 0 ? new ProcessCpu(serverPid) : null;
       long cpuStart = cpu == null ? 0 : cpu.nanos();
+      ProcessCpu self = new ProcessCpu(ProcessHandle.current().pid());
+      long selfStart = self.nanos();
       long completedStart = completed.get();
       for (int w = 0; w < windows; w++) {
         long c0 = completed.get();
@@ -134,6 +140,7 @@ public final class LoadGenerator implements Callable<Integer> {
       }
       long served = completed.get() - completedStart;
       cpuPerRequestUs = cpu == null || served == 0 ? 0 : (cpu.nanos() - cpuStart) / 1e3 / served;
+      clientCpuPerRequestUs = served == 0 ? 0 : (self.nanos() - selfStart) / 1e3 / served;
       ModelStatistics end = control.statistics(Optional.of(model), Optional.empty()).getFirst();
       running = false;
       if (driver != null) {
@@ -286,7 +293,7 @@ public final class LoadGenerator implements Callable<Integer> {
             "{\"kind\":\"server\",\"model\":\"%s\",\"transport\":\"%s\",\"concurrency\":%d,\"rate\":%.1f,"
                 + "\"req_per_s\":%.1f,\"windows\":[%s],\"spread\":%.3f,\"p50_us\":%.1f,\"p90_us\":%.1f,"
                 + "\"p99_us\":%.1f,\"p999_us\":%.1f,\"errors\":%d,\"mean_batch\":%.2f,"
-                + "\"server_cpu_us_per_req\":%.1f%s}",
+                + "\"server_cpu_us_per_req\":%.1f,\"client_cpu_us_per_req\":%.1f%s}",
             model,
             transport,
             rate > 0 ? 0 : concurrency,
@@ -301,6 +308,7 @@ public final class LoadGenerator implements Callable<Integer> {
             errorCount,
             executions == 0 ? 0 : (double) inferences / executions,
             cpuPerRequestUs,
+            clientCpuPerRequestUs,
             errorCount == 0 ? "" : ",\"first_error\":\"" + firstError.replace("\"", "'") + "\""));
   }
 
