@@ -1,14 +1,22 @@
 package dev.strata.onnx;
 
+import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.StringStringEntryProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.ExtensionRegistryLite;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.WireFormat;
 import dev.strata.core.AtomicFiles;
+import dev.strata.core.ErrorCode;
 import dev.strata.core.Shape;
 import dev.strata.core.StrataException;
 import dev.strata.core.StrataVersion;
 import dev.strata.core.TensorSpec;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -45,6 +53,93 @@ public final class OnnxModels {
           file + ": not an ONNX model (" + e.getMessage() + ")",
           e);
     }
+  }
+
+  /**
+   * Reads what describes a model without its weights: the graph's inputs, outputs and initializer
+   * names, and the model's metadata, streaming past everything else. {@link #inputs}, {@link
+   * #outputs} and {@link #metadata} give the same answers on it as on {@link #read}'s model, but
+   * describing a model allocates kilobytes instead of the model's size, which matters to a server
+   * that loads and unloads large models (its heap would otherwise grow with the garbage).
+   *
+   * @throws StrataException INVALID_ARGUMENT naming the file when it is not a valid ONNX model
+   */
+  public static ModelProto readDescription(Path file) throws IOException {
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+      CodedInputStream c = CodedInputStream.newInstance(in);
+      c.setSizeLimit(Integer.MAX_VALUE);
+      ModelProto.Builder model = ModelProto.newBuilder();
+      int tag;
+      while ((tag = c.readTag()) != 0) {
+        if (isMessage(tag, ModelProto.GRAPH_FIELD_NUMBER)) {
+          int limit = c.pushLimit(c.readRawVarint32());
+          model.setGraph(graphDescription(c));
+          c.popLimit(limit);
+        } else if (isMessage(tag, ModelProto.METADATA_PROPS_FIELD_NUMBER)) {
+          c.readMessage(model.addMetadataPropsBuilder(), ExtensionRegistryLite.getEmptyRegistry());
+        } else {
+          c.skipField(tag);
+        }
+      }
+      if (!model.hasGraph()) {
+        throw StrataException.invalid("%s: not an ONNX model (no graph)", file);
+      }
+      return model.build();
+    } catch (InvalidProtocolBufferException e) {
+      throw new StrataException(
+          ErrorCode.INVALID_ARGUMENT, file + ": not an ONNX model (" + e.getMessage() + ")", e);
+    }
+  }
+
+  private static GraphProto graphDescription(CodedInputStream c) throws IOException {
+    GraphProto.Builder graph = GraphProto.newBuilder();
+    ExtensionRegistryLite none = ExtensionRegistryLite.getEmptyRegistry();
+    int tag;
+    while ((tag = c.readTag()) != 0) {
+      if (isMessage(tag, GraphProto.INPUT_FIELD_NUMBER)) {
+        c.readMessage(graph.addInputBuilder(), none);
+      } else if (isMessage(tag, GraphProto.OUTPUT_FIELD_NUMBER)) {
+        c.readMessage(graph.addOutputBuilder(), none);
+      } else if (isMessage(tag, GraphProto.INITIALIZER_FIELD_NUMBER)) {
+        graph.addInitializer(TensorProto.newBuilder().setName(tensorName(c)));
+      } else if (isMessage(tag, GraphProto.SPARSE_INITIALIZER_FIELD_NUMBER)) {
+        // A sparse initializer's name is its values tensor's (field 1 of SparseTensorProto).
+        int limit = c.pushLimit(c.readRawVarint32());
+        int inner;
+        while ((inner = c.readTag()) != 0) {
+          if (isMessage(inner, 1)) {
+            graph.addInitializer(TensorProto.newBuilder().setName(tensorName(c)));
+          } else {
+            c.skipField(inner);
+          }
+        }
+        c.popLimit(limit);
+      } else {
+        c.skipField(tag);
+      }
+    }
+    return graph.build();
+  }
+
+  /** The name of the length-delimited TensorProto at the stream's position, skipping its data. */
+  private static String tensorName(CodedInputStream c) throws IOException {
+    int limit = c.pushLimit(c.readRawVarint32());
+    String name = "";
+    int tag;
+    while ((tag = c.readTag()) != 0) {
+      if (isMessage(tag, TensorProto.NAME_FIELD_NUMBER)) {
+        name = c.readString();
+      } else {
+        c.skipField(tag);
+      }
+    }
+    c.popLimit(limit);
+    return name;
+  }
+
+  private static boolean isMessage(int tag, int field) {
+    return WireFormat.getTagFieldNumber(tag) == field
+        && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED;
   }
 
   /** Writes a model file atomically (temp file, fsync, rename). */

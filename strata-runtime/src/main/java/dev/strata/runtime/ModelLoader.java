@@ -118,7 +118,7 @@ final class ModelLoader {
     List<TensorSpec> outputs;
     Map<String, String> metadata;
     try {
-      ModelProto proto = OnnxModels.read(file);
+      ModelProto proto = OnnxModels.readDescription(file);
       inputs = OnnxModels.inputs(proto);
       outputs = OnnxModels.outputs(proto);
       metadata = OnnxModels.metadata(proto);

@@ -97,6 +97,14 @@ public final class LoadGenerator implements Callable<Integer> {
   private final AtomicLong completed = new AtomicLong();
   private final AtomicLong errors = new AtomicLong();
   private volatile boolean running = true;
+
+  /**
+   * Requests sent (closed loop) or due (open loop) before this instant belong to the warm-up and
+   * are not recorded: a backlog the cold load generator built up while warming up would otherwise
+   * count as the server's latency.
+   */
+  private volatile long measureFrom = Long.MAX_VALUE;
+
   private volatile String firstError = "";
   private double cpuPerRequestUs;
   private double clientCpuPerRequestUs;
@@ -122,6 +130,7 @@ public final class LoadGenerator implements Callable<Integer> {
       ModelStatistics before = control.statistics(Optional.of(model), Optional.empty()).getFirst();
       Thread driver = rate > 0 ? openLoop(target) : closedLoop(target);
       sleep(warmup);
+      measureFrom = System.nanoTime();
       recorder.getIntervalHistogram();
       long[] perWindow = new long[windows];
       Histogram all = new Histogram(3_600_000_000_000L, 3);
@@ -239,7 +248,13 @@ public final class LoadGenerator implements Callable<Integer> {
             () -> {
               long period = (long) (1e9 / rate);
               long next = System.nanoTime();
+              boolean rebased = false;
               while (running) {
+                if (!rebased && measureFrom != Long.MAX_VALUE) {
+                  // The schedule starts afresh with the measurement, without the warm-up's backlog.
+                  next = Math.max(next, measureFrom);
+                  rebased = true;
+                }
                 long scheduled = next;
                 long wait = scheduled - System.nanoTime();
                 if (wait > 0) {
@@ -256,6 +271,9 @@ public final class LoadGenerator implements Callable<Integer> {
   }
 
   private void record(long from, long at, Throwable failure) {
+    if (from < measureFrom) {
+      return;
+    }
     if (failure != null) {
       if (errors.getAndIncrement() == 0) {
         firstError = String.valueOf(failure);
