@@ -2,20 +2,12 @@ package dev.strata.cloud;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.core.testing.SelfSignedCertificate;
 import dev.strata.serving.TlsConfig;
-import java.io.InputStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.PrivateKey;
-import java.util.Base64;
-import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,61 +17,13 @@ class CloudTlsIT {
 
   @Test
   void theApiAnswersOverHttpsWithTheConfiguredCertificate() throws Exception {
-    Path store = dir.resolve("server.p12");
-    String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-    Process p =
-        new ProcessBuilder(
-                keytool,
-                "-genkeypair",
-                "-alias",
-                "cloud",
-                "-keyalg",
-                "EC",
-                "-groupname",
-                "secp256r1",
-                "-dname",
-                "CN=localhost",
-                "-ext",
-                "SAN=ip:127.0.0.1",
-                "-validity",
-                "2",
-                "-keystore",
-                store.toString(),
-                "-storetype",
-                "PKCS12",
-                "-storepass",
-                "changeit",
-                "-keypass",
-                "changeit")
-            .redirectErrorStream(true)
-            .start();
-    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as(output).isZero();
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    try (InputStream in = Files.newInputStream(store)) {
-      ks.load(in, "changeit".toCharArray());
-    }
-    Path cert = dir.resolve("cloud.crt");
-    Path key = dir.resolve("cloud.key");
-    Files.writeString(cert, pem("CERTIFICATE", ks.getCertificate("cloud").getEncoded()));
-    Files.writeString(
-        key,
-        pem(
-            "PRIVATE KEY",
-            ((PrivateKey) ks.getKey("cloud", "changeit".toCharArray())).getEncoded()));
-
-    try (TestCloud cloud =
-        TestCloud.start(dir.resolve("data"), TestDb.SQLITE, b -> b.tls(new TlsConfig(cert, key)))) {
+    SelfSignedCertificate cert = SelfSignedCertificate.create(dir.resolve("tls"));
+    TlsConfig tls = new TlsConfig(cert.certificate(), cert.privateKey());
+    try (TestCloud cloud = TestCloud.start(dir.resolve("data"), TestDb.SQLITE, b -> b.tls(tls))) {
       assertThat(cloud.server.httpUri().getScheme()).isEqualTo("https");
-      TrustManagerFactory tmf =
-          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(ks);
-      SSLContext ssl = SSLContext.getInstance("TLS");
-      ssl.init(null, tmf.getTrustManagers(), null);
       HttpResponse<String> r =
           HttpClient.newBuilder()
-              .sslContext(ssl)
+              .sslContext(cert.clientContext())
               .build()
               .send(
                   HttpRequest.newBuilder(cloud.uri("/api/v1/whoami"))
@@ -89,15 +33,5 @@ class CloudTlsIT {
       assertThat(r.statusCode()).isEqualTo(200);
       assertThat(r.body()).contains("\"role\":\"ADMIN\"");
     }
-  }
-
-  private static String pem(String type, byte[] der) {
-    return "-----BEGIN "
-        + type
-        + "-----\n"
-        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
-        + "\n-----END "
-        + type
-        + "-----\n";
   }
 }

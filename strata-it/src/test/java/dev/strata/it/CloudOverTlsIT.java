@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.strata.core.InferenceResponse;
+import dev.strata.core.testing.SelfSignedCertificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -23,7 +24,7 @@ class CloudOverTlsIT {
 
   @Test
   void edgeUsesAnHttpsCloudForControlAndForEscalations() throws Exception {
-    TestTls tls = TestTls.create(harness.dir().resolve("tls"));
+    SelfSignedCertificate tls = SelfSignedCertificate.create(harness.dir().resolve("tls"));
     CloudProcess cloud = harness.cloud(tls);
     assertThat(cloud.url().getScheme()).isEqualTo("https");
     ManagementClient admin = cloud.admin();

@@ -2,6 +2,7 @@ package dev.strata.it;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.strata.core.testing.SelfSignedCertificate;
 import dev.strata.protocol.client.ClientConfig;
 import dev.strata.protocol.client.StrataClient;
 import java.net.URI;
@@ -28,7 +29,7 @@ final class CloudProcess {
   private final TestDatabase.Fresh database;
   private final HttpClient http;
   private final Harness harness;
-  private final Optional<TestTls> tls;
+  private final Optional<SelfSignedCertificate> tls;
 
   CloudProcess(
       Harness harness,
@@ -37,7 +38,7 @@ final class CloudProcess {
       int grpcPort,
       TestDatabase.Fresh database,
       List<String> options,
-      Optional<TestTls> tls,
+      Optional<SelfSignedCertificate> tls,
       HttpClient http) {
     this.harness = harness;
     this.tls = tls;
@@ -66,7 +67,11 @@ final class CloudProcess {
     tls.ifPresent(
         t ->
             args.addAll(
-                List.of("--tls-cert", t.cert().toString(), "--tls-key", t.key().toString())));
+                List.of(
+                    "--tls-cert",
+                    t.certificate().toString(),
+                    "--tls-key",
+                    t.privateKey().toString())));
     args.addAll(options);
     this.process =
         new StrataProcess(

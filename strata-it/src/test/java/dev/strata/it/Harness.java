@@ -1,5 +1,6 @@
 package dev.strata.it;
 
+import dev.strata.core.testing.SelfSignedCertificate;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -185,13 +187,13 @@ final class Harness implements BeforeEachCallback, AfterEachCallback {
   }
 
   /** A cloud on SQLite serving HTTPS and gRPC over TLS with {@code tls}, started and ready. */
-  CloudProcess cloud(TestTls tls) {
+  CloudProcess cloud(SelfSignedCertificate tls) throws GeneralSecurityException {
     TestDatabase.Fresh database = closeAfter(TestDatabase.SQLITE.create());
     HttpClient trusting =
         closeAfter(
             HttpClient.newBuilder()
                 .connectTimeout(Duration.ofSeconds(2))
-                .sslContext(tls.context())
+                .sslContext(tls.clientContext())
                 .build());
     CloudProcess cloud =
         new CloudProcess(

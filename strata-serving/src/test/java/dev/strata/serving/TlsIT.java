@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.strata.core.StrataException;
+import dev.strata.core.testing.SelfSignedCertificate;
 import dev.strata.onnx.ExampleModels;
 import dev.strata.protocol.grpc.GRPCInferenceServiceGrpc;
 import dev.strata.protocol.grpc.ModelMetadataRequest;
@@ -37,7 +38,9 @@ class TlsIT {
     ModelManager runtime = ModelManager.create(RuntimeConfig.of(repo));
     try (StrataServer server =
         StrataServer.start(
-            ServingConfig.ephemeral().withIoThreads(1).withTls(cert.tlsConfig()),
+            ServingConfig.ephemeral()
+                .withIoThreads(1)
+                .withTls(new TlsConfig(cert.certificate(), cert.privateKey())),
             runtime,
             new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))) {
       runtime.startup().join();

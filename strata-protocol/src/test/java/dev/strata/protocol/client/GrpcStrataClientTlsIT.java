@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.strata.core.ErrorCode;
 import dev.strata.core.StrataException;
+import dev.strata.core.testing.SelfSignedCertificate;
 import io.grpc.Server;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyServerBuilder;
@@ -23,15 +24,15 @@ import org.junit.jupiter.api.Test;
  */
 class GrpcStrataClientTlsIT extends StrataClientContract {
   private Path dir;
-  private TestCertificate certificate;
+  private SelfSignedCertificate certificate;
   private TrustStore trust;
   private Server server;
 
   @Override
   protected StrataClient start() throws Exception {
     dir = Files.createTempDirectory("strata-tls");
-    certificate = TestCertificate.create(dir);
-    trust = TrustStore.trusting(certificate.store());
+    certificate = SelfSignedCertificate.create(dir);
+    trust = TrustStore.trusting(certificate.keyStore());
     server =
         NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
             .sslContext(
@@ -47,7 +48,7 @@ class GrpcStrataClientTlsIT extends StrataClientContract {
   protected void stop() throws Exception {
     server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     trust.close();
-    Files.deleteIfExists(certificate.store());
+    certificate.delete();
     Files.deleteIfExists(dir);
   }
 

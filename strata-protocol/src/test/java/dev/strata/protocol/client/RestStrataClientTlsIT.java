@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.strata.core.ErrorCode;
 import dev.strata.core.StrataException;
+import dev.strata.core.testing.SelfSignedCertificate;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,15 +20,15 @@ import org.junit.jupiter.api.Test;
  */
 class RestStrataClientTlsIT extends StrataClientContract {
   private Path dir;
-  private TestCertificate certificate;
+  private SelfSignedCertificate certificate;
   private TrustStore trust;
   private FakeRestServer server;
 
   @Override
   protected StrataClient start() throws Exception {
     dir = Files.createTempDirectory("strata-tls");
-    certificate = TestCertificate.create(dir);
-    trust = TrustStore.trusting(certificate.store());
+    certificate = SelfSignedCertificate.create(dir);
+    trust = TrustStore.trusting(certificate.keyStore());
     server = new FakeRestServer(models, Optional.of(certificate.serverContext()));
     return StrataClient.rest(ClientConfig.parse("https://127.0.0.1:" + server.port()));
   }
@@ -36,7 +37,7 @@ class RestStrataClientTlsIT extends StrataClientContract {
   protected void stop() throws Exception {
     server.close();
     trust.close();
-    Files.deleteIfExists(certificate.store());
+    certificate.delete();
     Files.deleteIfExists(dir);
   }
 

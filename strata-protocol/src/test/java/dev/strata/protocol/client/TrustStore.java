@@ -1,5 +1,6 @@
 package dev.strata.protocol.client;
 
+import dev.strata.core.testing.SelfSignedCertificate;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -27,7 +28,8 @@ final class TrustStore implements AutoCloseable {
 
   /** Trust the certificate in {@code store} (PKCS#12), and nothing else. */
   static TrustStore trusting(Path store) {
-    return new TrustStore(store.toAbsolutePath().toString(), "PKCS12", TestCertificate.PASSWORD);
+    return new TrustStore(
+        store.toAbsolutePath().toString(), "PKCS12", SelfSignedCertificate.PASSWORD);
   }
 
   /** The JDK's own trust store (which does not know the test certificate). */
