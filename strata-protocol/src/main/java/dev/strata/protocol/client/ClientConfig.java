@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
@@ -145,81 +146,27 @@ public record ClientConfig(
 
   /** This configuration over TLS, or not. */
   public ClientConfig withTls(boolean tls) {
-    return new ClientConfig(
-        host,
-        port,
-        timeout,
-        connectTimeout,
-        maxConnections,
-        maxMessageBytes,
-        ioThreads,
-        headers,
-        tls);
+    return copy(b -> b.tls = tls);
   }
 
   public ClientConfig withTimeout(Duration timeout) {
-    return new ClientConfig(
-        host,
-        port,
-        timeout,
-        connectTimeout,
-        maxConnections,
-        maxMessageBytes,
-        ioThreads,
-        headers,
-        tls);
+    return copy(b -> b.timeout = timeout);
   }
 
   public ClientConfig withConnectTimeout(Duration connectTimeout) {
-    return new ClientConfig(
-        host,
-        port,
-        timeout,
-        connectTimeout,
-        maxConnections,
-        maxMessageBytes,
-        ioThreads,
-        headers,
-        tls);
+    return copy(b -> b.connectTimeout = connectTimeout);
   }
 
   public ClientConfig withMaxConnections(int maxConnections) {
-    return new ClientConfig(
-        host,
-        port,
-        timeout,
-        connectTimeout,
-        maxConnections,
-        maxMessageBytes,
-        ioThreads,
-        headers,
-        tls);
+    return copy(b -> b.maxConnections = maxConnections);
   }
 
   public ClientConfig withMaxMessageBytes(int maxMessageBytes) {
-    return new ClientConfig(
-        host,
-        port,
-        timeout,
-        connectTimeout,
-        maxConnections,
-        maxMessageBytes,
-        ioThreads,
-        headers,
-        tls);
+    return copy(b -> b.maxMessageBytes = maxMessageBytes);
   }
 
   public ClientConfig withIoThreads(int ioThreads) {
-    return new ClientConfig(
-        host,
-        port,
-        timeout,
-        connectTimeout,
-        maxConnections,
-        maxMessageBytes,
-        ioThreads,
-        headers,
-        tls);
+    return copy(b -> b.ioThreads = ioThreads);
   }
 
   /** This configuration plus one header sent with every call (replacing one of the same name). */
@@ -233,8 +180,48 @@ public record ClientConfig(
           }
         });
     h.put(lower, requireNonNull(value, "value"));
+    return copy(b -> b.headers = h);
+  }
+
+  /** This configuration with what {@code change} sets changed (validated again). */
+  private ClientConfig copy(Consumer<Copy> change) {
+    Copy c = new Copy(this);
+    change.accept(c);
     return new ClientConfig(
-        host, port, timeout, connectTimeout, maxConnections, maxMessageBytes, ioThreads, h, tls);
+        c.host,
+        c.port,
+        c.timeout,
+        c.connectTimeout,
+        c.maxConnections,
+        c.maxMessageBytes,
+        c.ioThreads,
+        c.headers,
+        c.tls);
+  }
+
+  /** The components of a configuration being copied, for the {@code with...} methods. */
+  private static final class Copy {
+    String host;
+    int port;
+    Duration timeout;
+    Duration connectTimeout;
+    int maxConnections;
+    int maxMessageBytes;
+    int ioThreads;
+    Map<String, String> headers;
+    boolean tls;
+
+    Copy(ClientConfig c) {
+      host = c.host;
+      port = c.port;
+      timeout = c.timeout;
+      connectTimeout = c.connectTimeout;
+      maxConnections = c.maxConnections;
+      maxMessageBytes = c.maxMessageBytes;
+      ioThreads = c.ioThreads;
+      headers = c.headers;
+      tls = c.tls;
+    }
   }
 
   /** Names the headers but not their values, which may be credentials. */
