@@ -2,11 +2,10 @@ package dev.strata.cli;
 
 import dev.strata.cli.demo.DemoRunner;
 import dev.strata.control.ConfidenceMeasure;
+import dev.strata.edge.calibrate.CalibrateCommand;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -92,7 +91,7 @@ public final class DemoCommand implements Callable<Integer> {
       names = "--measure",
       defaultValue = "max-probability",
       paramLabel = "M",
-      converter = MeasureConverter.class,
+      converter = CalibrateCommand.MeasureConverter.class,
       description =
           "Cascade confidence: max-probability, margin or entropy (default: ${DEFAULT-VALUE}).")
   ConfidenceMeasure measure;
@@ -150,18 +149,5 @@ public final class DemoCommand implements Callable<Integer> {
             Optional.ofNullable(adminTokenFile),
             !noWait);
     return DemoRunner.run(options, spec.commandLine().getOut(), System.console() != null);
-  }
-
-  /** {@code max-probability}, {@code margin}, {@code entropy}, in any case, - or _. */
-  static final class MeasureConverter implements CommandLine.ITypeConverter<ConfidenceMeasure> {
-    @Override
-    public ConfidenceMeasure convert(String value) {
-      try {
-        return ConfidenceMeasure.valueOf(value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
-      } catch (IllegalArgumentException e) {
-        throw new CommandLine.TypeConversionException(
-            "'" + value + "' is not a measure (expected: max-probability, margin or entropy)");
-      }
-    }
   }
 }

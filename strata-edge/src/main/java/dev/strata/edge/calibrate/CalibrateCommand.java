@@ -282,7 +282,8 @@ public final class CalibrateCommand implements Callable<Integer> {
   }
 
   /** {@code max-probability}, {@code margin}, {@code entropy}, in any case, - or _. */
-  static final class MeasureConverter implements CommandLine.ITypeConverter<ConfidenceMeasure> {
+  public static final class MeasureConverter
+      implements CommandLine.ITypeConverter<ConfidenceMeasure> {
     @Override
     public ConfidenceMeasure convert(String value) {
       try {
