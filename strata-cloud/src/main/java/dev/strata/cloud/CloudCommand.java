@@ -2,6 +2,7 @@ package dev.strata.cloud;
 
 import dev.strata.core.StrataException;
 import dev.strata.registry.db.DatabaseConfig;
+import dev.strata.registry.telemetry.TelemetrySettings;
 import dev.strata.serving.TlsConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -146,6 +147,16 @@ public final class CloudCommand implements Callable<Integer> {
       description = "How long shutdown waits for in-flight requests (default: ${DEFAULT-VALUE}).")
   Duration drainTimeout;
 
+  @Option(
+      names = "--telemetry-retention",
+      paramLabel = "DURATION",
+      defaultValue = "168h",
+      converter = DurationConverter.class,
+      description =
+          "How long the telemetry edge nodes report is kept, from its receipt (default:"
+              + " ${DEFAULT-VALUE}).")
+  Duration telemetryRetention;
+
   /** The configuration these options describe. */
   CloudConfig config() throws IOException {
     CloudConfig.Builder b =
@@ -157,7 +168,10 @@ public final class CloudCommand implements Callable<Integer> {
             .maxRequestBytes(Math.multiplyExact(maxRequestMb, 1024 * 1024))
             .apiThreads(apiThreads)
             .ioThreads(ioThreads)
-            .drainTimeout(drainTimeout);
+            .drainTimeout(drainTimeout)
+            .telemetry(
+                new TelemetrySettings(
+                    telemetryRetention, TelemetrySettings.DEFAULTS.pruneInterval()));
     if (databaseUrl != null) {
       Optional<String> password =
           secret(databasePasswordFile, "STRATA_DATABASE_PASSWORD", "--database-password-file");

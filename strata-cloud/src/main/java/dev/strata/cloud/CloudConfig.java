@@ -6,6 +6,7 @@ import dev.strata.core.StrataException;
 import dev.strata.registry.RegistryConfig;
 import dev.strata.registry.db.DatabaseConfig;
 import dev.strata.registry.fleet.FleetSettings;
+import dev.strata.registry.telemetry.TelemetrySettings;
 import dev.strata.serving.ServingConfig;
 import dev.strata.serving.TlsConfig;
 import java.nio.file.Path;
@@ -38,6 +39,7 @@ import java.util.Optional;
  * @param reconcileInterval how often the cloud compares the models it serves with its deployments
  *     (changes made through the API apply at once); default 2 s
  * @param fleet heartbeat and liveness timing of edge nodes
+ * @param telemetry how long the telemetry edge nodes report is kept; default 7 days
  */
 public record CloudConfig(
     Path dataDir,
@@ -55,7 +57,8 @@ public record CloudConfig(
     int ioThreads,
     Duration drainTimeout,
     Duration reconcileInterval,
-    FleetSettings fleet) {
+    FleetSettings fleet,
+    TelemetrySettings telemetry) {
   public static final int DEFAULT_HTTP_PORT = 8080;
   public static final int DEFAULT_GRPC_PORT = 8081;
 
@@ -68,6 +71,7 @@ public record CloudConfig(
     requireNonNull(drainTimeout, "drainTimeout");
     requireNonNull(reconcileInterval, "reconcileInterval");
     requireNonNull(fleet, "fleet");
+    requireNonNull(telemetry, "telemetry");
     if (maxArtifactBytes < 1) {
       throw StrataException.invalid("maxArtifactBytes: %d (expected: >= 1)", maxArtifactBytes);
     }
@@ -122,7 +126,10 @@ public record CloudConfig(
   /** What the registry gets. */
   public RegistryConfig registry() {
     RegistryConfig r =
-        RegistryConfig.defaults(dataDir).withMaxArtifactBytes(maxArtifactBytes).withFleet(fleet);
+        RegistryConfig.defaults(dataDir)
+            .withMaxArtifactBytes(maxArtifactBytes)
+            .withFleet(fleet)
+            .withTelemetry(telemetry);
     if (database.isPresent()) {
       r = r.withDatabase(database.get());
     }
@@ -168,6 +175,8 @@ public record CloudConfig(
         + reconcileInterval
         + ", fleet="
         + fleet
+        + ", telemetry="
+        + telemetry
         + "]";
   }
 
@@ -188,6 +197,7 @@ public record CloudConfig(
     b.drainTimeout = drainTimeout;
     b.reconcileInterval = reconcileInterval;
     b.fleet = fleet;
+    b.telemetry = telemetry;
     return b;
   }
 
@@ -209,6 +219,7 @@ public record CloudConfig(
     private Duration drainTimeout = ServingConfig.DEFAULT_DRAIN_TIMEOUT;
     private Duration reconcileInterval = Duration.ofSeconds(2);
     private FleetSettings fleet = FleetSettings.DEFAULTS;
+    private TelemetrySettings telemetry = TelemetrySettings.DEFAULTS;
 
     private Builder(Path dataDir) {
       this.dataDir = requireNonNull(dataDir, "dataDir");
@@ -286,6 +297,11 @@ public record CloudConfig(
       return this;
     }
 
+    public Builder telemetry(TelemetrySettings value) {
+      this.telemetry = requireNonNull(value, "telemetry");
+      return this;
+    }
+
     public CloudConfig build() {
       return new CloudConfig(
           dataDir,
@@ -303,7 +319,8 @@ public record CloudConfig(
           ioThreads,
           drainTimeout,
           reconcileInterval,
-          fleet);
+          fleet,
+          telemetry);
     }
   }
 }

@@ -61,6 +61,7 @@ final class ManagementApi {
     all.addAll(new FleetEndpoints(registry.fleet(), registry.deployments()).endpoints());
     all.addAll(new SampleEndpoints(registry.samples(), tmp).endpoints());
     all.addAll(new DeploymentEndpoints(registry.deployments(), deployer).endpoints());
+    all.addAll(new TelemetryEndpoints(registry.telemetry()).endpoints());
     all.addAll(new DocsEndpoints(this::endpoints).endpoints());
     this.endpoints = List.copyOf(all);
   }

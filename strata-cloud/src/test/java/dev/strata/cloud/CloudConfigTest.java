@@ -85,7 +85,9 @@ class CloudConfigTest {
                 "--max-artifact-mb",
                 "10",
                 "--drain-timeout",
-                "5s")
+                "5s",
+                "--telemetry-retention",
+                "48h")
             .config();
     assertThat(c.dataDir()).isEqualTo(dir);
     assertThat(c.host()).isEqualTo("0.0.0.0");
@@ -98,6 +100,7 @@ class CloudConfigTest {
     assertThat(c.inferenceAuth()).isTrue();
     assertThat(c.maxArtifactBytes()).isEqualTo(10L << 20);
     assertThat(c.drainTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.registry().telemetry().retention()).isEqualTo(Duration.ofHours(48));
   }
 
   @Test

@@ -104,6 +104,16 @@ public final class EdgeCommand implements Callable<Integer> {
   Duration cloudTimeout;
 
   @Option(
+      names = "--telemetry-interval",
+      paramLabel = "DURATION",
+      defaultValue = "10s",
+      converter = Durations.class,
+      description =
+          "Length of one telemetry interval: what the edge served is summed per interval, kept on"
+              + " disk and reported to the cloud (default: ${DEFAULT-VALUE}).")
+  Duration telemetryInterval;
+
+  @Option(
       names = "--telemetry-buffer-mb",
       paramLabel = "MIB",
       defaultValue = "8",
@@ -147,6 +157,7 @@ public final class EdgeCommand implements Callable<Integer> {
                     drainTimeout,
                     ioThreads))
             .cloudTimeout(cloudTimeout)
+            .telemetryInterval(telemetryInterval)
             .telemetryBufferBytes((long) telemetryBufferMb << 20);
     if (enrollToken != null && !enrollToken.isBlank()) {
       b.enrollToken(enrollToken.trim());

@@ -64,6 +64,7 @@ class EdgeConfigTest {
             "--grpc-port", "-1",
             "--poll-interval", "5s",
             "--cloud-timeout", "500ms",
+            "--telemetry-interval", "2s",
             "--max-request-mb", "4");
     EdgeConfig c = cmd.config();
     assertThat(c.cloud()).isEqualTo(URI.create("http://cloud:8080"));
@@ -76,5 +77,6 @@ class EdgeConfigTest {
     assertThat(c.serving().maxRequestBytes()).isEqualTo(4 << 20);
     assertThat(c.pollInterval()).isEqualTo(Optional.of(Duration.ofSeconds(5)));
     assertThat(c.cloudTimeout()).isEqualTo(Duration.ofMillis(500));
+    assertThat(c.telemetryInterval()).isEqualTo(Duration.ofSeconds(2));
   }
 }

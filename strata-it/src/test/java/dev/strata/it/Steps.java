@@ -8,6 +8,7 @@ import dev.strata.core.InferenceResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** Steps several tests take, each awaited with a deadline. */
 final class Steps {
@@ -64,11 +65,22 @@ final class Steps {
    * edge's answers come from the cloud.
    */
   static EdgeProcess cascade(Harness harness, CloudProcess cloud) {
+    return cascade(harness, cloud, List.of());
+  }
+
+  /** {@link #cascade(Harness, CloudProcess)} with extra {@code strata edge} options. */
+  static EdgeProcess cascade(Harness harness, CloudProcess cloud, List<String> edgeOptions) {
     ManagementClient admin = cloud.admin();
     long edgeVersion = admin.publish("mlp", Models.mlp(1));
     long cloudVersion = admin.publish("mlp-large", Models.mlp(7));
     admin.apply("large", Spec.cloud("mlp-large", cloudVersion));
-    EdgeProcess edge = harness.edge("edge-1", cloud, Map.of("site", "lab"));
+    EdgeProcess edge =
+        harness.edge(
+            "edge-1",
+            cloud,
+            Optional.of(admin.enrollmentToken(Map.of("site", "lab"))),
+            edgeOptions,
+            List.of());
     admin.apply("det", Spec.edge("mlp", edgeVersion).cascade("mlp-large", 1.0));
     awaitInSync(admin, "det", 1);
     await("edge-1 escalating to the cloud")

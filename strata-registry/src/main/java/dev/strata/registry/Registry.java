@@ -18,6 +18,9 @@ import dev.strata.registry.manifest.SigningKeys;
 import dev.strata.registry.model.JdbcModelRegistry;
 import dev.strata.registry.model.ModelRegistry;
 import dev.strata.registry.samples.SampleStore;
+import dev.strata.registry.telemetry.JdbcTelemetryService;
+import dev.strata.registry.telemetry.TelemetryService;
+import dev.strata.registry.telemetry.TelemetryWriter;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -44,6 +47,7 @@ public final class Registry implements AutoCloseable {
   private final JdbcFleetService fleet;
   private final DeploymentService deployments;
   private final SampleStore samples;
+  private final JdbcTelemetryService telemetry;
   private final ApiKeys apiKeys;
   private final Authenticator authenticator;
   private final NodeApi nodeApi;
@@ -58,8 +62,16 @@ public final class Registry implements AutoCloseable {
     this.signer = new ManifestSigner(SigningKeys.loadOrCreate(config.dataDir().resolve("keys")));
     this.adminToken = AdminToken.initialise(db, config.adminToken(), secrets);
     this.models = new JdbcModelRegistry(db, artifacts, signer, clock, config.maxArtifactBytes());
-    this.fleet = new JdbcFleetService(db, secrets, clock, config.fleet(), signer.publicKeyBase64());
+    this.fleet =
+        new JdbcFleetService(
+            db,
+            secrets,
+            clock,
+            config.fleet(),
+            signer.publicKeyBase64(),
+            new TelemetryWriter(db, clock));
     this.deployments = new JdbcDeploymentService(db, fleet, clock);
+    this.telemetry = new JdbcTelemetryService(db, clock, config.telemetry(), fleet, deployments);
     this.samples = new SampleStore(db, sampleInputs, deployments, fleet, secrets, clock);
     this.apiKeys = new ApiKeys(db, secrets, clock);
     this.authenticator = new Authenticator(adminToken, apiKeys, fleet);
@@ -67,12 +79,14 @@ public final class Registry implements AutoCloseable {
     this.flusher =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
-              Thread t = new Thread(r, "strata-heartbeat-flush");
+              Thread t = new Thread(r, "strata-registry-housekeeping");
               t.setDaemon(true);
               return t;
             });
     long every = config.fleet().flushInterval().toMillis();
     flusher.scheduleWithFixedDelay(this::flushQuietly, every, every, TimeUnit.MILLISECONDS);
+    long prune = config.telemetry().pruneInterval().toMillis();
+    flusher.scheduleWithFixedDelay(this::pruneQuietly, 0, prune, TimeUnit.MILLISECONDS);
   }
 
   /** Opens the registry: creates what is missing, migrates the database, sweeps crash leftovers. */
@@ -96,6 +110,14 @@ public final class Registry implements AutoCloseable {
     }
   }
 
+  private void pruneQuietly() {
+    try {
+      telemetry.prune();
+    } catch (RuntimeException e) {
+      LOG.warn("cannot delete old telemetry; will retry", e);
+    }
+  }
+
   public RegistryConfig config() {
     return config;
   }
@@ -114,6 +136,11 @@ public final class Registry implements AutoCloseable {
 
   public SampleStore samples() {
     return samples;
+  }
+
+  /** The telemetry edge nodes reported. */
+  public TelemetryService telemetry() {
+    return telemetry;
   }
 
   public ApiKeys apiKeys() {

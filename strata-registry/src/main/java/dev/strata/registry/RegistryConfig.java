@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.strata.core.StrataException;
 import dev.strata.registry.db.DatabaseConfig;
 import dev.strata.registry.fleet.FleetSettings;
+import dev.strata.registry.telemetry.TelemetrySettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -20,6 +21,7 @@ import java.util.Optional;
  * @param fleet heartbeat and liveness timing
  * @param artifactGcMinAge how old an unreferenced artifact must be before garbage collection
  *     removes it (default 1 h)
+ * @param telemetry how long edge telemetry is kept (default 7 days)
  */
 public record RegistryConfig(
     Path dataDir,
@@ -27,7 +29,8 @@ public record RegistryConfig(
     long maxArtifactBytes,
     Optional<String> adminToken,
     FleetSettings fleet,
-    Duration artifactGcMinAge) {
+    Duration artifactGcMinAge,
+    TelemetrySettings telemetry) {
   public static final long DEFAULT_MAX_ARTIFACT_BYTES = 4L << 30;
 
   public RegistryConfig {
@@ -36,6 +39,7 @@ public record RegistryConfig(
     requireNonNull(adminToken, "adminToken");
     requireNonNull(fleet, "fleet");
     requireNonNull(artifactGcMinAge, "artifactGcMinAge");
+    requireNonNull(telemetry, "telemetry");
     if (maxArtifactBytes < 1) {
       throw StrataException.invalid("maxArtifactBytes: %d (expected: >= 1)", maxArtifactBytes);
     }
@@ -49,24 +53,39 @@ public record RegistryConfig(
         DEFAULT_MAX_ARTIFACT_BYTES,
         Optional.empty(),
         FleetSettings.DEFAULTS,
-        Duration.ofHours(1));
+        Duration.ofHours(1),
+        TelemetrySettings.DEFAULTS);
   }
 
   public RegistryConfig withDatabase(DatabaseConfig db) {
-    return new RegistryConfig(dataDir, db, maxArtifactBytes, adminToken, fleet, artifactGcMinAge);
+    return new RegistryConfig(
+        dataDir, db, maxArtifactBytes, adminToken, fleet, artifactGcMinAge, telemetry);
   }
 
   public RegistryConfig withMaxArtifactBytes(long max) {
-    return new RegistryConfig(dataDir, database, max, adminToken, fleet, artifactGcMinAge);
+    return new RegistryConfig(
+        dataDir, database, max, adminToken, fleet, artifactGcMinAge, telemetry);
   }
 
   public RegistryConfig withAdminToken(String token) {
     return new RegistryConfig(
-        dataDir, database, maxArtifactBytes, Optional.of(token), fleet, artifactGcMinAge);
+        dataDir,
+        database,
+        maxArtifactBytes,
+        Optional.of(token),
+        fleet,
+        artifactGcMinAge,
+        telemetry);
   }
 
   public RegistryConfig withFleet(FleetSettings f) {
-    return new RegistryConfig(dataDir, database, maxArtifactBytes, adminToken, f, artifactGcMinAge);
+    return new RegistryConfig(
+        dataDir, database, maxArtifactBytes, adminToken, f, artifactGcMinAge, telemetry);
+  }
+
+  public RegistryConfig withTelemetry(TelemetrySettings t) {
+    return new RegistryConfig(
+        dataDir, database, maxArtifactBytes, adminToken, fleet, artifactGcMinAge, t);
   }
 
   @Override
@@ -83,6 +102,8 @@ public record RegistryConfig(
         + fleet
         + ", artifactGcMinAge="
         + artifactGcMinAge
+        + ", telemetry="
+        + telemetry
         + "]";
   }
 }

@@ -5,8 +5,10 @@ import dev.strata.control.EnrollRequest;
 import dev.strata.control.Enrollment;
 import dev.strata.control.Health;
 import dev.strata.control.Heartbeat;
+import dev.strata.control.LatencyHistogram;
 import dev.strata.control.LoadState;
 import dev.strata.control.LoadedModel;
+import dev.strata.control.TelemetryRecord;
 import dev.strata.registry.auth.NodePrincipal;
 import dev.strata.registry.deploy.DeploymentSpec;
 import dev.strata.registry.fleet.CreateEnrollmentTokenRequest;
@@ -15,6 +17,7 @@ import dev.strata.registry.model.Variant;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -26,9 +29,11 @@ import java.util.concurrent.Future;
 
 /**
  * Measures the in-process cost of the fleet's control-plane operations on SQLite (not a test: run
- * it by hand, {@code java -cp ... dev.strata.registry.HeartbeatCost [nodes] [rounds] [threads]}).
- * Each heartbeat goes through the node credential check, {@code NodeApi.heartbeat} (record + canary
- * listener + desired-state ETag) exactly as the REST layer will call it.
+ * it by hand, {@code java -cp ... dev.strata.registry.HeartbeatCost [nodes] [rounds] [threads]
+ * [telemetry-threads]}). Each heartbeat goes through the node credential check, {@code
+ * NodeApi.heartbeat} (record + canary listener + desired-state ETag) exactly as the REST layer will
+ * call it. A last phase sends one heartbeat per node carrying one telemetry record, from as many
+ * threads as the cloud's API has (default 16): those wait for their records' group commit.
  */
 public final class HeartbeatCost {
   private HeartbeatCost() {}
@@ -37,6 +42,7 @@ public final class HeartbeatCost {
     int nodes = args.length > 0 ? Integer.parseInt(args[0]) : 5000;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 20;
     int threads = args.length > 2 ? Integer.parseInt(args[2]) : 2;
+    int telemetryThreads = args.length > 3 ? Integer.parseInt(args[3]) : 16;
     Path dir = Files.createTempDirectory("strata-heartbeat-cost");
     try (Registry r = Registry.open(RegistryConfig.defaults(dir), Clock.systemUTC())) {
       Variant v = TestModels.newVersion(r.models(), "m", "int8", "weights");
@@ -116,6 +122,39 @@ public final class HeartbeatCost {
       System.out.printf(
           "flush of %d node heartbeats: %.1f ms%n", flushed, (System.nanoTime() - t0) / 1e6);
 
+      ExecutorService tpool = Executors.newFixedThreadPool(telemetryThreads);
+      long[] tl = new long[nodes];
+      t0 = System.nanoTime();
+      List<Future<?>> tfs = new ArrayList<>();
+      for (int w = 0; w < telemetryThreads; w++) {
+        int worker = w;
+        tfs.add(
+            tpool.submit(
+                () -> {
+                  for (int i = worker; i < nodes; i += telemetryThreads) {
+                    long s = System.nanoTime();
+                    NodePrincipal p = r.authenticator().requireNode(credentials.get(i));
+                    r.nodes().heartbeat(p, withRecord(hb));
+                    tl[i] = System.nanoTime() - s;
+                  }
+                }));
+      }
+      for (Future<?> f : tfs) {
+        f.get();
+      }
+      double tS = (System.nanoTime() - t0) / 1e9;
+      tpool.shutdown();
+      Arrays.sort(tl);
+      System.out.printf(
+          "%d heartbeats with 1 telemetry record each on %d threads in %.2f s: %.0f/s; latency p50"
+              + " %.1f ms, p99 %.1f ms%n",
+          nodes,
+          telemetryThreads,
+          tS,
+          nodes / tS,
+          tl[nodes / 2] / 1e6,
+          tl[(int) (nodes * 0.99)] / 1e6);
+
       NodePrincipal p = r.authenticator().requireNode(credentials.getFirst());
       String etag = r.nodes().desiredState(p, Optional.empty()).orElseThrow().etag();
       int polls = 100_000;
@@ -129,5 +168,36 @@ public final class HeartbeatCost {
           "desired-state polls (If-None-Match): %.0f /s%n",
           polls / ((System.nanoTime() - t0) / 1e9));
     }
+  }
+
+  private static Heartbeat withRecord(Heartbeat hb) {
+    Instant end = Instant.now();
+    List<Long> counts = new ArrayList<>();
+    for (int i = 0; i <= LatencyHistogram.DEFAULT_BOUNDS_MICROS.size(); i++) {
+      counts.add(i == 3 ? 100L : 0L);
+    }
+    TelemetryRecord record =
+        new TelemetryRecord(
+            1,
+            "d",
+            1,
+            end.minusSeconds(10),
+            end,
+            100,
+            0,
+            5,
+            0,
+            new LatencyHistogram(LatencyHistogram.DEFAULT_BOUNDS_MICROS, counts, 80_000, 990));
+    return new Heartbeat(
+        hb.agentVersion(),
+        hb.health(),
+        hb.models(),
+        hb.queueDepth(),
+        hb.cpuPercent(),
+        hb.memoryUsedBytes(),
+        hb.memoryTotalBytes(),
+        hb.deployments(),
+        hb.desiredStateEtag(),
+        List.of(record));
   }
 }

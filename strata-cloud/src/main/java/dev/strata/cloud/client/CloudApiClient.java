@@ -27,6 +27,10 @@ import dev.strata.registry.model.Model;
 import dev.strata.registry.model.ModelVersion;
 import dev.strata.registry.model.UpdateVersionRequest;
 import dev.strata.registry.model.Variant;
+import dev.strata.registry.telemetry.DeploymentTelemetry;
+import dev.strata.registry.telemetry.StoredTelemetry;
+import dev.strata.registry.telemetry.TelemetryQuery;
+import dev.strata.registry.telemetry.TelemetryWindow;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -37,6 +41,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -291,6 +296,40 @@ public final class CloudApiClient implements AutoCloseable {
   /** What the cloud itself serves next to its cloud deployments. */
   public CloudStatus cloudStatus() {
     return http.call("GET", "/api/v1/cloud/status", null, CloudStatus.class);
+  }
+
+  // ---- telemetry
+
+  /** A node's telemetry records ending in the query's window, oldest first. */
+  public List<StoredTelemetry> nodeTelemetry(String nodeId, TelemetryQuery query) {
+    requireNonNull(query, "query");
+    List<String> params = window(query.window());
+    query
+        .deployment()
+        .ifPresent(d -> params.add("deployment=" + URLEncoder.encode(d, StandardCharsets.UTF_8)));
+    params.add("limit=" + query.limit());
+    return items(
+        "/api/v1/nodes/" + segment(nodeId) + "/telemetry?" + String.join("&", params),
+        StoredTelemetry.class);
+  }
+
+  /** A deployment's telemetry over {@code window}, per node and in total. */
+  public DeploymentTelemetry deploymentTelemetry(String name, TelemetryWindow window) {
+    List<String> params = window(requireNonNull(window, "window"));
+    return http.call(
+        "GET",
+        deploymentPath(name)
+            + "/telemetry"
+            + (params.isEmpty() ? "" : "?" + String.join("&", params)),
+        null,
+        DeploymentTelemetry.class);
+  }
+
+  private static List<String> window(TelemetryWindow w) {
+    List<String> params = new ArrayList<>();
+    w.from().ifPresent(f -> params.add("from=" + f));
+    w.to().ifPresent(t -> params.add("to=" + t));
+    return params;
   }
 
   @Override

@@ -27,7 +27,10 @@ public interface FleetService extends NodeCredentials {
    */
   Enrollment enroll(EnrollRequest request);
 
-  /** Records a node's heartbeat in memory and tells the listeners; returns the node's new view. */
+  /**
+   * Stores the telemetry records the heartbeat carries (durably, before returning), records the
+   * heartbeat in memory and tells the listeners; returns the node's new view.
+   */
   Node heartbeat(NodePrincipal node, Heartbeat heartbeat);
 
   Node node(String id);

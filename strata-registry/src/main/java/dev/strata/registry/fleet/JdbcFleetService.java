@@ -41,7 +41,10 @@ import org.slf4j.LoggerFactory;
  * own durable transaction would cost an fsync per heartbeat, so the latest heartbeat of each node
  * is kept in memory and {@link #flush} writes the changed ones in one batch transaction (called
  * every few seconds by the registry). A crash loses at most that window of liveness data, which the
- * next heartbeats restore; identities, credentials and labels are written through.
+ * next heartbeats restore; identities, credentials and labels are written through. Telemetry
+ * records are the exception: a node drops what a 200 acknowledges, so a heartbeat carrying records
+ * returns only once its {@link TelemetrySink} has stored them (heartbeats without records cost no
+ * database work). The heartbeat kept as the node's status leaves its records out.
  */
 public final class JdbcFleetService implements FleetService {
   private static final Logger LOG = LoggerFactory.getLogger(JdbcFleetService.class);
@@ -53,6 +56,7 @@ public final class JdbcFleetService implements FleetService {
   private final Clock clock;
   private final FleetSettings settings;
   private final String manifestPublicKey;
+  private final TelemetrySink telemetry;
   private final Map<String, Identity> identities = new ConcurrentHashMap<>();
   private final Map<String, Beat> beats = new ConcurrentHashMap<>();
   private final Set<String> dirty = ConcurrentHashMap.newKeySet();
@@ -69,12 +73,18 @@ public final class JdbcFleetService implements FleetService {
   private record Beat(Instant at, Heartbeat heartbeat) {}
 
   public JdbcFleetService(
-      Database db, Secrets secrets, Clock clock, FleetSettings settings, String manifestPublicKey) {
+      Database db,
+      Secrets secrets,
+      Clock clock,
+      FleetSettings settings,
+      String manifestPublicKey,
+      TelemetrySink telemetry) {
     this.db = requireNonNull(db, "db");
     this.secrets = requireNonNull(secrets, "secrets");
     this.clock = requireNonNull(clock, "clock");
     this.settings = requireNonNull(settings, "settings");
     this.manifestPublicKey = requireNonNull(manifestPublicKey, "manifestPublicKey");
+    this.telemetry = requireNonNull(telemetry, "telemetry");
     load();
   }
 
@@ -266,7 +276,10 @@ public final class JdbcFleetService implements FleetService {
       throw new StrataException(
           ErrorCode.UNAUTHENTICATED, "node " + principal.id() + ": no longer enrolled");
     }
-    Beat beat = new Beat(clock.instant(), heartbeat);
+    if (!heartbeat.telemetry().isEmpty()) {
+      telemetry.store(id.id(), id.enrolledAt().toEpochMilli(), heartbeat.telemetry());
+    }
+    Beat beat = new Beat(clock.instant(), withoutTelemetry(heartbeat));
     beats.put(id.id(), beat);
     dirty.add(id.id());
     Node node = view(id, beat, beat.at());
@@ -278,6 +291,23 @@ public final class JdbcFleetService implements FleetService {
       }
     }
     return node;
+  }
+
+  /** The heartbeat as the node's status: its telemetry records are stored elsewhere. */
+  private static Heartbeat withoutTelemetry(Heartbeat h) {
+    if (h.telemetry().isEmpty()) {
+      return h;
+    }
+    return new Heartbeat(
+        h.agentVersion(),
+        h.health(),
+        h.models(),
+        h.queueDepth(),
+        h.cpuPercent(),
+        h.memoryUsedBytes(),
+        h.memoryTotalBytes(),
+        h.deployments(),
+        h.desiredStateEtag());
   }
 
   @Override

@@ -57,7 +57,8 @@ class AuthenticatorTest {
             config.maxArtifactBytes(),
             Optional.empty(),
             config.fleet(),
-            config.artifactGcMinAge());
+            config.artifactGcMinAge(),
+            config.telemetry());
     String token;
     fx.registry().close();
     try (Registry first = Registry.open(generated, fx.clock)) {
