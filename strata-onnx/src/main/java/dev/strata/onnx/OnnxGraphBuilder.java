@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Builds an ONNX graph node by node over the protobuf classes. Names are checked for uniqueness;
@@ -122,7 +123,8 @@ public final class OnnxGraphBuilder {
       claim(o);
       n.addOutput(o);
     }
-    attributes.forEach((k, v) -> n.addAttribute(attribute(k, v)));
+    // By name, so that the same model is written to the same bytes (Map.of has no fixed order).
+    new TreeMap<>(attributes).forEach((k, v) -> n.addAttribute(attribute(k, v)));
     graph.addNode(n);
     return outputs;
   }
