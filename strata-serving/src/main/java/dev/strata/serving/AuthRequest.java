@@ -26,11 +26,7 @@ public record AuthRequest(
     requireNonNull(headers, "headers");
   }
 
-  static AuthRequest of(HttpCall call) {
-    return new AuthRequest(HTTP, call.method(), call.path(), call.headers());
-  }
-
-  static AuthRequest of(StreamingCall call) {
+  static AuthRequest of(RequestHead call) {
     return new AuthRequest(HTTP, call.method(), call.path(), call.headers());
   }
 

@@ -26,7 +26,8 @@ public record HttpCall(
     Map<String, String> pathParams,
     Map<String, List<String>> query,
     Function<String, Optional<String>> headers,
-    ByteBuffer body) {
+    ByteBuffer body)
+    implements RequestHead {
   public HttpCall {
     requireNonNull(method, "method");
     requireNonNull(path, "path");
@@ -34,22 +35,5 @@ public record HttpCall(
     query = Map.copyOf(query);
     requireNonNull(headers, "headers");
     requireNonNull(body, "body");
-  }
-
-  public Optional<String> header(String name) {
-    return headers.apply(name);
-  }
-
-  public String pathParam(String name) {
-    String v = pathParams.get(name);
-    if (v == null) {
-      throw new IllegalArgumentException("route has no path parameter '" + name + "'");
-    }
-    return v;
-  }
-
-  public Optional<String> queryParam(String name) {
-    List<String> v = query.get(name);
-    return v == null || v.isEmpty() ? Optional.empty() : Optional.of(v.getFirst());
   }
 }

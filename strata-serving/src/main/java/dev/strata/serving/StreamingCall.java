@@ -30,7 +30,8 @@ public record StreamingCall(
     Map<String, List<String>> query,
     Function<String, Optional<String>> headers,
     InputStream body,
-    OptionalLong contentLength) {
+    OptionalLong contentLength)
+    implements RequestHead {
   public StreamingCall {
     requireNonNull(method, "method");
     requireNonNull(path, "path");
@@ -39,22 +40,5 @@ public record StreamingCall(
     requireNonNull(headers, "headers");
     requireNonNull(body, "body");
     requireNonNull(contentLength, "contentLength");
-  }
-
-  public Optional<String> header(String name) {
-    return headers.apply(name);
-  }
-
-  public String pathParam(String name) {
-    String v = pathParams.get(name);
-    if (v == null) {
-      throw new IllegalArgumentException("route has no path parameter '" + name + "'");
-    }
-    return v;
-  }
-
-  public Optional<String> queryParam(String name) {
-    List<String> v = query.get(name);
-    return v == null || v.isEmpty() ? Optional.empty() : Optional.of(v.getFirst());
   }
 }
