@@ -3,6 +3,7 @@ package dev.strata.cli.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.strata.core.DataType;
 import dev.strata.core.ErrorCode;
 import dev.strata.core.InferenceRequest;
 import dev.strata.core.InferenceResponse;
@@ -13,6 +14,7 @@ import dev.strata.core.ServerMetadata;
 import dev.strata.core.Shape;
 import dev.strata.core.StrataException;
 import dev.strata.core.Tensor;
+import dev.strata.core.TensorSpec;
 import dev.strata.edge.CollaborativeInferenceService;
 import dev.strata.edge.ServedBy;
 import dev.strata.protocol.client.InferOptions;
@@ -63,12 +65,18 @@ class StreamerTest {
 
     @Override
     public ServerMetadata serverMetadata() {
-      throw new UnsupportedOperationException();
+      return new ServerMetadata("fake", "1", List.of());
     }
 
     @Override
     public ModelMetadata modelMetadata(String model, Optional<String> version) {
-      throw new UnsupportedOperationException();
+      return new ModelMetadata(
+          model,
+          List.of("1"),
+          "fake",
+          List.of(new TensorSpec("input", DataType.BYTES, Shape.of(-1))),
+          List.of(new TensorSpec("probabilities", DataType.FP32, Shape.of(-1, 3))),
+          Map.of());
     }
 
     @Override
