@@ -79,7 +79,7 @@ final class ModelPublisher {
   /** The variant as the model file describes itself. */
   static CreateVariantRequest variantRequest(String name, String sha256, Path file)
       throws IOException {
-    ModelProto proto = OnnxModels.read(file);
+    ModelProto proto = OnnxModels.readDescription(file);
     Map<String, String> metadata = OnnxModels.metadata(proto);
     ModelSignature signature =
         new ModelSignature(
