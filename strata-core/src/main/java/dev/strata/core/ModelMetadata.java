@@ -12,7 +12,8 @@ import java.util.Map;
  * @param name the model name
  * @param versions the versions the server has for it, as strings
  * @param platform the backend, e.g. {@code onnxruntime_onnx}
- * @param inputs the inputs, without the batch dimension when the model batches
+ * @param inputs the inputs; when the model batches ({@code max_batch_size > 0}) each shape starts
+ *     with the batch dimension as -1, as Triton reports it
  * @param outputs the outputs, likewise
  * @param parameters free-form metadata (e.g. {@code max_batch_size}, labels, provenance)
  */

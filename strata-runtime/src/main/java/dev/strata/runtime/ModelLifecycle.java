@@ -149,7 +149,8 @@ final class ModelLifecycle {
       }
     }
     for (ModelVersion v : next.values()) {
-      entry.state(v.number, ModelEntry.READY, "");
+      entry.state(
+          v.number, ModelEntry.READY, v.batchingOff.map(r -> "batching off: " + r).orElse(""));
     }
     retire(retiring, System.nanoTime() + drainTimeout.toNanos(), "it was replaced");
     for (ModelVersion v : retiring) {

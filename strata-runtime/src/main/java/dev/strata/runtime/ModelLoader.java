@@ -53,27 +53,58 @@ final class ModelLoader {
       Optional<VersionMetrics> metrics) {
     long start = System.nanoTime();
     Path file = repository.modelFile(dir, number);
-    ModelSignature signature = signature(model, dir, file, modelConfig);
-    ModelConfig.DynamicBatching batching = modelConfig.dynamicBatching();
-    BatchPolicy policy =
-        new BatchPolicy(
-            signature.maxBatchSize(),
-            batching.maxQueueDelayMicros(),
-            batching.preferredBatchSizes());
-    int capacity = batching.maxQueueSize().orElse(config.defaultMaxQueueSize());
-    if (capacity == 0) {
-      capacity = Integer.MAX_VALUE;
-    }
+    OnnxDescription onnx = describe(file);
+    ModelSignature signature =
+        signature(model, dir, onnx, modelConfig, config.defaultMaxBatchSize());
     int count = modelConfig.instances().count().orElse(config.defaultInstanceCount());
     SessionSettings settings =
         new SessionSettings(
             intraOpThreads(modelConfig, count),
             modelConfig.instances().interOpThreads(),
             config.cpuArena());
+    Optional<OrtSession> first = Optional.empty();
+    Optional<String> batchingOff = Optional.empty();
+    if (modelConfig.maxBatchSize().isEmpty() && signature.batching()) {
+      // Derived, not configured: prove it batches before serving it so (one probe per version).
+      OrtSession session = OrtSessions.open(file, settings);
+      first = Optional.of(session);
+      try {
+        batchingOff = BatchProbe.probe(session, signature, modelConfig.warmup());
+        if (batchingOff.isPresent()) {
+          signature = signature(model, dir, onnx, modelConfig, 0);
+          LOG.warn(
+              "model '{}' version {}: serving with max_batch_size 0, the derived {} failed the"
+                  + " batching probe: {} (set max_batch_size in the config to batch anyway)",
+              model,
+              number,
+              config.defaultMaxBatchSize(),
+              batchingOff.get());
+        }
+      } catch (RuntimeException e) {
+        closeQuietly(session, e);
+        throw e;
+      }
+    }
+    ModelConfig.DynamicBatching batching = modelConfig.dynamicBatching();
+    BatchPolicy policy;
+    try {
+      policy =
+          new BatchPolicy(
+              signature.maxBatchSize(),
+              batching.maxQueueDelayMicros(),
+              signature.batching() ? batching.preferredBatchSizes() : List.of());
+    } catch (RuntimeException e) {
+      first.ifPresent(session -> closeQuietly(session, e));
+      throw e;
+    }
+    int capacity = batching.maxQueueSize().orElse(config.defaultMaxQueueSize());
+    if (capacity == 0) {
+      capacity = Integer.MAX_VALUE;
+    }
     String label = Long.toString(number);
+    int maxRows = policy.maxRows;
     VersionMetrics meters =
-        metrics.orElseGet(
-            () -> new VersionMetrics(config.meterRegistry(), model, label, policy.maxRows));
+        metrics.orElseGet(() -> new VersionMetrics(config.meterRegistry(), model, label, maxRows));
     ModelVersion version =
         new ModelVersion(
             model,
@@ -85,16 +116,24 @@ final class ModelLoader {
             fingerprint,
             meters,
             timer,
-            config.clock());
+            config.clock(),
+            batchingOff);
     version.ownsMetrics(metrics.isEmpty());
     List<ModelInstance> instances = new ArrayList<>(count);
     try {
       for (int i = 0; i < count; i++) {
-        instances.add(instance(version, file, settings, i));
+        if (i == 0 && first.isPresent()) {
+          OrtSession session = first.get();
+          first = Optional.empty();
+          instances.add(instance(version, session, i));
+        } else {
+          instances.add(instance(version, OrtSessions.open(file, settings), i));
+        }
       }
       version.instances(instances);
       warmUp(model, version, modelConfig.warmup());
     } catch (RuntimeException e) {
+      first.ifPresent(session -> closeQuietly(session, e));
       version.instances(instances);
       version.close();
       throw e;
@@ -113,27 +152,35 @@ final class ModelLoader {
     return version;
   }
 
-  private ModelSignature signature(String model, Path dir, Path file, ModelConfig modelConfig) {
-    List<TensorSpec> inputs;
-    List<TensorSpec> outputs;
-    Map<String, String> metadata;
+  /** What the ONNX file says of itself, read once per load. */
+  private record OnnxDescription(
+      List<TensorSpec> inputs, List<TensorSpec> outputs, Map<String, String> metadata) {}
+
+  private static OnnxDescription describe(Path file) {
     try {
       ModelProto proto = OnnxModels.readDescription(file);
-      inputs = OnnxModels.inputs(proto);
-      outputs = OnnxModels.outputs(proto);
-      metadata = OnnxModels.metadata(proto);
+      return new OnnxDescription(
+          OnnxModels.inputs(proto), OnnxModels.outputs(proto), OnnxModels.metadata(proto));
     } catch (IOException e) {
       throw new StrataException(
           ErrorCode.INVALID_ARGUMENT, file + ": cannot read (" + e.getMessage() + ")", e);
     }
+  }
+
+  private ModelSignature signature(
+      String model,
+      Path dir,
+      OnnxDescription onnx,
+      ModelConfig modelConfig,
+      int defaultMaxBatchSize) {
     return ModelSignature.resolve(
         model,
         modelConfig,
-        inputs,
-        outputs,
-        config.defaultMaxBatchSize(),
+        onnx.inputs(),
+        onnx.outputs(),
+        defaultMaxBatchSize,
         labels -> repository.labels(dir, labels),
-        metadata);
+        onnx.metadata());
   }
 
   private int intraOpThreads(ModelConfig modelConfig, int count) {
@@ -147,20 +194,23 @@ final class ModelLoader {
     return Math.max(1, Runtime.getRuntime().availableProcessors() / count);
   }
 
-  private static ModelInstance instance(
-      ModelVersion version, Path file, SessionSettings settings, int index) {
-    OrtSession session = OrtSessions.open(file, settings);
+  /** An instance over an open session, which it owns from then on (closed here if it fails). */
+  private static ModelInstance instance(ModelVersion version, OrtSession session, int index) {
     try {
       return new ModelInstance(version, session, index);
     } catch (OrtException | RuntimeException e) {
-      try {
-        session.close();
-      } catch (OrtException suppressed) {
-        e.addSuppressed(suppressed);
-      }
+      closeQuietly(session, e);
       throw e instanceof OrtException oe
           ? new StrataException(OrtSessions.errorCode(oe), oe.getMessage(), oe)
           : (RuntimeException) e;
+    }
+  }
+
+  private static void closeQuietly(OrtSession session, Exception cause) {
+    try {
+      session.close();
+    } catch (OrtException suppressed) {
+      cause.addSuppressed(suppressed);
     }
   }
 

@@ -11,9 +11,11 @@ import dev.strata.core.RepositoryEntry;
 import dev.strata.core.ServerMetadata;
 import dev.strata.core.StrataException;
 import dev.strata.core.StrataVersion;
+import dev.strata.core.TensorSpec;
 import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -230,15 +232,29 @@ public final class ModelManager implements InferenceService {
     for (long n : models.get(model).routing.versions.keySet()) {
       versions.add(Long.toString(n));
     }
+    Map<String, Object> parameters = new HashMap<>();
+    parameters.put("max_batch_size", s.maxBatchSize());
+    s.rawInput().ifPresent(raw -> parameters.put("raw_input", raw));
+    v.batchingOff.ifPresent(why -> parameters.put("batching", "off: " + why));
     return new ModelMetadata(
         model,
         versions,
         PLATFORM,
-        s.inputs(),
-        s.outputs(),
-        s.rawInput().isPresent()
-            ? Map.of("max_batch_size", s.maxBatchSize(), "raw_input", s.rawInput().get())
-            : Map.of("max_batch_size", s.maxBatchSize()));
+        wireShapes(s.inputs(), s.batching()),
+        wireShapes(s.outputs(), s.batching()),
+        parameters);
+  }
+
+  /** Shapes as Triton reports them: the batch dimension first, as -1, when the model batches. */
+  private static List<TensorSpec> wireShapes(List<TensorSpec> specs, boolean batching) {
+    if (!batching) {
+      return specs;
+    }
+    List<TensorSpec> out = new ArrayList<>(specs.size());
+    for (TensorSpec spec : specs) {
+      out.add(new TensorSpec(spec.name(), spec.datatype(), spec.shape().prepend(-1)));
+    }
+    return out;
   }
 
   @Override

@@ -6,6 +6,7 @@ import dev.strata.core.ModelStatistics;
 import dev.strata.core.StrataException;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -25,6 +26,10 @@ final class ModelVersion implements AutoCloseable {
   final VersionStats stats;
   final VersionMetrics metrics;
   final Object fingerprint;
+
+  /** Why a derived max_batch_size was turned off by the {@link BatchProbe}; empty otherwise. */
+  final Optional<String> batchingOff;
+
   private final long defaultTimeoutNanos;
   private final ScheduledExecutorService timer;
   private final Clock clock;
@@ -41,7 +46,8 @@ final class ModelVersion implements AutoCloseable {
       Object fingerprint,
       VersionMetrics metrics,
       ScheduledExecutorService timer,
-      Clock clock) {
+      Clock clock,
+      Optional<String> batchingOff) {
     this.model = model;
     this.number = number;
     this.label = Long.toString(number);
@@ -54,6 +60,7 @@ final class ModelVersion implements AutoCloseable {
     this.defaultTimeoutNanos = TimeUnit.MICROSECONDS.toNanos(defaultTimeoutMicros);
     this.timer = timer;
     this.clock = clock;
+    this.batchingOff = batchingOff;
     metrics.pending(queue::size);
   }
 
