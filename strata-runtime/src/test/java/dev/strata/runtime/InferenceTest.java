@@ -70,15 +70,23 @@ class InferenceTest {
   }
 
   @Test
-  void metadataLeavesOutTheBatchDimension() {
+  void metadataShowsTheBatchDimensionAsMinusOneAsTritonDoes() {
     ModelMetadata m = runtime.modelMetadata("mlp", Optional.empty());
 
     assertThat(m.versions()).containsExactly("1");
     assertThat(m.platform()).isEqualTo("onnxruntime_onnx");
-    assertThat(m.inputs()).containsExactly(new TensorSpec("input", DataType.FP32, Shape.of(4)));
+    assertThat(m.inputs()).containsExactly(new TensorSpec("input", DataType.FP32, Shape.of(-1, 4)));
     assertThat(m.outputs())
-        .containsExactly(new TensorSpec("probabilities", DataType.FP32, Shape.of(3)));
+        .containsExactly(new TensorSpec("probabilities", DataType.FP32, Shape.of(-1, 3)));
     assertThat(m.parameters()).containsEntry("max_batch_size", 32);
+    // The advertised shape, with any batch size in place of -1, is what the model takes.
+    Shape advertised = m.inputs().getFirst().shape();
+    for (int batch : new int[] {1, 3}) {
+      Tensor input = rows(batch, 0.5f);
+      assertThat(advertised.accepts(input.shape())).isTrue();
+      assertThat(runtime.infer(request("mlp", input)).join().outputs().getFirst().shape())
+          .isEqualTo(Shape.of(batch, 3));
+    }
     assertThat(runtime.serverMetadata().name()).isEqualTo("strata");
     assertThat(runtime.serverMetadata().extensions())
         .contains("classification", "model_repository", "statistics");
