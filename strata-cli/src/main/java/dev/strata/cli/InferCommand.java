@@ -34,8 +34,10 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = false,
     description = {
       "Send one inference request and print the outputs (or the top-k classes).",
-      "--input takes: an Open Inference Protocol request body (.json); a NumPy array (.npy) for the",
-      "model's single input; or an image (.png, .jpg, .jpeg, .bmp, .gif) sent as raw bytes, which the",
+      "--input takes: an Open Inference Protocol request body (.json); a NumPy array (.npy) for"
+          + " the",
+      "model's single input; or an image (.png, .jpg, .jpeg, .bmp, .gif) sent as raw bytes, which"
+          + " the",
       "server turns into a tensor with the model's own preprocessing."
     })
 final class InferCommand implements Callable<Integer> {
@@ -114,7 +116,8 @@ final class InferCommand implements Callable<Integer> {
     Tensor tensor;
     if (file.endsWith(".npy")) {
       tensor = NpyReader.read(spec.name(), input.toString(), bytes);
-      if (tensor.shape().rank() == spec.shape().rank() && batches(metadata)) {
+      // Metadata shows a batching model's batch dimension as -1: an array without it is one row.
+      if (tensor.shape().rank() + 1 == spec.shape().rank() && spec.shape().dim(0) == -1) {
         tensor = tensor.withShape(tensor.shape().prepend(1));
       }
     } else if (file.matches(".*\\.(png|jpg|jpeg|bmp|gif)$")) {
@@ -173,11 +176,6 @@ final class InferCommand implements Callable<Integer> {
           metadata.inputs().stream().map(TensorSpec::name).toList());
     }
     return metadata.inputs().getFirst();
-  }
-
-  private static boolean batches(ModelMetadata metadata) {
-    Object max = metadata.parameters().get("max_batch_size");
-    return max instanceof Number n && n.intValue() > 0;
   }
 
   static void print(PrintWriter out, InferenceResponse response) {

@@ -32,7 +32,8 @@ final class ModelsCommand implements Callable<Integer> {
       for (RepositoryEntry e : index) {
         String signature = e.reason();
         if (e.state().equals("READY")) {
-          signature = signature(c, e);
+          // A ready model's reason is a note, e.g. why its derived batching was turned off.
+          signature = signature(c, e) + (e.reason().isEmpty() ? "" : " (" + e.reason() + ")");
         }
         out.printf("%-24s %-8s %-12s %s%n", e.name(), e.version(), e.state(), signature);
       }

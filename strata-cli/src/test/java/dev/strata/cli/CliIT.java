@@ -2,7 +2,10 @@ package dev.strata.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.core.DataType;
+import dev.strata.core.Shape;
 import dev.strata.onnx.ExampleModels;
+import dev.strata.onnx.OnnxGraphBuilder;
 import dev.strata.onnx.OnnxModels;
 import dev.strata.runtime.ModelManager;
 import dev.strata.runtime.RuntimeConfig;
@@ -14,6 +17,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,6 +37,11 @@ class CliIT {
     OnnxModels.write(ExampleModels.mlp(4, 8, 3, 1), repo.resolve("mlp/1/model.onnx"));
     Files.writeString(repo.resolve("mlp/labels.txt"), "cat\ndog\nbird\n");
     Files.writeString(repo.resolve("mlp/config.json"), "{\"labels\": \"labels.txt\"}");
+    OnnxGraphBuilder softmax = OnnxGraphBuilder.create("softmax_vector");
+    String x = softmax.input("x", DataType.FP32, Shape.of(-1));
+    softmax.output(
+        softmax.node("Softmax", List.of(x), Map.of("axis", 0L), "y"), DataType.FP32, Shape.of(-1));
+    OnnxModels.write(softmax.build(), repo.resolve("softmax/1/model.onnx"));
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     ModelManager runtime =
         ModelManager.create(RuntimeConfig.builder(repo).meterRegistry(registry).build());
@@ -66,13 +76,15 @@ class CliIT {
     d.putFloat(1).putFloat(2).putFloat(3).putFloat(4);
     Path npy = dir.resolve("x.npy");
     Files.write(npy, NpyReaderTest.npy("<f4", "(4,)", d.array()));
-    StrataCliTest.Run r =
-        StrataCliTest.run(
-            "infer", "--url", http, "--model", "mlp", "--input", npy.toString(), "--top-k", "2");
-    assertThat(r.exit()).as(r.err()).isZero();
-    assertThat(r.out())
-        .contains("probabilities BYTES[1, 2]")
-        .containsPattern("0\\.\\d{6}:\\d:(cat|dog|bird)");
+    for (String url : new String[] {http, grpc}) {
+      StrataCliTest.Run r =
+          StrataCliTest.run(
+              "infer", "--url", url, "--model", "mlp", "--input", npy.toString(), "--top-k", "2");
+      assertThat(r.exit()).as(r.err()).isZero();
+      assertThat(r.out())
+          .contains("probabilities BYTES[1, 2]")
+          .containsPattern("0\\.\\d{6}:\\d:(cat|dog|bird)");
+    }
   }
 
   @Test
@@ -82,7 +94,8 @@ class CliIT {
     assertThat(r.out())
         .contains("mlp")
         .contains("READY")
-        .contains("input:FP32[4] -> probabilities:FP32[3]");
+        .contains("input:FP32[-1, 4] -> probabilities:FP32[-1, 3]")
+        .contains("x:FP32[-1] -> y:FP32[-1] (batching off: output 'y' differs");
   }
 
   @Test
