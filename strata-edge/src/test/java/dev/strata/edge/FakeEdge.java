@@ -98,10 +98,11 @@ final class FakeEdge implements InferenceService {
         model,
         List.of("1"),
         "fake",
-        List.of(new TensorSpec("input", DataType.FP32, Shape.of(2))),
+        // As a batching model's metadata shows it: the batch dimension first, as -1.
+        List.of(new TensorSpec("input", DataType.FP32, Shape.of(-1, 2))),
         List.of(
-            new TensorSpec(scoreOutput, DataType.FP32, Shape.of(rows[0].length)),
-            new TensorSpec("embedding", DataType.FP32, Shape.of(1))),
+            new TensorSpec(scoreOutput, DataType.FP32, Shape.of(-1, rows[0].length)),
+            new TensorSpec("embedding", DataType.FP32, Shape.of(-1, 1))),
         Map.of("max_batch_size", 8));
   }
 

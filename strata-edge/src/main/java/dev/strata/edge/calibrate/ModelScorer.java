@@ -141,9 +141,12 @@ final class ModelScorer implements AutoCloseable {
                 () ->
                     StrataException.invalid(
                         "model %s has no floating-point output to score", name));
-    long[] dims = raw ? new long[0] : dims(input.shape(), set.examples().getFirst().length);
     int maxBatch =
         metadata.parameters().get("max_batch_size") instanceof Number n ? n.intValue() : 0;
+    // A batching model's metadata shows its batch dimension first, as -1: one example is the rest.
+    Shape example =
+        maxBatch > 0 && input.shape().rank() > 0 ? input.shape().dropFirst() : input.shape();
+    long[] dims = raw ? new long[0] : dims(example, set.examples().getFirst().length);
     int step = maxBatch > 0 ? Math.max(1, Math.min(batchSize, maxBatch)) : 1;
     List<double[]> out = new ArrayList<>(set.size());
     for (int from = 0; from < set.size(); from += step) {
