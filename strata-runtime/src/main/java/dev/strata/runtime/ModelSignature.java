@@ -22,7 +22,8 @@ import java.util.function.Function;
  * file, and the checks every request passes before it is queued.
  *
  * <p>Shapes in {@link #inputs()} and {@link #outputs()} leave out the batch dimension when {@link
- * #maxBatchSize()} {@code > 0}, as Triton shows them.
+ * #maxBatchSize()} {@code > 0}, as the dims of Triton's config do; the model metadata puts it back
+ * first, as -1, as Triton reports it.
  */
 final class ModelSignature {
   private final String model;
