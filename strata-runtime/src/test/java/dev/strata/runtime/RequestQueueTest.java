@@ -58,6 +58,38 @@ class RequestQueueTest {
   }
 
   @Test
+  void aModelThatDoesNotBatchRunsOneRequestPerExecution() throws Exception {
+    // What the batching probe falls back to: max_batch_size 0, whatever the configured delay.
+    ModelSignature unbatched =
+        new ModelSignature(
+            "m",
+            0,
+            List.of(new TensorSpec("x", DataType.FP32, Shape.of(-1))),
+            List.of(new TensorSpec("y", DataType.FP32, Shape.of(-1))),
+            List.of(List.of()),
+            java.util.Optional.empty());
+    RequestQueue q = new RequestQueue(new BatchPolicy(0, LONG_DELAY_US, List.of()), unbatched, 100);
+    List<Pending> sent = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      Pending p =
+          new Pending(
+              InferenceRequest.of("m", List.of(Tensor.ofFloats("x", Shape.of(2), 1, 2))),
+              System.nanoTime());
+      unbatched.validate(p);
+      p.enqueueNanos = System.nanoTime();
+      assertThat(q.offer(p)).isEqualTo(RequestQueue.Offer.ACCEPTED);
+      sent.add(p);
+    }
+    Batch batch = new Batch(1);
+    for (Pending p : sent) {
+      assertThat(q.take(batch)).isTrue();
+      assertThat(batch.size).isEqualTo(1);
+      assertThat(batch.items[0]).isSameAs(p);
+      batch.clear();
+    }
+  }
+
+  @Test
   void aFullBatchRunsWithoutWaitingForTheDelay() throws Exception {
     RequestQueue q = queue(LONG_DELAY_US, List.of(), 100);
     q.offer(pending(5, 2));
