@@ -66,7 +66,13 @@ final class BatchProbe {
       outA = run(session, a, outputs);
       outB = run(session, b, outputs);
     } catch (OrtException | RuntimeException e) {
-      return Optional.of("one sample did not run (" + e.getMessage() + ")");
+      List<String> shapes = a.stream().map(t -> t.name() + " " + t.shape()).toList();
+      return Optional.of(
+          "one sample "
+              + shapes
+              + " did not run (give a warm-up sample dims that fit the model) ("
+              + e.getMessage()
+              + ")");
     }
     List<Tensor> outAb;
     try {

@@ -217,7 +217,8 @@ final class ModelLoader {
   /** Runs every warm-up sample {@code count} times on every instance. */
   private static void warmUp(String model, ModelVersion version, List<WarmupSample> samples) {
     for (WarmupSample sample : samples) {
-      InferenceRequest request = Warmup.request(model, version.signature, sample);
+      InferenceRequest request =
+          Warmup.request(model, version.signature, sample, version.batchingOff.isPresent());
       for (ModelInstance instance : version.instances()) {
         for (int c = 0; c < sample.count(); c++) {
           Pending p = new Pending(request, System.nanoTime());

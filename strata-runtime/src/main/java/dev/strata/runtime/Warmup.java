@@ -26,6 +26,19 @@ final class Warmup {
    * @throws StrataException INVALID_ARGUMENT when the sample does not fit the model
    */
   static InferenceRequest request(String model, ModelSignature signature, WarmupSample sample) {
+    return request(model, signature, sample, false);
+  }
+
+  /**
+   * The request of one sample.
+   *
+   * @param batchingOff whether the batching probe turned the derived batching off: the sample's
+   *     {@code dims} were written without the batch dimension, which then leads them ({@code
+   *     batch_size} of it)
+   * @throws StrataException INVALID_ARGUMENT when the sample does not fit the model
+   */
+  static InferenceRequest request(
+      String model, ModelSignature signature, WarmupSample sample, boolean batchingOff) {
     for (String name : sample.inputs().keySet()) {
       if (signature.inputs().stream().noneMatch(s -> s.name().equals(name))) {
         throw StrataException.invalid(
@@ -46,7 +59,10 @@ final class Warmup {
             "warmup '%s' input '%s': data_type %s (expected: %s)",
             sample.name(), spec.name(), how.dataType().get(), spec.datatype());
       }
-      Shape dims = how.dims().orElseGet(() -> concrete(spec.shape()));
+      Shape dims =
+          how.dims()
+              .map(d -> batchingOff ? d.prepend(sample.batchSize()) : d)
+              .orElseGet(() -> concrete(spec.shape()));
       if (!spec.shape().accepts(dims)) {
         throw StrataException.invalid(
             "warmup '%s' input '%s': dims %s (expected: %s)",

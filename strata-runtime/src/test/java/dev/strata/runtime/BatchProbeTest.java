@@ -144,6 +144,24 @@ class BatchProbeTest {
   }
 
   @Test
+  void aWarmupWrittenForBatchingStillRunsWhenTheProbeTurnsItOff() {
+    TestRepo repo =
+        new TestRepo(dir)
+            .model("concat", 1, concatTwice().build())
+            .config(
+                "concat",
+                "{\"warmup\": [{\"name\": \"w\", \"batch_size\": 3,"
+                    + " \"inputs\": {\"x\": {\"random_data\": true, \"dims\": [2]}}}]}");
+    try (ModelManager runtime = repo.start()) {
+      assertThat(runtime.modelMetadata("concat", Optional.empty()).parameters())
+          .containsEntry("max_batch_size", 0)
+          .containsKey("batching");
+      ModelVersion v = runtime.servingVersions("concat").getFirst();
+      assertThat(v.instances().getFirst().runs).isEqualTo(1);
+    }
+  }
+
+  @Test
   void aModelThatBatchesKeepsItsDerivedMaxBatchSize() {
     TestRepo repo = new TestRepo(dir).mlp("mlp", 1, 5);
     try (ModelManager runtime = repo.start()) {
@@ -171,6 +189,34 @@ class BatchProbeTest {
           .containsEntry("max_batch_size", 32)
           .containsEntry("raw_input", "image")
           .doesNotContainKey("batching");
+    }
+  }
+
+  /** {@code x:[n, m] -> Reshape(x, [0, -1, 2])}: runs only when m is even, and then batches. */
+  static OnnxGraphBuilder reshapeToPairs() {
+    OnnxGraphBuilder g = OnnxGraphBuilder.create("pairs");
+    String x = g.input("x", DataType.FP32, Shape.of(-1, -1));
+    String shape = g.initializer("pair_shape", Shape.of(3), new long[] {0, -1, 2});
+    g.output(g.node("Reshape", List.of(x, shape), Map.of(), "y"), DataType.FP32, Shape.of(-1, 2));
+    return g;
+  }
+
+  @Test
+  void aSampleThatDoesNotRunTurnsBatchingOffUntilTheWarmupGivesItsDims() {
+    TestRepo repo = new TestRepo(dir).model("pairs", 1, reshapeToPairs().build());
+    try (ModelManager runtime = repo.start()) {
+      assertThat(
+              (String)
+                  runtime.modelMetadata("pairs", Optional.empty()).parameters().get("batching"))
+          .startsWith("off: one sample [x [1, 1]] did not run (give a warm-up sample dims");
+    }
+    repo.config("pairs", "{\"warmup\": [{\"name\": \"w\", \"inputs\": {\"x\": {\"dims\": [4]}}}]}");
+    try (ModelManager runtime = repo.start()) {
+      ModelMetadata m = runtime.modelMetadata("pairs", Optional.empty());
+      assertThat(m.parameters()).containsEntry("max_batch_size", 32).doesNotContainKey("batching");
+      Tensor x = Tensor.ofFloats("x", Shape.of(1, 4), 1, 2, 3, 4);
+      assertThat(runtime.infer(TestRepo.request("pairs", x)).join().outputs().getFirst().shape())
+          .isEqualTo(Shape.of(1, 2, 2));
     }
   }
 
