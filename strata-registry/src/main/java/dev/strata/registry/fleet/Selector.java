@@ -164,6 +164,59 @@ public record Selector(List<Requirement> requirements) {
     return true;
   }
 
+  /**
+   * Whether some set of labels satisfies both this selector and {@code other}: whether one node
+   * could be selected by both, whatever nodes exist now. Exact for this syntax: per key, the values
+   * both allow must leave one that neither excludes, and a key one requires must not be one the
+   * other requires absent.
+   */
+  public boolean overlaps(Selector other) {
+    Map<String, List<Requirement>> byKey = new java.util.HashMap<>();
+    for (Requirement r : requirements) {
+      byKey.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r);
+    }
+    for (Requirement r : other.requirements) {
+      byKey.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r);
+    }
+    for (List<Requirement> rs : byKey.values()) {
+      if (!satisfiable(rs)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Whether one label (present or absent) meets every requirement on its key. */
+  private static boolean satisfiable(List<Requirement> onOneKey) {
+    boolean mustExist = false;
+    boolean mustBeAbsent = false;
+    Set<String> allowed = null; // null: any value
+    Set<String> excluded = new java.util.HashSet<>();
+    for (Requirement r : onOneKey) {
+      switch (r.operator()) {
+        case EQUALS, IN -> {
+          mustExist = true;
+          if (allowed == null) {
+            allowed = new java.util.HashSet<>(r.values());
+          } else {
+            allowed.retainAll(r.values());
+          }
+        }
+        case NOT_EQUALS, NOT_IN -> excluded.addAll(r.values());
+        case EXISTS -> mustExist = true;
+        case DOES_NOT_EXIST -> mustBeAbsent = true;
+      }
+    }
+    if (mustBeAbsent) {
+      return !mustExist; // an absent label satisfies != and notin
+    }
+    if (allowed == null) {
+      return true; // there is always a value no requirement names
+    }
+    allowed.removeAll(excluded);
+    return !allowed.isEmpty();
+  }
+
   /** The canonical text: what {@link #parse} reads back to an equal selector. */
   @JsonValue
   @Override

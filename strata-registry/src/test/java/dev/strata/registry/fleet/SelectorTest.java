@@ -39,6 +39,26 @@ class SelectorTest {
   }
 
   @Test
+  void overlapIsWhetherOneNodeCouldMatchBoth() {
+    assertThat(overlap("", "site=a")).isTrue();
+    assertThat(overlap("site=a", "site=a,tier=gw")).isTrue();
+    assertThat(overlap("site=a", "site=b")).isFalse();
+    assertThat(overlap("site in (a,b)", "site in (b,c)")).isTrue();
+    assertThat(overlap("site in (a,b)", "site notin (a,b)")).isFalse();
+    assertThat(overlap("site in (a,b)", "site!=a")).isTrue();
+    assertThat(overlap("site", "!site")).isFalse();
+    assertThat(overlap("!site", "site!=a")).isTrue();
+    assertThat(overlap("site=a", "tier=gw")).isTrue();
+    assertThat(overlap("site!=a", "site!=b")).isTrue();
+  }
+
+  private static boolean overlap(String a, String b) {
+    boolean one = Selector.parse(a).overlaps(Selector.parse(b));
+    assertThat(Selector.parse(b).overlaps(Selector.parse(a))).isEqualTo(one);
+    return one;
+  }
+
+  @Test
   void emptySelectorMatchesEverything() {
     assertThat(Selector.parse("").matches(Map.of())).isTrue();
     assertThat(Selector.parse(" ")).isEqualTo(Selector.ALL);
