@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
  * half-way cannot hold a handler, its thread and a half-written {@code .part} file forever. On
  * timeout the underlying stream is closed, which wakes the blocked read; the read then fails with
  * INVALID_ARGUMENT saying how much arrived. Only time spent waiting in a read counts, not the
- * handler's own work between reads.
+ * handler's own work between reads. The timer is armed at the first read that may have to wait
+ * (nothing buffered), so a body that has arrived whole by the time it is read costs no timer.
  */
 final class TimedBody extends InputStream {
   private final InputStream in;
@@ -23,13 +24,13 @@ final class TimedBody extends InputStream {
   private volatile long readingSince; // 0 while not in a read
   private volatile boolean done;
   private volatile boolean timedOut;
+  private boolean armed;
   private long received;
 
   TimedBody(InputStream in, Duration timeout) {
     this.in = requireNonNull(in, "in");
     this.timeout = requireNonNull(timeout, "timeout");
     this.timeoutNanos = timeout.toNanos();
-    schedule(timeoutNanos);
   }
 
   private void schedule(long nanos) {
@@ -67,6 +68,10 @@ final class TimedBody extends InputStream {
   public int read(byte[] b, int off, int len) throws IOException {
     if (timedOut) {
       throw stalled();
+    }
+    if (!armed && !done && in.available() == 0) {
+      armed = true;
+      schedule(timeoutNanos);
     }
     readingSince = System.nanoTime() | 1; // never 0
     try {
