@@ -113,6 +113,7 @@ public final class EdgeAgent implements AutoCloseable {
                 telemetry,
                 restored,
                 target));
+    service.notServedReason(reconciler::whyNotServed);
     StrataServer.Builder serving =
         StrataServer.builder(config.serving(), service, registry)
             .routes(StatusRoutes.create(this::status));
