@@ -5,6 +5,10 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.annotation.JsonSetter;
 import com.fasterxml.jackson.annotation.Nulls;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.strata.control.Json;
@@ -28,13 +32,16 @@ final class ApiRequest {
   /**
    * The registry's JSON mapping, with absent or null text fields read as empty text: a client may
    * leave out {@code description} and the like; a required name left out is then refused by the
-   * name check with its usual message.
+   * name check with its usual message. Enum values are read in any case (docs/api.md), and anything
+   * after the body's one JSON value is refused rather than ignored.
    */
   private static final ObjectMapper MAPPER =
       ((JsonMapper) Json.mapper())
           .rebuild()
           .withConfigOverride(
               String.class, o -> o.setSetterInfo(JsonSetter.Value.forValueNulls(Nulls.AS_EMPTY)))
+          .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .build();
 
   private final String method;
@@ -150,13 +157,31 @@ final class ApiRequest {
     return bytes().length == 0 ? empty : parse(bytes(), type);
   }
 
+  /**
+   * {@code json} as {@code type}; 400 naming the problem when it is not one, including a JSON
+   * {@code null} (which Jackson would hand back as a null object).
+   */
   static <T> T parse(byte[] json, Class<T> type) {
+    return parse(json, MAPPER.constructType(type), type.getSimpleName());
+  }
+
+  /** {@code json} as {@code type} (a map of labels and the like), refused as {@code what}. */
+  static <T> T parse(byte[] json, TypeReference<T> type, String what) {
+    return parse(json, MAPPER.constructType(type), what);
+  }
+
+  private static <T> T parse(byte[] json, JavaType type, String what) {
     try {
-      return MAPPER.readValue(json, type);
+      T value = MAPPER.readValue(json, type);
+      if (value == null) {
+        throw StrataException.invalid(
+            "%s: null body (expected: a JSON object, see docs/api.md)", what);
+      }
+      return value;
     } catch (JsonProcessingException e) {
-      throw badJson(type.getSimpleName(), e);
+      throw badJson(what, e);
     } catch (IOException e) {
-      throw StrataException.invalid("%s: unreadable body (%s)", type.getSimpleName(), e);
+      throw StrataException.invalid("%s: unreadable body (%s)", what, e);
     }
   }
 

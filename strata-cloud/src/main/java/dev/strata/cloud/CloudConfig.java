@@ -38,6 +38,9 @@ import java.util.Optional;
  * @param drainTimeout how long shutdown waits for in-flight requests; default 30 s
  * @param reconcileInterval how often the cloud compares the models it serves with its deployments
  *     (changes made through the API apply at once); default 2 s
+ * @param bodyReadTimeout how long a management API call waits for more of its request body (an
+ *     upload or JSON) before it ends with 400, so a client that stops sending half-way holds
+ *     nothing; default 30 s
  * @param fleet heartbeat and liveness timing of edge nodes
  * @param telemetry how long the telemetry edge nodes report is kept; default 7 days
  */
@@ -57,10 +60,12 @@ public record CloudConfig(
     int ioThreads,
     Duration drainTimeout,
     Duration reconcileInterval,
+    Duration bodyReadTimeout,
     FleetSettings fleet,
     TelemetrySettings telemetry) {
   public static final int DEFAULT_HTTP_PORT = 8080;
   public static final int DEFAULT_GRPC_PORT = 8081;
+  public static final Duration DEFAULT_BODY_READ_TIMEOUT = Duration.ofSeconds(30);
 
   public CloudConfig {
     requireNonNull(dataDir, "dataDir");
@@ -70,6 +75,7 @@ public record CloudConfig(
     requireNonNull(tls, "tls");
     requireNonNull(drainTimeout, "drainTimeout");
     requireNonNull(reconcileInterval, "reconcileInterval");
+    requireNonNull(bodyReadTimeout, "bodyReadTimeout");
     requireNonNull(fleet, "fleet");
     requireNonNull(telemetry, "telemetry");
     if (maxArtifactBytes < 1) {
@@ -83,6 +89,9 @@ public record CloudConfig(
     }
     if (reconcileInterval.isZero() || reconcileInterval.isNegative()) {
       throw StrataException.invalid("reconcileInterval: %s (expected: > 0)", reconcileInterval);
+    }
+    if (bodyReadTimeout.isZero() || bodyReadTimeout.isNegative()) {
+      throw StrataException.invalid("bodyReadTimeout: %s (expected: > 0)", bodyReadTimeout);
     }
     // the listener settings are checked where they belong
     serving(host, httpPort, grpcPort, maxRequestBytes, drainTimeout, ioThreads, tls);
@@ -173,6 +182,8 @@ public record CloudConfig(
         + drainTimeout
         + ", reconcileInterval="
         + reconcileInterval
+        + ", bodyReadTimeout="
+        + bodyReadTimeout
         + ", fleet="
         + fleet
         + ", telemetry="
@@ -196,6 +207,7 @@ public record CloudConfig(
     b.ioThreads = ioThreads;
     b.drainTimeout = drainTimeout;
     b.reconcileInterval = reconcileInterval;
+    b.bodyReadTimeout = bodyReadTimeout;
     b.fleet = fleet;
     b.telemetry = telemetry;
     return b;
@@ -218,6 +230,7 @@ public record CloudConfig(
     private int ioThreads;
     private Duration drainTimeout = ServingConfig.DEFAULT_DRAIN_TIMEOUT;
     private Duration reconcileInterval = Duration.ofSeconds(2);
+    private Duration bodyReadTimeout = DEFAULT_BODY_READ_TIMEOUT;
     private FleetSettings fleet = FleetSettings.DEFAULTS;
     private TelemetrySettings telemetry = TelemetrySettings.DEFAULTS;
 
@@ -292,6 +305,11 @@ public record CloudConfig(
       return this;
     }
 
+    public Builder bodyReadTimeout(Duration value) {
+      this.bodyReadTimeout = requireNonNull(value, "bodyReadTimeout");
+      return this;
+    }
+
     public Builder fleet(FleetSettings value) {
       this.fleet = requireNonNull(value, "fleet");
       return this;
@@ -319,6 +337,7 @@ public record CloudConfig(
           ioThreads,
           drainTimeout,
           reconcileInterval,
+          bodyReadTimeout,
           fleet,
           telemetry);
     }

@@ -67,7 +67,13 @@ public final class CloudServer implements AutoCloseable {
           new InferenceAuthorizer(registry.authenticator(), executor);
       this.api =
           new ManagementApi(
-              registry, d, config.dataDir().resolve("tmp"), executor, inferenceAuth::forgetApiKeys);
+              registry,
+              d,
+              config.dataDir().resolve("tmp"),
+              executor,
+              config.maxRequestBytes(),
+              config.bodyReadTimeout(),
+              inferenceAuth::forgetApiKeys);
       this.server =
           StrataServer.builder(config.serving(), rt, meters)
               .routes(api.routes())

@@ -1,12 +1,19 @@
 package dev.strata.cloud;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.strata.control.Json;
 import dev.strata.core.ErrorCode;
 import dev.strata.core.StrataException;
 import dev.strata.registry.deploy.Deployment;
 import dev.strata.registry.deploy.DeploymentService;
 import dev.strata.registry.deploy.DeploymentSpec;
+import dev.strata.registry.deploy.Target;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code /api/v1/deployments}: desired state, its revisions and rollouts; and the cloud's own
@@ -14,6 +21,8 @@ import java.util.Optional;
  * deployment starts loading at once.
  */
 final class DeploymentEndpoints {
+  private static final Logger LOG = LoggerFactory.getLogger(DeploymentEndpoints.class);
+
   private final DeploymentService deployments;
   private final CloudDeployer deployer;
 
@@ -44,9 +53,15 @@ final class DeploymentEndpoints {
               boolean exists = exists(name);
               Deployment d = deployments.apply(name, spec);
               deployer.nudge();
+              ObjectNode body = Json.mapper().valueToTree(d);
+              ArrayNode warnings = body.putArray("warnings");
+              for (String w : overlaps(d)) {
+                LOG.warn("deployment {}: {}", d.name(), w);
+                warnings.add(w);
+              }
               return exists
-                  ? Responses.ok(d)
-                  : Responses.created(d, "/api/v1/deployments/" + d.name());
+                  ? Responses.ok(body)
+                  : Responses.created(body, "/api/v1/deployments/" + d.name());
             }),
         new Endpoint(
             "GET",
@@ -136,7 +151,7 @@ final class DeploymentEndpoints {
   static DeploymentSpec spec(ApiRequest r) {
     com.fasterxml.jackson.databind.node.ObjectNode body =
         r.json(com.fasterxml.jackson.databind.node.ObjectNode.class);
-    var json = dev.strata.control.Json.mapper();
+    var json = Json.mapper();
     if (!body.hasNonNull("selector")) {
       body.put("selector", "");
     }
@@ -154,7 +169,32 @@ final class DeploymentEndpoints {
               .put("maxTotalBytes", 0)
               .put("maxSampleBytes", 0));
     }
-    return ApiRequest.parse(dev.strata.control.Json.writeBytes(body), DeploymentSpec.class);
+    return ApiRequest.parse(Json.writeBytes(body), DeploymentSpec.class);
+  }
+
+  /**
+   * Other EDGE deployments of the same model whose selector can match a node this one's can: such a
+   * node serves only one of them (the first applied), so the other does not reach it.
+   */
+  private List<String> overlaps(Deployment d) {
+    if (d.target() != Target.EDGE) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    for (Deployment other : deployments.list()) {
+      if (!other.name().equals(d.name())
+          && other.target() == Target.EDGE
+          && other.model().equals(d.model())
+          && other.selector().overlaps(d.selector())) {
+        out.add(
+            String.format(
+                "selector '%s' overlaps deployment %s (selector '%s') of the same model %s: a node"
+                    + " both select runs only one of them (expected: disjoint selectors, e.g."
+                    + " site=a and site!=a)",
+                d.selector(), other.name(), other.selector(), d.model()));
+      }
+    }
+    return out;
   }
 
   private boolean exists(String name) {

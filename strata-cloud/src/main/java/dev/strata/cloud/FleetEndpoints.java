@@ -1,7 +1,6 @@
 package dev.strata.cloud;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import dev.strata.control.Json;
 import dev.strata.registry.deploy.DeploymentService;
 import dev.strata.registry.fleet.CreateEnrollmentTokenRequest;
 import dev.strata.registry.fleet.FleetService;
@@ -95,12 +94,6 @@ final class FleetEndpoints {
   }
 
   private static Map<String, String> parseLabels(byte[] body) {
-    try {
-      return Json.mapper().readValue(body, new TypeReference<Map<String, String>>() {});
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw ApiRequest.badJson("labels", e);
-    } catch (java.io.IOException e) {
-      throw dev.strata.core.StrataException.invalid("labels: unreadable body (%s)", e);
-    }
+    return ApiRequest.parse(body, new TypeReference<Map<String, String>>() {}, "labels");
   }
 }

@@ -17,14 +17,21 @@ import dev.strata.serving.HttpRoutes;
 import dev.strata.serving.StreamedBody;
 import dev.strata.serving.StreamingCall;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.FutureTask;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,14 +40,20 @@ import org.slf4j.LoggerFactory;
  * The management and node API under {@code /api/v1} (docs/api.md): one table of {@link Endpoint}s
  * turned into HTTP routes. Every call is authenticated first (bearer token → principal → the
  * endpoint's {@link Access}), then handled on the API executor, never on a network thread, because
- * handlers use the database. Uploads run on the server's streaming executor and authenticate before
- * reading a byte of the body.
+ * handlers use the database. Calls that carry a body ({@code POST}, {@code PUT}, {@code PATCH}) are
+ * routed as streaming calls so that they, too, authenticate before a byte of the body is read: a
+ * client without credentials gets its 401 at once, not after the server has buffered {@code
+ * maxRequestBytes} of it. A body that stops arriving for {@code bodyReadTimeout} ends the call.
  */
 final class ManagementApi {
   private static final Logger LOG = LoggerFactory.getLogger(ManagementApi.class);
 
+  private static final Set<String> BODY_METHODS = Set.of("POST", "PUT", "PATCH");
+
   private final Authenticator authenticator;
   private final Executor executor;
+  private final int maxRequestBytes;
+  private final Duration bodyReadTimeout;
   private final List<Endpoint> endpoints;
 
   ManagementApi(
@@ -48,9 +61,13 @@ final class ManagementApi {
       CloudDeployer deployer,
       Path tmp,
       Executor executor,
+      int maxRequestBytes,
+      Duration bodyReadTimeout,
       Runnable onApiKeyRevoked) {
     this.authenticator = registry.authenticator();
     this.executor = requireNonNull(executor, "executor");
+    this.maxRequestBytes = maxRequestBytes;
+    this.bodyReadTimeout = requireNonNull(bodyReadTimeout, "bodyReadTimeout");
     List<Endpoint> all = new ArrayList<>();
     all.addAll(new ArtifactEndpoints(registry).endpoints());
     all.addAll(new ModelEndpoints(registry.models()).endpoints());
@@ -76,6 +93,8 @@ final class ManagementApi {
     for (Endpoint e : endpoints) {
       if (e.streaming()) {
         routes.addStreaming(e.method(), e.pattern(), call -> handleStreaming(e, call));
+      } else if (BODY_METHODS.contains(e.method())) {
+        routes.addStreaming(e.method(), e.pattern(), call -> handleWithBody(e, call));
       } else {
         routes.add(e.method(), e.pattern(), call -> handle(e, call));
       }
@@ -119,9 +138,92 @@ final class ManagementApi {
     return result;
   }
 
-  private HttpResult handleStreaming(Endpoint e, StreamingCall call) throws Exception {
+  /**
+   * A buffered endpoint's call with a body: authenticated on the API executor, then the body is
+   * read here (on the streaming executor, up to {@code maxRequestBytes}), then handled on the API
+   * executor like any other call.
+   */
+  private HttpResult handleWithBody(Endpoint e, StreamingCall call) throws Exception {
     Optional<Principal> principal = Optional.empty();
     try {
+      principal =
+          e.access() instanceof Access.Public
+              ? Optional.empty()
+              : onApiExecutor(
+                  () -> {
+                    Optional<Principal> p = authenticate(e.access(), call.headers());
+                    authorize(e.access(), p);
+                    return p;
+                  });
+      byte[] bytes = readBody(call);
+      ApiRequest request =
+          new ApiRequest(
+              call.method(),
+              call.path(),
+              call.pathParams(),
+              call.query(),
+              call.headers(),
+              principal,
+              new ByteArrayInputStream(bytes),
+              bytes);
+      HttpResult r = onApiExecutor(() -> e.handler().handle(request));
+      audit(e, call.path(), principal, r.status());
+      return r;
+    } catch (Exception | Error t) {
+      audit(e, call.path(), principal, HttpErrors.code(t).httpStatus());
+      throw t;
+    }
+  }
+
+  /** The whole body of a call, refused with 413 past {@code maxRequestBytes}. */
+  private byte[] readBody(StreamingCall call) throws IOException {
+    long declared = call.contentLength().orElse(-1);
+    if (declared > maxRequestBytes) {
+      throw tooLarge(declared);
+    }
+    try (InputStream in = new TimedBody(call.body(), bodyReadTimeout)) {
+      byte[] bytes = in.readNBytes(maxRequestBytes + 1);
+      if (bytes.length > maxRequestBytes) {
+        throw tooLarge(bytes.length);
+      }
+      return bytes;
+    }
+  }
+
+  private StrataException tooLarge(long size) {
+    return new StrataException(
+        ErrorCode.PAYLOAD_TOO_LARGE,
+        "request body of "
+            + (size > maxRequestBytes ? "over " + maxRequestBytes : size)
+            + " bytes is over the limit of "
+            + maxRequestBytes
+            + " bytes");
+  }
+
+  /** Runs {@code work} on the API executor and waits for it (503 when its queue is full). */
+  private <T> T onApiExecutor(Callable<T> work) throws Exception {
+    FutureTask<T> task = new FutureTask<>(work);
+    executor.execute(task);
+    try {
+      return task.get();
+    } catch (ExecutionException ex) {
+      if (ex.getCause() instanceof Exception cause) {
+        throw cause;
+      }
+      if (ex.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw ex;
+    } catch (InterruptedException ex) {
+      task.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new StrataException(ErrorCode.UNAVAILABLE, "server is shutting down");
+    }
+  }
+
+  private HttpResult handleStreaming(Endpoint e, StreamingCall call) throws Exception {
+    Optional<Principal> principal = Optional.empty();
+    try (TimedBody body = new TimedBody(call.body(), bodyReadTimeout)) {
       principal = authenticate(e.access(), call.headers());
       authorize(e.access(), principal);
       ApiRequest request =
@@ -132,7 +234,7 @@ final class ManagementApi {
               call.query(),
               call.headers(),
               principal,
-              call.body(),
+              body,
               null);
       HttpResult r = e.handler().handle(request);
       audit(e, call.path(), principal, r.status());

@@ -28,6 +28,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,6 +89,7 @@ public final class CollaborativeInferenceService implements InferenceService {
   private final ConcurrentHashMap<String, Optional<ScoreSpec>> scoreSpecs =
       new ConcurrentHashMap<>();
   private volatile Map<String, EdgeDeployment> deployments = Map.of();
+  private volatile Function<String, Optional<String>> notServed = model -> Optional.empty();
 
   /**
    * @param edge the edge runtime
@@ -131,6 +133,14 @@ public final class CollaborativeInferenceService implements InferenceService {
     scoreSpecs.clear();
   }
 
+  /**
+   * Says why a model deployed to this node is not served (its revision failed verification or is
+   * still downloading): requests for it are then 503 UNAVAILABLE with that reason, not 404.
+   */
+  public void notServedReason(Function<String, Optional<String>> why) {
+    this.notServed = requireNonNull(why, "why");
+  }
+
   /** The deployments served now, by model. */
   public Map<String, EdgeDeployment> deployments() {
     return deployments;
@@ -155,7 +165,7 @@ public final class CollaborativeInferenceService implements InferenceService {
     requireNonNull(request, "request");
     EdgeDeployment d = deployments.get(request.model());
     if (d == null) {
-      return edge.infer(request);
+      return deployedButNotServed(request.model(), request);
     }
     long start = System.nanoTime();
     Flow flow = new Flow(d, request);
@@ -183,6 +193,31 @@ public final class CollaborativeInferenceService implements InferenceService {
           listener.completed(
               d, new InferenceOutcome(by, flow.escalated, System.nanoTime() - start));
         });
+  }
+
+  /**
+   * The runtime's answer; its NOT_FOUND is UNAVAILABLE for a model deployed here but not served.
+   */
+  private CompletableFuture<InferenceResponse> deployedButNotServed(
+      String model, InferenceRequest request) {
+    CompletableFuture<InferenceResponse> f;
+    try {
+      f = edge.infer(request);
+    } catch (StrataException e) {
+      f = CompletableFuture.failedFuture(e);
+    }
+    return f.exceptionallyCompose(
+        error -> CompletableFuture.failedFuture(unavailableIfDeployed(model, error)));
+  }
+
+  private Throwable unavailableIfDeployed(String model, Throwable error) {
+    if (unwrap(error) instanceof StrataException s && s.code() == ErrorCode.NOT_FOUND) {
+      Optional<String> why = notServed.apply(model);
+      if (why.isPresent()) {
+        return new StrataException(ErrorCode.UNAVAILABLE, why.get());
+      }
+    }
+    return error;
   }
 
   private static boolean edgeOnlyAsked(InferenceRequest request) {
@@ -405,7 +440,14 @@ public final class CollaborativeInferenceService implements InferenceService {
 
   @Override
   public ModelMetadata modelMetadata(String model, Optional<String> version) {
-    return edge.modelMetadata(model, version);
+    try {
+      return edge.modelMetadata(model, version);
+    } catch (StrataException e) {
+      if (unavailableIfDeployed(model, e) instanceof StrataException u && u != e) {
+        throw u;
+      }
+      throw e;
+    }
   }
 
   @Override

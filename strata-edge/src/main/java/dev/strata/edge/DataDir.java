@@ -89,6 +89,11 @@ final class DataDir implements AutoCloseable {
     return root;
   }
 
+  /** The bearer tokens the inference API accepts with {@code --inference-auth}. */
+  Path inferenceTokens() {
+    return root.resolve("inference-tokens");
+  }
+
   Path identity() {
     return root.resolve("node.json");
   }

@@ -113,8 +113,14 @@ public final class EdgeAgent implements AutoCloseable {
                 telemetry,
                 restored,
                 target));
-    this.server =
-        StrataServer.start(config.serving(), service, registry, StatusRoutes.create(this::status));
+    service.notServedReason(reconciler::whyNotServed);
+    StrataServer.Builder serving =
+        StrataServer.builder(config.serving(), service, registry)
+            .routes(StatusRoutes.create(this::status));
+    if (config.inferenceAuth()) {
+      serving.inferenceAuthorizer(InferenceTokens.open(dir.inferenceTokens()));
+    }
+    this.server = serving.start();
     opened.remove(runtime); // the server owns it now
     this.loop =
         track(

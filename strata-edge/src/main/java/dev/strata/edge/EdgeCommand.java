@@ -88,6 +88,14 @@ public final class EdgeCommand implements Callable<Integer> {
   int grpcPort;
 
   @Option(
+      names = "--inference-auth",
+      description =
+          "Require Authorization: Bearer <token> on the inference API (not on health probes),"
+              + " with a token listed in <data-dir>/inference-tokens; the first start creates the"
+              + " file with one generated token.")
+  boolean inferenceAuth;
+
+  @Option(
       names = "--poll-interval",
       paramLabel = "DURATION",
       converter = Durations.class,
@@ -156,6 +164,7 @@ public final class EdgeCommand implements Callable<Integer> {
                     Math.multiplyExact(maxRequestMb, 1 << 20),
                     drainTimeout,
                     ioThreads))
+            .inferenceAuth(inferenceAuth)
             .cloudTimeout(cloudTimeout)
             .telemetryInterval(telemetryInterval)
             .telemetryBufferBytes((long) telemetryBufferMb << 20);

@@ -33,6 +33,9 @@ import java.util.Optional;
  * @param labels labels the node reports at enrollment (the token's labels win)
  * @param serving where the local Open Inference Protocol server listens (default loopback, ports
  *     8000 HTTP and 8001 gRPC)
+ * @param inferenceAuth whether the local inference API ({@code /v2/...} but its health probes, and
+ *     gRPC) needs {@code Authorization: Bearer <token>} with a token of {@code
+ *     <dataDir>/inference-tokens} (created with one generated token if missing); default false
  * @param pollInterval how often to send heartbeats (and so to notice a new desired state); empty
  *     follows the interval the cloud asks for (10 s until it has said)
  * @param cloudTimeout how long an escalated inference may wait for the cloud before the edge answer
@@ -60,6 +63,7 @@ public record EdgeConfig(
     String nodeName,
     Map<String, String> labels,
     ServingConfig serving,
+    boolean inferenceAuth,
     Optional<Duration> pollInterval,
     Duration cloudTimeout,
     Duration requestTimeout,
@@ -166,6 +170,8 @@ public record EdgeConfig(
         + labels
         + ", serving="
         + serving
+        + ", inferenceAuth="
+        + inferenceAuth
         + ", pollInterval="
         + pollInterval
         + ", cloudTimeout="
@@ -183,6 +189,7 @@ public record EdgeConfig(
     private String nodeName;
     private Map<String, String> labels = Map.of();
     private ServingConfig serving = ServingConfig.defaults();
+    private boolean inferenceAuth;
     private Optional<Duration> pollInterval = Optional.empty();
     private Duration cloudTimeout = Duration.ofSeconds(2);
     private Duration requestTimeout = Duration.ofSeconds(30);
@@ -230,6 +237,11 @@ public record EdgeConfig(
 
     public Builder serving(ServingConfig value) {
       this.serving = requireNonNull(value, "serving");
+      return this;
+    }
+
+    public Builder inferenceAuth(boolean value) {
+      this.inferenceAuth = value;
       return this;
     }
 
@@ -289,6 +301,7 @@ public record EdgeConfig(
           nodeName != null ? nodeName : defaultNodeName(),
           labels,
           serving,
+          inferenceAuth,
           pollInterval,
           cloudTimeout,
           requestTimeout,

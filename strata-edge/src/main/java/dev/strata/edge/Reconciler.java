@@ -381,6 +381,33 @@ final class Reconciler implements AutoCloseable {
     return verifier;
   }
 
+  /**
+   * Why {@code model}, deployed to this node, is not served: the deployment, its revision and its
+   * state (FAILED with the reason, or still DOWNLOADING/LOADING); empty when it is served or not
+   * deployed here.
+   */
+  Optional<String> whyNotServed(String model) {
+    for (DesiredModel m : served) {
+      if (m.model().equals(model)) {
+        return Optional.empty();
+      }
+    }
+    for (LoadedModel p : progress.values()) {
+      if (p.model().equals(model)) {
+        return Optional.of(
+            String.format(
+                "model '%s' is deployed to this node (deployment %s, revision %d) but not"
+                    + " available: %s%s",
+                model,
+                p.deployment().orElse("?"),
+                p.revision(),
+                p.state(),
+                p.error().map(e -> " (" + e + ")").orElse("")));
+      }
+    }
+    return Optional.empty();
+  }
+
   /** Hands the served deployments to the inference service (and to heartbeats). */
   private void publish() {
     List<DesiredModel> now = List.copyOf(applied.values());

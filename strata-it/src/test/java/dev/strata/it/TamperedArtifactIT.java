@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -25,7 +27,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * with its signed manifest rewritten in the registry database to point at another artifact. Either
  * way the edge rejects revision 2 (its heartbeat reports it FAILED with the reason, the cloud's
  * deployment status shows it), keeps no byte of it, and goes on serving version 1 to clients that
- * never see an error.
+ * never see an error. A model whose only revision was rejected is deployed but not available: the
+ * edge answers 503 naming the deployment, also with the cloud down, not 404.
  */
 @Timeout(180)
 class TamperedArtifactIT {
@@ -103,6 +106,49 @@ class TamperedArtifactIT {
 
     assertThat(reason).contains("signature does not match");
     assertThat(edgeArtifacts()).as("the evil artifact is never downloaded").containsExactly(sha1);
+  }
+
+  @Test
+  void aModelWhoseOnlyRevisionWasRejectedIsUnavailableNotUnknown() throws Exception {
+    byte[] other = Models.mlp(3);
+    String sha = ManagementClient.sha256(other);
+    assertThat(admin.publish("other", other)).isEqualTo(1);
+    Path stored = cloud.artifactStore().resolve("sha256").resolve(sha.substring(0, 2)).resolve(sha);
+    byte[] tampered = other.clone();
+    tampered[tampered.length / 2] ^= 0x01;
+    stored.toFile().setWritable(true);
+    Files.write(stored, tampered);
+    admin.apply("det-other", Spec.edge("other", 1));
+    await("edge-1 rejects det-other")
+        .atMost(Steps.ROLLOUT)
+        .pollInterval(Duration.ofMillis(200))
+        .untilAsserted(
+            () ->
+                assertThat(admin.status("det-other").get("failed").asInt())
+                    .as("%s", admin.status("det-other"))
+                    .isEqualTo(1));
+    cloud.kill();
+
+    HttpResponse<String> r =
+        harness
+            .http()
+            .send(
+                HttpRequest.newBuilder(edge.url().resolve("/v2/models/other/infer"))
+                    .timeout(Http.CALL_TIMEOUT)
+                    .header("Content-Type", "application/json")
+                    .POST(
+                        HttpRequest.BodyPublishers.ofString(
+                            "{\"inputs\":[{\"name\":\"input\",\"shape\":[1,4],"
+                                + "\"datatype\":\"FP32\",\"data\":[1,2,3,4]}]}"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+    assertThat(r.body())
+        .contains("deployment det-other")
+        .contains("FAILED")
+        .contains("UNAVAILABLE");
+    // the model that verified serves on
+    assertThat(Models.probabilities(edge.rest().infer(Models.request("mlp", 1)))).hasSize(3);
   }
 
   /**

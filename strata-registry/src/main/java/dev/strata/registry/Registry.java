@@ -9,6 +9,7 @@ import dev.strata.registry.auth.ApiKeys;
 import dev.strata.registry.auth.Authenticator;
 import dev.strata.registry.auth.Secrets;
 import dev.strata.registry.db.Database;
+import dev.strata.registry.db.PrivateFiles;
 import dev.strata.registry.deploy.DeploymentService;
 import dev.strata.registry.deploy.JdbcDeploymentService;
 import dev.strata.registry.fleet.FleetService;
@@ -93,6 +94,7 @@ public final class Registry implements AutoCloseable {
   public static Registry open(RegistryConfig config, Clock clock) {
     requireNonNull(config, "config");
     requireNonNull(clock, "clock");
+    PrivateFiles.createDirectories(config.dataDir());
     Database db = Database.open(config.database());
     try {
       return new Registry(config, clock, db);

@@ -113,11 +113,14 @@ final class ControlPlane {
             + "\"policy\":{\"type\":\"cascade\",\"measure\":\"MAX_PROBABILITY\",\"threshold\":0.6}}");
   }
 
-  String enrollmentToken() {
+  /** A token for the node named {@code node}: it enrolls it, or re-enrolls it on a rerun. */
+  String enrollmentToken(String node) {
     return admin(
             "POST",
             "/api/v1/enrollment-tokens",
-            "{\"description\":\"fleet benchmark\",\"labels\":{\"fleet\":\"bench\"}}")
+            "{\"description\":\"fleet benchmark\",\"labels\":{\"fleet\":\"bench\"},\"node\":\""
+                + node
+                + "\"}")
         .get("token")
         .asText();
   }

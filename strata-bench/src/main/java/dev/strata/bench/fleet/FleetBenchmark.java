@@ -314,11 +314,12 @@ public final class FleetBenchmark implements Callable<Integer> {
     try (ExecutorService vt = Executors.newVirtualThreadPerTaskExecutor()) {
       for (int i = 0; i < agents; i++) {
         inFlight.acquire();
+        String node = prefix + "-" + i; // the agent that enrolls with it (also again, on a rerun)
         futures.add(
             CompletableFuture.supplyAsync(
                 () -> {
                   try {
-                    return cloud.enrollmentToken();
+                    return cloud.enrollmentToken(node);
                   } finally {
                     inFlight.release();
                   }

@@ -51,8 +51,12 @@ record EdgeSite(String name, Map<String, String> labels, Path dataDir) {
       b.enrollToken(
           cloud
               .createEnrollmentToken(
+                  // issued for this node: it also re-enrolls a node the registry still knows
                   new CreateEnrollmentTokenRequest(
-                      "strata demo: " + name, labels, Optional.of(Duration.ofHours(1))))
+                      "strata demo: " + name,
+                      labels,
+                      Optional.of(Duration.ofHours(1)),
+                      Optional.of(name)))
               .token());
     }
     return EdgeAgent.start(b.build());

@@ -2,6 +2,7 @@ package dev.strata.registry.auth;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.strata.control.Lifetimes;
 import dev.strata.core.StrataException;
 import java.time.Duration;
 import java.util.Optional;
@@ -11,15 +12,9 @@ public record CreateApiKeyRequest(String name, Role role, Optional<Duration> ttl
   public CreateApiKeyRequest {
     requireNonNull(name, "name");
     requireNonNull(role, "role");
-    requireNonNull(ttl, "ttl");
     if (name.isBlank() || name.length() > 128) {
       throw StrataException.invalid("api key name: '%s' (expected: 1-128 characters)", name);
     }
-    ttl.ifPresent(
-        t -> {
-          if (t.isNegative() || t.isZero()) {
-            throw StrataException.invalid("api key ttl: %s (expected: > 0)", t);
-          }
-        });
+    ttl = Lifetimes.requireValid(ttl, "api key ttl");
   }
 }

@@ -6,9 +6,6 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.strata.core.ErrorCode;
 import dev.strata.core.StrataException;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -113,12 +110,10 @@ public final class Database implements AutoCloseable {
     if (file.isEmpty() || file.equals(":memory:") || file.startsWith("file:")) {
       return;
     }
-    Path parent = Path.of(file).toAbsolutePath().getParent();
-    try {
-      Files.createDirectories(parent);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create database directory " + parent, e);
-    }
+    // SQLite gives its -wal and -shm files the database file's permissions: 0600 for all three.
+    Path db = Path.of(file).toAbsolutePath();
+    PrivateFiles.createDirectories(db.getParent());
+    PrivateFiles.createFile(db);
   }
 
   public Vendor vendor() {

@@ -6,7 +6,12 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 
-/** An enrollment token as listed: never its secret. */
+/**
+ * An enrollment token as listed: never its secret.
+ *
+ * @param nodeId the node that enrolled with it, once used
+ * @param node the name of the node it was issued for; empty for a token any new node may use
+ */
 public record EnrollmentToken(
     String id,
     String description,
@@ -14,7 +19,8 @@ public record EnrollmentToken(
     Instant createdAt,
     Instant expiresAt,
     Optional<Instant> usedAt,
-    Optional<String> nodeId) {
+    Optional<String> nodeId,
+    Optional<String> node) {
   public EnrollmentToken {
     requireNonNull(id, "id");
     requireNonNull(description, "description");
@@ -23,5 +29,6 @@ public record EnrollmentToken(
     requireNonNull(expiresAt, "expiresAt");
     requireNonNull(usedAt, "usedAt");
     requireNonNull(nodeId, "nodeId");
+    requireNonNull(node, "node");
   }
 }

@@ -126,7 +126,8 @@ public final class JdbcFleetService implements FleetService {
               Sql.update(
                   c,
                   "INSERT INTO enrollment_tokens (id, secret_hash, description, labels, created_at,"
-                      + " expires_at, used_at, node_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                      + " expires_at, used_at, node_id, node_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
+                      + " ?)",
                   id,
                   Secrets.hash(secret),
                   r.description(),
@@ -134,7 +135,8 @@ public final class JdbcFleetService implements FleetService {
                   now.toEpochMilli(),
                   expires.toEpochMilli(),
                   Sql.NULL_BIGINT,
-                  Sql.NULL_TEXT);
+                  Sql.NULL_TEXT,
+                  Sql.text(r.node()));
               return findToken(c, id).orElseThrow();
             });
     return new IssuedEnrollmentToken(info, Secrets.format(TOKEN_PREFIX, id, secret));
@@ -188,6 +190,13 @@ public final class JdbcFleetService implements FleetService {
                 throw unauthenticated(
                     "enrollment token " + t.id() + ": expired at " + token.expiresAt());
               }
+              if (token.node().isPresent() && !token.node().get().equals(r.name())) {
+                throw new StrataException(
+                    ErrorCode.PERMISSION_DENIED,
+                    String.format(
+                        "enrollment token %s: issued for node %s (expected: name %s, not %s)",
+                        t.id(), token.node().get(), token.node().get(), r.name()));
+              }
               Map<String, String> labels = new HashMap<>(r.labels());
               labels.putAll(token.labels());
               Optional<Identity> existing =
@@ -196,6 +205,15 @@ public final class JdbcFleetService implements FleetService {
                       "SELECT * FROM nodes WHERE name = ?",
                       JdbcFleetService::mapIdentity,
                       r.name());
+              if (existing.isPresent() && token.node().isEmpty()) {
+                // A spare token must not take over an enrolled node's identity and credential.
+                throw new StrataException(
+                    ErrorCode.ALREADY_EXISTS,
+                    String.format(
+                        "node %s: already enrolled (expected: an enrollment token issued for this"
+                            + " node, {\"node\": \"%s\"}, to replace its credential)",
+                        r.name(), r.name()));
+              }
               String nodeId = existing.map(Identity::id).orElse(newId);
               // Consume first: of two enrollments racing on one token exactly one updates the row.
               int consumed =
@@ -470,7 +488,8 @@ public final class JdbcFleetService implements FleetService {
         Instant.ofEpochMilli(rs.getLong("created_at")),
         Instant.ofEpochMilli(rs.getLong("expires_at")),
         Sql.optionalLong(rs, "used_at").map(Instant::ofEpochMilli),
-        Optional.ofNullable(rs.getString("node_id")));
+        Optional.ofNullable(rs.getString("node_id")),
+        Optional.ofNullable(rs.getString("node_name")));
   }
 
   private static Identity mapIdentity(ResultSet rs) throws SQLException {

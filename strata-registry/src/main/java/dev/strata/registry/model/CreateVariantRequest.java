@@ -2,12 +2,12 @@ package dev.strata.registry.model;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.strata.control.ModelFormats;
 import dev.strata.control.Names;
 import dev.strata.control.Sha256;
 import dev.strata.core.StrataException;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * {@code POST /api/v1/models/{model}/versions/{version}/variants}: adds a variant whose artifact
@@ -22,14 +22,9 @@ public record CreateVariantRequest(
     Map<String, Double> metrics,
     Map<String, String> provenance,
     Map<String, String> tags) {
-  private static final Pattern FORMAT = Pattern.compile("[a-z0-9][a-z0-9._-]{0,31}");
-
   public CreateVariantRequest {
     Names.requireName(name, "variant name");
-    requireNonNull(format, "format");
-    if (!FORMAT.matcher(format).matches()) {
-      throw StrataException.invalid("format: %s (expected: e.g. onnx)", format);
-    }
+    ModelFormats.requireSupported(format, "format");
     Sha256.requireValid(sha256, "sha256");
     requireNonNull(signature, "signature");
     labels = List.copyOf(labels);
@@ -46,6 +41,13 @@ public record CreateVariantRequest(
   /** An ONNX variant with no metadata but its artifact. */
   public static CreateVariantRequest onnx(String name, String sha256) {
     return new CreateVariantRequest(
-        name, "onnx", sha256, ModelSignature.UNKNOWN, List.of(), Map.of(), Map.of(), Map.of());
+        name,
+        ModelFormats.ONNX,
+        sha256,
+        ModelSignature.UNKNOWN,
+        List.of(),
+        Map.of(),
+        Map.of(),
+        Map.of());
   }
 }

@@ -354,7 +354,7 @@ public final class JdbcModelRegistry implements ModelRegistry {
 
   @Override
   public Artifact uploadArtifact(InputStream content, Optional<String> expectedSha256) {
-    Artifact a = artifacts.put(content, maxArtifactBytes, expectedSha256);
+    Artifact a = artifacts.put(new NonEmpty(content), maxArtifactBytes, expectedSha256);
     LOG.debug("stored artifact {} ({} bytes)", a.sha256(), a.size());
     return a;
   }
@@ -449,5 +449,35 @@ public final class JdbcModelRegistry implements ModelRegistry {
           "model %s version %d variant %s: not found", model, version, name);
     }
     return v.get();
+  }
+
+  /** An upload that ends before its first byte is refused: no model is 0 bytes long. */
+  private static final class NonEmpty extends java.io.FilterInputStream {
+    private boolean any;
+
+    NonEmpty(InputStream in) {
+      super(requireNonNull(in, "content"));
+    }
+
+    @Override
+    public int read() throws java.io.IOException {
+      int b = super.read();
+      seen(b < 0 ? -1 : 1);
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws java.io.IOException {
+      return seen(super.read(b, off, len));
+    }
+
+    private int seen(int n) {
+      if (n > 0) {
+        any = true;
+      } else if (n < 0 && !any) {
+        throw StrataException.invalid("artifact: 0 bytes (expected: at least 1 byte)");
+      }
+      return n;
+    }
   }
 }

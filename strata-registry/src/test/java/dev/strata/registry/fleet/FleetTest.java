@@ -139,13 +139,45 @@ class FleetTest {
   }
 
   @Test
-  void reEnrollingANameRotatesItsCredential() {
+  void reEnrollingANameWithATokenForItRotatesItsCredential() {
     Enrollment first = enroll("gw-1", Map.of());
-    Enrollment second = enroll("gw-1", Map.of("tier", "gateway"));
+    String forIt =
+        fleet
+            .createEnrollmentToken(
+                new CreateEnrollmentTokenRequest(
+                    "", Map.of("tier", "gateway"), Optional.empty(), Optional.of("gw-1")))
+            .token();
+    Enrollment second = fleet.enroll(new EnrollRequest(forIt, "gw-1", Map.of()));
     assertThat(second.nodeId()).isEqualTo(first.nodeId());
     assertThat(fleet.authenticateNode(first.credential())).isEmpty();
     assertThat(fleet.authenticateNode(second.credential())).isPresent();
     assertThat(fleet.node(first.nodeId()).labels()).containsEntry("tier", "gateway");
+  }
+
+  @Test
+  void aSpareTokenCannotTakeOverAnEnrolledNode() {
+    Enrollment real = enroll("gw-1", Map.of());
+    String spare =
+        fleet.createEnrollmentToken(CreateEnrollmentTokenRequest.withLabels(Map.of())).token();
+    assertCode(
+        () -> fleet.enroll(new EnrollRequest(spare, "gw-1", Map.of())),
+        ErrorCode.ALREADY_EXISTS,
+        "node gw-1: already enrolled");
+    assertThat(fleet.authenticateNode(real.credential())).isPresent();
+    // refused without being used up: it still enrolls a new node
+    assertThat(fleet.enroll(new EnrollRequest(spare, "gw-2", Map.of())).name()).isEqualTo("gw-2");
+
+    String forOther =
+        fleet.createEnrollmentToken(CreateEnrollmentTokenRequest.forNode("gw-3")).token();
+    assertCode(
+        () -> fleet.enroll(new EnrollRequest(forOther, "gw-1", Map.of())),
+        ErrorCode.PERMISSION_DENIED,
+        "issued for node gw-3");
+    assertThat(fleet.authenticateNode(real.credential())).isPresent();
+    assertThat(fleet.enrollmentTokens())
+        .filteredOn(t -> t.node().isPresent())
+        .singleElement()
+        .satisfies(t -> assertThat(t.usedAt()).isEmpty());
   }
 
   @Test

@@ -14,7 +14,6 @@ class SelectorTest {
   @Test
   void equalityAndInequality() {
     assertThat(Selector.parse("site=shanghai,tier=gateway").matches(SHANGHAI_GATEWAY)).isTrue();
-    assertThat(Selector.parse("site==shanghai").matches(SHANGHAI_GATEWAY)).isTrue();
     assertThat(Selector.parse("site=beijing").matches(SHANGHAI_GATEWAY)).isFalse();
     assertThat(Selector.parse("site!=beijing").matches(SHANGHAI_GATEWAY)).isTrue();
     assertThat(Selector.parse("zone!=a").matches(SHANGHAI_GATEWAY)).isTrue();
@@ -27,6 +26,36 @@ class SelectorTest {
     assertThat(Selector.parse("site notin (shanghai)").matches(SHANGHAI_GATEWAY)).isFalse();
     assertThat(Selector.parse("!zone").matches(SHANGHAI_GATEWAY)).isTrue();
     assertThat(Selector.parse("zone").matches(SHANGHAI_GATEWAY)).isFalse();
+  }
+
+  @Test
+  void doubleEqualsAndEmptySetsAreRefusedNotReadAsSomethingElse() {
+    assertThatThrownBy(() -> Selector.parse("site==shanghai"))
+        .hasMessageContaining("'site==shanghai' uses ==");
+    assertThatThrownBy(() -> Selector.parse("site in ()")).hasMessageContaining("empty value");
+    assertThatThrownBy(() -> Selector.parse("site notin ( )")).hasMessageContaining("empty value");
+    assertThatThrownBy(() -> Selector.parse("site in (a,,b)")).hasMessageContaining("empty value");
+    assertThatThrownBy(() -> Selector.parse("site in (a,)")).hasMessageContaining("empty value");
+  }
+
+  @Test
+  void overlapIsWhetherOneNodeCouldMatchBoth() {
+    assertThat(overlap("", "site=a")).isTrue();
+    assertThat(overlap("site=a", "site=a,tier=gw")).isTrue();
+    assertThat(overlap("site=a", "site=b")).isFalse();
+    assertThat(overlap("site in (a,b)", "site in (b,c)")).isTrue();
+    assertThat(overlap("site in (a,b)", "site notin (a,b)")).isFalse();
+    assertThat(overlap("site in (a,b)", "site!=a")).isTrue();
+    assertThat(overlap("site", "!site")).isFalse();
+    assertThat(overlap("!site", "site!=a")).isTrue();
+    assertThat(overlap("site=a", "tier=gw")).isTrue();
+    assertThat(overlap("site!=a", "site!=b")).isTrue();
+  }
+
+  private static boolean overlap(String a, String b) {
+    boolean one = Selector.parse(a).overlaps(Selector.parse(b));
+    assertThat(Selector.parse(b).overlaps(Selector.parse(a))).isEqualTo(one);
+    return one;
   }
 
   @Test

@@ -72,10 +72,7 @@ class TelemetryTest {
 
   private NodePrincipal enroll(String name) {
     String token =
-        registry
-            .fleet()
-            .createEnrollmentToken(CreateEnrollmentTokenRequest.withLabels(Map.of()))
-            .token();
+        registry.fleet().createEnrollmentToken(CreateEnrollmentTokenRequest.forNode(name)).token();
     String credential =
         registry.nodes().enroll(new EnrollRequest(token, name, Map.of())).credential();
     return registry.authenticator().requireNode(credential);
