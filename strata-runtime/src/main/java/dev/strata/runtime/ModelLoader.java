@@ -79,6 +79,7 @@ final class ModelLoader {
             model,
             number,
             signature,
+            modelConfig,
             policy,
             capacity,
             batching.defaultTimeoutMicros(),

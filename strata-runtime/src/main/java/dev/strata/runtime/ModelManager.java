@@ -11,6 +11,7 @@ import dev.strata.core.RepositoryEntry;
 import dev.strata.core.ServerMetadata;
 import dev.strata.core.StrataException;
 import dev.strata.core.StrataVersion;
+import dev.strata.modelconfig.Triton;
 import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -239,6 +240,11 @@ public final class ModelManager implements InferenceService {
         s.rawInput().isPresent()
             ? Map.of("max_batch_size", s.maxBatchSize(), "raw_input", s.rawInput().get())
             : Map.of("max_batch_size", s.maxBatchSize()));
+  }
+
+  @Override
+  public Triton.ModelConfig modelConfig(String model, Optional<String> version) {
+    return EffectiveConfig.of(serving(model, version), config.defaultMaxQueueSize());
   }
 
   @Override
