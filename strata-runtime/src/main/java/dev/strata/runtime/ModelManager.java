@@ -44,7 +44,7 @@ public final class ModelManager implements InferenceService {
   private static final Logger LOG = LoggerFactory.getLogger(ModelManager.class);
   private static final String PLATFORM = "onnxruntime_onnx";
   private static final List<String> EXTENSIONS =
-      List.of("classification", "model_repository", "statistics");
+      List.of("classification", "model_configuration", "model_repository", "statistics");
 
   private final RuntimeConfig config;
   private final ModelRepository repository;

@@ -81,7 +81,7 @@ class InferenceTest {
     assertThat(m.parameters()).containsEntry("max_batch_size", 32);
     assertThat(runtime.serverMetadata().name()).isEqualTo("strata");
     assertThat(runtime.serverMetadata().extensions())
-        .contains("classification", "model_repository", "statistics");
+        .contains("classification", "model_configuration", "model_repository", "statistics");
     assertThat(runtime.ready()).isTrue();
     assertThat(runtime.modelReady("mlp", Optional.of("1"))).isTrue();
     assertThat(runtime.modelReady("mlp", Optional.of("2"))).isFalse();

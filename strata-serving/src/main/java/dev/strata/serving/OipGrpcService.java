@@ -5,6 +5,8 @@ import dev.strata.core.StrataException;
 import dev.strata.protocol.grpc.GRPCInferenceServiceGrpc;
 import dev.strata.protocol.grpc.GrpcConverters;
 import dev.strata.protocol.grpc.GrpcStatus;
+import dev.strata.protocol.grpc.ModelConfigRequest;
+import dev.strata.protocol.grpc.ModelConfigResponse;
 import dev.strata.protocol.grpc.ModelInferRequest;
 import dev.strata.protocol.grpc.ModelInferResponse;
 import dev.strata.protocol.grpc.ModelMetadataRequest;
@@ -94,6 +96,18 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
             GrpcConverters.modelMetadataResponse(
                 service.modelMetadata(
                     request.getName(), GrpcConverters.optional(request.getVersion()))));
+  }
+
+  @Override
+  public void modelConfig(ModelConfigRequest request, StreamObserver<ModelConfigResponse> out) {
+    reply(
+        out,
+        () ->
+            ModelConfigResponse.newBuilder()
+                .setConfig(
+                    service.modelConfig(
+                        request.getName(), GrpcConverters.optional(request.getVersion())))
+                .build());
   }
 
   @Override

@@ -22,7 +22,7 @@ import java.util.concurrent.Executors;
 
 /**
  * The Open Inference Protocol's REST endpoints (KServe V2 with Triton's statistics, repository,
- * binary data and classification extensions) over an {@link InferenceService}.
+ * model configuration, binary data and classification extensions) over an {@link InferenceService}.
  */
 final class OipHttpRoutes {
   static final String HEADER_LENGTH = "Inference-Header-Content-Length";
@@ -64,6 +64,12 @@ final class OipHttpRoutes {
         .get(
             "/v2/models/{model}/versions/{version}",
             call -> r.metadata(call.pathParam("model"), Optional.of(call.pathParam("version"))))
+        .get(
+            "/v2/models/{model}/config",
+            call -> r.config(call.pathParam("model"), Optional.empty()))
+        .get(
+            "/v2/models/{model}/versions/{version}/config",
+            call -> r.config(call.pathParam("model"), Optional.of(call.pathParam("version"))))
         .get(
             "/v2/models/{model}/ready",
             call -> r.modelReady(call.pathParam("model"), Optional.empty()))
@@ -130,6 +136,10 @@ final class OipHttpRoutes {
 
   private CompletionStage<HttpResult> metadata(String model, Optional<String> version) {
     return done(ok(codec.modelMetadata(service.modelMetadata(model, version))));
+  }
+
+  private CompletionStage<HttpResult> config(String model, Optional<String> version) {
+    return done(ok(codec.modelConfig(service.modelConfig(model, version))));
   }
 
   private CompletionStage<HttpResult> modelReady(String model, Optional<String> version) {
