@@ -152,7 +152,7 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
 
   /**
    * Runs a blocking repository action (load, unload) off the network thread and answers {@code
-   * done} when it returns; parameters are refused, since the repository's config.json rules.
+   * done} when it returns; parameters are refused, since the repository's config file rules.
    */
   private <T> void control(
       StreamObserver<T> out, java.util.Set<String> parameters, Runnable action, T done) {
@@ -202,7 +202,8 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
         ErrorCode.INVALID_ARGUMENT,
         "parameters "
             + names
-            + " are not supported: load reads the model's config.json from the repository");
+            + " are not supported: load reads the model's config.json or config.pbtxt from the"
+            + " repository");
   }
 
   private static <T> void reply(StreamObserver<T> out, Supplier<T> body) {

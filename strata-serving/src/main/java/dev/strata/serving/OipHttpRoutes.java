@@ -198,7 +198,8 @@ final class OipHttpRoutes {
             ErrorCode.INVALID_ARGUMENT,
             "parameters "
                 + params.keySet()
-                + " are not supported: load reads the model's config.json from the repository");
+                + " are not supported: load reads the model's config.json or config.pbtxt from the"
+                + " repository");
       }
     }
   }
