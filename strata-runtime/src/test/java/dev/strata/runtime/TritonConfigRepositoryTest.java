@@ -107,6 +107,22 @@ class TritonConfigRepositoryTest {
   }
 
   @Test
+  void aChangedConfigPbtxtIsReadAgainOnLoad() {
+    TestRepo repo = new TestRepo(dir).model("affine", 1, affine());
+    repo.file("affine", "config.pbtxt", "instance_group [ { count: 1 } ]\n");
+    try (ModelManager runtime = repo.start()) {
+      assertThat(runtime.modelConfig("affine", Optional.empty()).getInstanceGroup(0).getCount())
+          .isEqualTo(1);
+
+      repo.file("affine", "config.pbtxt", "instance_group [ { count: 2 } ]\nmax_batch_size: 2\n");
+      runtime.load("affine");
+
+      assertThat(runtime.servingVersions("affine").getFirst().instances()).hasSize(2);
+      assertThat(runtime.modelConfig("affine", Optional.empty()).getMaxBatchSize()).isEqualTo(2);
+    }
+  }
+
+  @Test
   void theNameMustBeTheDirectorysName() {
     TestRepo repo = new TestRepo(dir).model("affine", 1, affine());
     repo.file("affine", "config.pbtxt", "name: \"other\"\n");
