@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
     description = {
       "Serve the models of a repository over the Open Inference Protocol (KServe V2):",
       "REST on --http-port, gRPC on --grpc-port, Prometheus metrics at /metrics.",
-      "Layout: <repo>/<model>/<version>/model.onnx with an optional <repo>/<model>/config.json."
+      "Layout: <repo>/<model>/<version>/model.onnx with an optional <repo>/<model>/config.json",
+      "or Triton's <repo>/<model>/config.pbtxt."
     })
 final class ServeCommand implements Callable<Integer> {
   @Option(

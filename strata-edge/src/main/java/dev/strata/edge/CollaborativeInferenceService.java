@@ -12,6 +12,7 @@ import dev.strata.core.ModelStatistics;
 import dev.strata.core.RepositoryEntry;
 import dev.strata.core.ServerMetadata;
 import dev.strata.core.StrataException;
+import dev.strata.modelconfig.Triton;
 import dev.strata.runtime.InferenceService;
 import java.time.Duration;
 import java.util.Collection;
@@ -448,6 +449,11 @@ public final class CollaborativeInferenceService implements InferenceService {
       }
       throw e;
     }
+  }
+
+  @Override
+  public Triton.ModelConfig modelConfig(String model, Optional<String> version) {
+    return edge.modelConfig(model, version);
   }
 
   @Override

@@ -1,11 +1,14 @@
 package dev.strata.runtime;
 
+import dev.strata.core.ErrorCode;
 import dev.strata.core.InferenceRequest;
 import dev.strata.core.InferenceResponse;
 import dev.strata.core.ModelMetadata;
 import dev.strata.core.ModelStatistics;
 import dev.strata.core.RepositoryEntry;
 import dev.strata.core.ServerMetadata;
+import dev.strata.core.StrataException;
+import dev.strata.modelconfig.Triton;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -31,6 +34,20 @@ public interface InferenceService extends AutoCloseable {
    * @throws dev.strata.core.StrataException NOT_FOUND for an unknown model or version
    */
   ModelMetadata modelMetadata(String model, Optional<String> version);
+
+  /**
+   * The effective configuration of a model version (its newest ready version when {@code version}
+   * is empty) in Triton's model configuration schema, whichever way it was made: from {@code
+   * config.pbtxt}, {@code config.json}, or derived from the ONNX file and the runtime's defaults.
+   * Shapes leave out the batch dimension when {@code max_batch_size > 0}, as in Triton.
+   *
+   * @throws dev.strata.core.StrataException NOT_FOUND for an unknown model or version, UNAVAILABLE
+   *     when it has no ready version, UNIMPLEMENTED where the service has no configuration to show
+   */
+  default Triton.ModelConfig modelConfig(String model, Optional<String> version) {
+    throw new StrataException(
+        ErrorCode.UNIMPLEMENTED, "this server does not show model configurations");
+  }
 
   /** Whether the model (or that version) is loaded, warmed up and serving. */
   boolean modelReady(String model, Optional<String> version);

@@ -110,6 +110,7 @@ final class ModelLoader {
             model,
             number,
             signature,
+            modelConfig,
             policy,
             capacity,
             batching.defaultTimeoutMicros(),

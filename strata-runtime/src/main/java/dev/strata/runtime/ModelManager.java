@@ -12,6 +12,7 @@ import dev.strata.core.ServerMetadata;
 import dev.strata.core.StrataException;
 import dev.strata.core.StrataVersion;
 import dev.strata.core.TensorSpec;
+import dev.strata.modelconfig.Triton;
 import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,7 +46,7 @@ public final class ModelManager implements InferenceService {
   private static final Logger LOG = LoggerFactory.getLogger(ModelManager.class);
   private static final String PLATFORM = "onnxruntime_onnx";
   private static final List<String> EXTENSIONS =
-      List.of("classification", "model_repository", "statistics");
+      List.of("classification", "model_configuration", "model_repository", "statistics");
 
   private final RuntimeConfig config;
   private final ModelRepository repository;
@@ -255,6 +256,11 @@ public final class ModelManager implements InferenceService {
       out.add(new TensorSpec(spec.name(), spec.datatype(), spec.shape().prepend(-1)));
     }
     return out;
+  }
+
+  @Override
+  public Triton.ModelConfig modelConfig(String model, Optional<String> version) {
+    return EffectiveConfig.of(serving(model, version), config.defaultMaxQueueSize());
   }
 
   @Override

@@ -16,11 +16,13 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
- * The Triton-style model repository on disk: {@code <root>/<model>/config.json} (optional) and
- * {@code <root>/<model>/<version>/model.onnx}, a version being a positive integer directory name.
+ * The Triton-style model repository on disk: {@code <root>/<model>/config.json} or Triton's {@code
+ * <root>/<model>/config.pbtxt} (optional, never both) and {@code
+ * <root>/<model>/<version>/model.onnx}, a version being a positive integer directory name.
  */
 final class ModelRepository {
   static final String CONFIG = "config.json";
+  static final String TRITON_CONFIG = "config.pbtxt";
   static final String MODEL_FILE = "model.onnx";
 
   private final Path root;
@@ -76,13 +78,25 @@ final class ModelRepository {
         && name.indexOf('\0') < 0;
   }
 
-  /** The model's config, or the defaults without a config file; the name must match. */
+  /**
+   * The model's config ({@code config.json} or {@code config.pbtxt}), or the defaults without a
+   * config file; the name must match.
+   */
   ModelConfig config(String model, Path dir) {
-    Path file = dir.resolve(CONFIG);
-    if (!Files.exists(file)) {
+    Path json = dir.resolve(CONFIG);
+    Path pbtxt = dir.resolve(TRITON_CONFIG);
+    boolean hasJson = Files.exists(json);
+    boolean hasPbtxt = Files.exists(pbtxt);
+    if (hasJson && hasPbtxt) {
+      throw StrataException.invalid(
+          "%s and %s: both present (expected: one model configuration; remove one of them)",
+          json, pbtxt);
+    }
+    if (!hasJson && !hasPbtxt) {
       return ModelConfig.DEFAULT;
     }
-    ModelConfig config = ModelConfig.read(file);
+    Path file = hasJson ? json : pbtxt;
+    ModelConfig config = hasJson ? ModelConfig.read(json) : TritonConfigReader.read(pbtxt);
     if (config.name().isPresent() && !config.name().get().equals(model)) {
       throw StrataException.invalid(
           "%s: name '%s' (expected: '%s', the directory's name)", file, config.name().get(), model);

@@ -21,6 +21,10 @@ final class ModelVersion implements AutoCloseable {
   final long number;
   final String label;
   final ModelSignature signature;
+
+  /** The configuration this version was loaded with (before the ONNX file filled its gaps). */
+  final ModelConfig config;
+
   final BatchPolicy policy;
   final RequestQueue queue;
   final VersionStats stats;
@@ -40,6 +44,7 @@ final class ModelVersion implements AutoCloseable {
       String model,
       long number,
       ModelSignature signature,
+      ModelConfig config,
       BatchPolicy policy,
       int queueCapacity,
       long defaultTimeoutMicros,
@@ -52,6 +57,7 @@ final class ModelVersion implements AutoCloseable {
     this.number = number;
     this.label = Long.toString(number);
     this.signature = signature;
+    this.config = config;
     this.policy = policy;
     this.queue = new RequestQueue(policy, signature, queueCapacity);
     this.stats = new VersionStats(policy.maxRows);

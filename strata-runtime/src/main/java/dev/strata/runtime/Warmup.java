@@ -75,7 +75,7 @@ final class Warmup {
         model, Optional.empty(), "warmup", tensors, List.of(), Map.of(), Optional.empty());
   }
 
-  private static Shape concrete(Shape shape) {
+  static Shape concrete(Shape shape) {
     long[] dims = shape.toArray();
     for (int i = 0; i < dims.length; i++) {
       if (dims[i] < 0) {

@@ -89,7 +89,7 @@ class InferenceTest {
     }
     assertThat(runtime.serverMetadata().name()).isEqualTo("strata");
     assertThat(runtime.serverMetadata().extensions())
-        .contains("classification", "model_repository", "statistics");
+        .contains("classification", "model_configuration", "model_repository", "statistics");
     assertThat(runtime.ready()).isTrue();
     assertThat(runtime.modelReady("mlp", Optional.of("1"))).isTrue();
     assertThat(runtime.modelReady("mlp", Optional.of("2"))).isFalse();

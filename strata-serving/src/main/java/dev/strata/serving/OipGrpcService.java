@@ -5,6 +5,8 @@ import dev.strata.core.StrataException;
 import dev.strata.protocol.grpc.GRPCInferenceServiceGrpc;
 import dev.strata.protocol.grpc.GrpcConverters;
 import dev.strata.protocol.grpc.GrpcStatus;
+import dev.strata.protocol.grpc.ModelConfigRequest;
+import dev.strata.protocol.grpc.ModelConfigResponse;
 import dev.strata.protocol.grpc.ModelInferRequest;
 import dev.strata.protocol.grpc.ModelInferResponse;
 import dev.strata.protocol.grpc.ModelMetadataRequest;
@@ -97,6 +99,18 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
   }
 
   @Override
+  public void modelConfig(ModelConfigRequest request, StreamObserver<ModelConfigResponse> out) {
+    reply(
+        out,
+        () ->
+            ModelConfigResponse.newBuilder()
+                .setConfig(
+                    service.modelConfig(
+                        request.getName(), GrpcConverters.optional(request.getVersion())))
+                .build());
+  }
+
+  @Override
   public void modelStatistics(
       ModelStatisticsRequest request, StreamObserver<ModelStatisticsResponse> out) {
     reply(
@@ -138,7 +152,7 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
 
   /**
    * Runs a blocking repository action (load, unload) off the network thread and answers {@code
-   * done} when it returns; parameters are refused, since the repository's config.json rules.
+   * done} when it returns; parameters are refused, since the repository's config file rules.
    */
   private <T> void control(
       StreamObserver<T> out, java.util.Set<String> parameters, Runnable action, T done) {
@@ -188,7 +202,8 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
         ErrorCode.INVALID_ARGUMENT,
         "parameters "
             + names
-            + " are not supported: load reads the model's config.json from the repository");
+            + " are not supported: load reads the model's config.json or config.pbtxt from the"
+            + " repository");
   }
 
   private static <T> void reply(StreamObserver<T> out, Supplier<T> body) {

@@ -22,7 +22,7 @@ import java.util.concurrent.Executors;
 
 /**
  * The Open Inference Protocol's REST endpoints (KServe V2 with Triton's statistics, repository,
- * binary data and classification extensions) over an {@link InferenceService}.
+ * model configuration, binary data and classification extensions) over an {@link InferenceService}.
  */
 final class OipHttpRoutes {
   static final String HEADER_LENGTH = "Inference-Header-Content-Length";
@@ -64,6 +64,12 @@ final class OipHttpRoutes {
         .get(
             "/v2/models/{model}/versions/{version}",
             call -> r.metadata(call.pathParam("model"), Optional.of(call.pathParam("version"))))
+        .get(
+            "/v2/models/{model}/config",
+            call -> r.config(call.pathParam("model"), Optional.empty()))
+        .get(
+            "/v2/models/{model}/versions/{version}/config",
+            call -> r.config(call.pathParam("model"), Optional.of(call.pathParam("version"))))
         .get(
             "/v2/models/{model}/ready",
             call -> r.modelReady(call.pathParam("model"), Optional.empty()))
@@ -132,6 +138,10 @@ final class OipHttpRoutes {
     return done(ok(codec.modelMetadata(service.modelMetadata(model, version))));
   }
 
+  private CompletionStage<HttpResult> config(String model, Optional<String> version) {
+    return done(ok(codec.modelConfig(service.modelConfig(model, version))));
+  }
+
   private CompletionStage<HttpResult> modelReady(String model, Optional<String> version) {
     // Unknown models answer 404 (metadata throws NOT_FOUND); known but not ready answer 503.
     boolean ready = service.modelReady(model, version);
@@ -188,7 +198,8 @@ final class OipHttpRoutes {
             ErrorCode.INVALID_ARGUMENT,
             "parameters "
                 + params.keySet()
-                + " are not supported: load reads the model's config.json from the repository");
+                + " are not supported: load reads the model's config.json or config.pbtxt from the"
+                + " repository");
       }
     }
   }

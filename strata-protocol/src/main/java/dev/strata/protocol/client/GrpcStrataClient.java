@@ -10,9 +10,11 @@ import dev.strata.core.ModelStatistics;
 import dev.strata.core.RepositoryEntry;
 import dev.strata.core.ServerMetadata;
 import dev.strata.core.StrataException;
+import dev.strata.modelconfig.Triton;
 import dev.strata.protocol.grpc.GRPCInferenceServiceGrpc;
 import dev.strata.protocol.grpc.GrpcConverters;
 import dev.strata.protocol.grpc.GrpcStatus;
+import dev.strata.protocol.grpc.ModelConfigRequest;
 import dev.strata.protocol.grpc.ModelInferRequest;
 import dev.strata.protocol.grpc.ModelInferResponse;
 import dev.strata.protocol.grpc.ModelMetadataRequest;
@@ -132,6 +134,16 @@ final class GrpcStrataClient implements StrataClient {
             .build();
     return call(
         () -> GrpcConverters.modelMetadata(blocking(config.timeout()).modelMetadata(request)));
+  }
+
+  @Override
+  public Triton.ModelConfig modelConfig(String model, Optional<String> version) {
+    ModelConfigRequest request =
+        ModelConfigRequest.newBuilder()
+            .setName(requireNonNull(model, "model"))
+            .setVersion(version.orElse(""))
+            .build();
+    return call(() -> blocking(config.timeout()).modelConfig(request).getConfig());
   }
 
   @Override

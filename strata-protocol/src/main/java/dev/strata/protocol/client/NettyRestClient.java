@@ -10,6 +10,7 @@ import dev.strata.core.ModelStatistics;
 import dev.strata.core.RepositoryEntry;
 import dev.strata.core.ServerMetadata;
 import dev.strata.core.StrataException;
+import dev.strata.modelconfig.Triton;
 import dev.strata.protocol.OipNames;
 import dev.strata.protocol.rest.EncodedBody;
 import dev.strata.protocol.rest.RestCodec;
@@ -54,6 +55,11 @@ final class NettyRestClient implements RestClient {
   @Override
   public ModelMetadata modelMetadata(String model, Optional<String> version) {
     return get(Paths.model(model, version), codec::decodeModelMetadata);
+  }
+
+  @Override
+  public Triton.ModelConfig modelConfig(String model, Optional<String> version) {
+    return get(Paths.model(model, version) + "/config", codec::decodeModelConfig);
   }
 
   @Override

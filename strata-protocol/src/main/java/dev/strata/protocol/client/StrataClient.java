@@ -1,11 +1,14 @@
 package dev.strata.protocol.client;
 
+import dev.strata.core.ErrorCode;
 import dev.strata.core.InferenceRequest;
 import dev.strata.core.InferenceResponse;
 import dev.strata.core.ModelMetadata;
 import dev.strata.core.ModelStatistics;
 import dev.strata.core.RepositoryEntry;
 import dev.strata.core.ServerMetadata;
+import dev.strata.core.StrataException;
+import dev.strata.modelconfig.Triton;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -43,6 +46,15 @@ public interface StrataClient extends AutoCloseable {
   ModelMetadata modelMetadata(String model, Optional<String> version);
 
   boolean modelReady(String model, Optional<String> version);
+
+  /**
+   * The configuration a model version is served with (Triton's model configuration extension);
+   * NOT_FOUND for an unknown model or version.
+   */
+  default Triton.ModelConfig modelConfig(String model, Optional<String> version) {
+    throw new StrataException(
+        ErrorCode.UNIMPLEMENTED, "this client does not ask for model configurations");
+  }
 
   /** Runs a request with binary inputs and outputs. */
   default InferenceResponse infer(InferenceRequest request) {

@@ -9,6 +9,7 @@ import dev.strata.core.ModelStatistics;
 import dev.strata.core.RepositoryEntry;
 import dev.strata.core.ServerMetadata;
 import dev.strata.core.StrataException;
+import dev.strata.modelconfig.Triton;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
@@ -166,6 +167,14 @@ public final class RestCodec {
     return MetadataJson.modelMetadata(requireNonNull(metadata, "metadata"));
   }
 
+  /**
+   * Triton's model configuration extension: the configuration as JSON with proto field names
+   * ({@code "max_batch_size"}, {@code "data_type": "TYPE_FP32"}, {@code "dims": [3, 224, 224]}).
+   */
+  public byte[] modelConfig(Triton.ModelConfig config) {
+    return ModelConfigJson.write(requireNonNull(config, "config"));
+  }
+
   /** Triton's statistics response: {@code {"model_stats": [...]}}. */
   public byte[] statistics(List<ModelStatistics> statistics) {
     return MetadataJson.statistics(requireNonNull(statistics, "statistics"));
@@ -236,6 +245,10 @@ public final class RestCodec {
 
   public ModelMetadata decodeModelMetadata(byte[] body) {
     return MetadataJson.modelMetadata(requireNonNull(body, "body"));
+  }
+
+  public Triton.ModelConfig decodeModelConfig(byte[] body) {
+    return ModelConfigJson.read(requireNonNull(body, "body"));
   }
 
   public List<ModelStatistics> decodeStatistics(byte[] body) {

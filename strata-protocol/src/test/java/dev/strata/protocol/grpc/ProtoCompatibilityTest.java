@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
  * Pins our proto to the published one, field by field: a stock KServe or Triton client works only
  * if every message, field number and wire type is the same. The tables below are written from
  * KServe's grpc_predict_v2.proto and Triton's grpc_service.proto (with InferParameter's
- * double_param and uint64_param, and the statistics and repository messages).
+ * double_param and uint64_param, and the statistics, repository and model configuration messages;
+ * ModelConfig itself is pinned by strata-modelconfig's ModelConfigSchemaTest).
  */
 class ProtoCompatibilityTest {
 
@@ -43,6 +44,9 @@ class ProtoCompatibilityTest {
           "ModelMetadataResponse.TensorMetadata.name 1 string",
           "ModelMetadataResponse.TensorMetadata.datatype 2 string",
           "ModelMetadataResponse.TensorMetadata.shape 3 repeated int64",
+          "ModelConfigRequest.name 1 string",
+          "ModelConfigRequest.version 2 string",
+          "ModelConfigResponse.config 1 inference.ModelConfig",
           "InferParameter.bool_param 1 bool",
           "InferParameter.int64_param 2 int64",
           "InferParameter.string_param 3 string",
@@ -138,6 +142,7 @@ class ProtoCompatibilityTest {
           "ModelReady ModelReadyRequest ModelReadyResponse",
           "ServerMetadata ServerMetadataRequest ServerMetadataResponse",
           "ModelMetadata ModelMetadataRequest ModelMetadataResponse",
+          "ModelConfig ModelConfigRequest ModelConfigResponse",
           "ModelInfer ModelInferRequest ModelInferResponse",
           "ModelStatistics ModelStatisticsRequest ModelStatisticsResponse",
           "RepositoryIndex RepositoryIndexRequest RepositoryIndexResponse",
