@@ -117,11 +117,13 @@ final class ModelLoader {
     List<TensorSpec> inputs;
     List<TensorSpec> outputs;
     Map<String, String> metadata;
+    Map<String, List<String>> dimNames;
     try {
       ModelProto proto = OnnxModels.readDescription(file);
       inputs = OnnxModels.inputs(proto);
       outputs = OnnxModels.outputs(proto);
       metadata = OnnxModels.metadata(proto);
+      dimNames = OnnxModels.inputDimNames(proto);
     } catch (IOException e) {
       throw new StrataException(
           ErrorCode.INVALID_ARGUMENT, file + ": cannot read (" + e.getMessage() + ")", e);
@@ -133,7 +135,9 @@ final class ModelLoader {
         outputs,
         config.defaultMaxBatchSize(),
         labels -> repository.labels(dir, labels),
-        metadata);
+        metadata,
+        dimNames,
+        config.maxImagePixels());
   }
 
   private int intraOpThreads(ModelConfig modelConfig, int count) {
