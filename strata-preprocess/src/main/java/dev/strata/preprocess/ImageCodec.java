@@ -13,6 +13,7 @@ import java.util.Iterator;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Decodes PNG and JPEG bytes into {@link RawImage}s (and encodes PNG) with {@code javax.imageio}.
@@ -56,9 +57,10 @@ public final class ImageCodec {
       throw new IllegalArgumentException("maxPixels: " + maxPixels + " (expected: > 0)");
     }
     BufferedImage img;
-    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(encoded))) {
-      Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
-      if (readers == null || !readers.hasNext()) {
+    // In memory: the bytes are in memory already (ImageIO's default would cache them in a file).
+    try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded))) {
+      Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+      if (!readers.hasNext()) {
         throw StrataException.invalid(
             "%s: not a PNG or JPEG image (%d bytes, starting %s)",
             what, encoded.length, hexPrefix(encoded));
