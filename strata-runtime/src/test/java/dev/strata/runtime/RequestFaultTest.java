@@ -46,6 +46,13 @@ class RequestFaultTest {
             .config(
                 "tokens",
                 "{\"max_batch_size\": 8, \"dynamic_batching\": {\"max_queue_delay_us\": 50000}}")
+            // config.json fixes the sequence of one input: the other must follow it.
+            .model("fixed", 1, ExampleModels.tokenEmbedding(POSITIONS, WIDTH))
+            .config(
+                "fixed",
+                "{\"max_batch_size\": 8, \"inputs\": ["
+                    + "{\"name\": \"input_ids\", \"data_type\": \"INT64\", \"dims\": [4]},"
+                    + "{\"name\": \"attention_mask\", \"data_type\": \"INT64\", \"dims\": [-1]}]}")
             .model("identity", 1, ExampleModels.identityAllTypes())
             .model(
                 "images",
@@ -81,6 +88,17 @@ class RequestFaultTest {
       assertThat(e.getMessage())
           .contains("'input_ids'", "'attention_mask'", "'sequence'", "3", "" + maskLength);
     }
+  }
+
+  @Test
+  void aDimensionTheConfigFixesForOneInputHoldsForTheInputsSharingIt() {
+    StrataException e = failure(runtime.infer(request("fixed", ids(1, 2, 3, 4), mask(3))));
+    assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+    assertThat(e.getMessage()).contains("'input_ids'", "'attention_mask'", "'sequence'");
+    assertThat(failure(runtime.infer(request("fixed", ids(1, 2, 3), mask(3)))).getMessage())
+        .contains("input 'input_ids'", "[1, 3]");
+    InferenceResponse ok = runtime.infer(request("fixed", ids(1, 2, 3, 4), mask(4))).join();
+    assertThat(ok.outputs().getFirst().shape()).isEqualTo(Shape.of(1, 4, WIDTH));
   }
 
   @Test
