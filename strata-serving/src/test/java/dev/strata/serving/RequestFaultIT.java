@@ -193,6 +193,22 @@ class RequestFaultIT {
             + "}}]}";
     HttpResponse<String> r = postBinary("/v2/models/strings/infer", json, elements);
     expect(r, 400, "'text'", "element 1", "UTF-8");
+    // The same bytes inside a JSON string: JSON is UTF-8, so the body itself is malformed.
+    byte[] head =
+        "{\"inputs\":[{\"name\":\"text\",\"shape\":[1],\"datatype\":\"BYTES\",\"data\":[\""
+            .getBytes(StandardCharsets.UTF_8);
+    byte[] tail = "\"]}]}".getBytes(StandardCharsets.UTF_8);
+    byte[] body = new byte[head.length + latin1.length + tail.length];
+    System.arraycopy(head, 0, body, 0, head.length);
+    System.arraycopy(latin1, 0, body, head.length, latin1.length);
+    System.arraycopy(tail, 0, body, head.length + latin1.length, tail.length);
+    HttpResponse<String> j =
+        http.send(
+            HttpRequest.newBuilder(server.http("/v2/models/strings/infer"))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    expect(j, 400, "UTF-8");
 
     ModelInferRequest.Builder g =
         ModelInferRequest.newBuilder()
