@@ -21,6 +21,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -185,15 +187,25 @@ public final class CollaborativeInferenceService implements InferenceService {
     } catch (RuntimeException e) {
       answer = CompletableFuture.failedFuture(e);
     }
-    return answer.whenComplete(
+    CompletableFuture<InferenceResponse> result =
+        answer.whenComplete(
+            (r, error) -> {
+              Optional<ServedBy> by = Optional.empty();
+              if (r != null && r.parameters().get(SERVED_BY) instanceof String s) {
+                by = Optional.of(servedBy(s));
+              }
+              listener.completed(
+                  d, new InferenceOutcome(by, flow.escalated, System.nanoTime() - start));
+            });
+    // A caller that goes away cancels this future: the runtime's queued work must hear of it, or
+    // it would run for nobody and count as in flight (and as load for OffloadWhenBusy) until then.
+    result.whenComplete(
         (r, error) -> {
-          Optional<ServedBy> by = Optional.empty();
-          if (r != null && r.parameters().get(SERVED_BY) instanceof String s) {
-            by = Optional.of(servedBy(s));
+          if (result.isCancelled()) {
+            flow.cancel();
           }
-          listener.completed(
-              d, new InferenceOutcome(by, flow.escalated, System.nanoTime() - start));
         });
+    return result;
   }
 
   /**
@@ -252,6 +264,8 @@ public final class CollaborativeInferenceService implements InferenceService {
     final EdgeDeployment d;
     final InferenceRequest request;
     volatile boolean escalated;
+    private final Set<CompletableFuture<InferenceResponse>> onEdge = ConcurrentHashMap.newKeySet();
+    private volatile boolean cancelled;
 
     Flow(EdgeDeployment d, InferenceRequest request) {
       this.d = d;
@@ -320,8 +334,17 @@ public final class CollaborativeInferenceService implements InferenceService {
               });
     }
 
+    /** Cancels what runs on the edge for this request, and what it would run there later. */
+    void cancel() {
+      cancelled = true;
+      onEdge.forEach(f -> f.cancel(false));
+    }
+
     /** Runs on the edge, counting the request as in flight until it completes. */
     private CompletableFuture<InferenceResponse> edge(InferenceRequest r) {
+      if (cancelled) {
+        return CompletableFuture.failedFuture(new CancellationException("request cancelled"));
+      }
       AtomicInteger c = counter(r.model());
       c.incrementAndGet();
       CompletableFuture<InferenceResponse> f;
@@ -331,7 +354,15 @@ public final class CollaborativeInferenceService implements InferenceService {
         c.decrementAndGet();
         throw e;
       }
-      return f.whenComplete((x, e) -> c.decrementAndGet());
+      onEdge.add(f);
+      if (cancelled) {
+        f.cancel(false); // cancelled while it was being submitted
+      }
+      return f.whenComplete(
+          (x, e) -> {
+            onEdge.remove(f);
+            c.decrementAndGet();
+          });
     }
 
     private CompletableFuture<InferenceResponse> askCloud() {

@@ -321,6 +321,27 @@ class CollaborativeInferenceServiceTest {
   }
 
   @Test
+  void refusedAndCancelledRequestsAreNotCountedInFlightAfterwards() {
+    deploy(new InferencePolicy.OffloadWhenBusy(1, Optional.empty()));
+    edge.hold = true;
+    CompletableFuture<InferenceResponse> dropped = service.infer(request());
+    CompletableFuture<InferenceResponse> alsoDropped = service.infer(request());
+    assertThat(service.inFlight()).isEqualTo(2);
+    // The callers go away (a closed connection cancels what it waits for).
+    dropped.cancel(false);
+    alsoDropped.cancel(false);
+    assertThat(service.inFlight()).isZero();
+    // Refused: a request parameter the service does not take.
+    assertThatThrownBy(() -> service.infer(withPolicy("nonsense")).join())
+        .hasCauseInstanceOf(StrataException.class);
+    assertThat(service.inFlight()).isZero();
+    // Nothing stale makes the edge look busy: the next request is the edge's.
+    edge.release();
+    assertThat(infer(request()).parameters()).containsEntry(SERVED_BY, "edge");
+    assertThat(cloudCalls).isEmpty();
+  }
+
+  @Test
   void cloudOnlyFallsBackToTheEdge() {
     deploy(new InferencePolicy.CloudOnly(Optional.empty()));
     assertThat(infer(request()).parameters()).containsEntry(SERVED_BY, "cloud");

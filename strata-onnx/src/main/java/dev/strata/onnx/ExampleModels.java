@@ -93,6 +93,30 @@ public final class ExampleModels {
     return g.build();
   }
 
+  /**
+   * A BERT-style embedding lookup: {@code input_ids[batch, sequence]} (INT64) picks rows of a
+   * {@code [positions, width]} table whose row {@code i} holds {@code i * width + j}, giving {@code
+   * embeddings[batch, sequence, width]}; {@code attention_mask[batch, sequence]} (INT64) multiplies
+   * the ids into {@code masked_ids[batch, sequence]}. The two inputs share the symbolic dimension
+   * {@code sequence}, and an id of {@code positions} or more is out of the table's range, as 513
+   * tokens are for a 512-position BERT.
+   */
+  public static ModelProto tokenEmbedding(int positions, int width) {
+    OnnxGraphBuilder g = OnnxGraphBuilder.create("token_embedding");
+    String ids = g.input("input_ids", DataType.INT64, List.of("batch", "sequence"));
+    String mask = g.input("attention_mask", DataType.INT64, List.of("batch", "sequence"));
+    float[] rows = new float[positions * width];
+    for (int i = 0; i < rows.length; i++) {
+      rows[i] = i;
+    }
+    String table = g.initializer("position_table", Shape.of(positions, width), rows);
+    g.node("Gather", List.of(table, ids), Map.of("axis", 0), "embeddings");
+    g.output("embeddings", DataType.FP32, Shape.of(-1, -1, width));
+    g.node("Mul", List.of(ids, mask), Map.of(), "masked_ids");
+    g.output("masked_ids", DataType.INT64, Shape.of(-1, -1));
+    return g.build();
+  }
+
   /** The datatypes ONNX Runtime's Java API can feed and fetch. */
   public static List<DataType> ortTypes() {
     return List.of(

@@ -57,10 +57,35 @@ public final class OnnxGraphBuilder {
     return new OnnxGraphBuilder(graphName);
   }
 
-  /** Declares a graph input; -1 dimensions become the symbolic {@code batch} axis. */
+  /**
+   * Declares a graph input; a -1 first dimension becomes the symbolic {@code batch} axis, a -1
+   * elsewhere an axis of its own ({@code <name>_<axis>}).
+   */
   public String input(String name, DataType type, Shape shape) {
     claim(name);
     graph.addInput(valueInfo(name, type, shape));
+    return name;
+  }
+
+  /**
+   * Declares a graph input whose dimensions are sizes ({@link Number}) or symbolic names ({@link
+   * String}, ONNX's {@code dim_param}): axes of the same name must have the same size in a run,
+   * e.g. {@code input("input_ids", INT64, List.of("batch", "sequence"))}.
+   */
+  public String input(String name, DataType type, List<?> dims) {
+    claim(name);
+    TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
+    for (Object d : dims) {
+      switch (d) {
+        case Number n ->
+            s.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(n.longValue()));
+        case String p -> s.addDim(TensorShapeProto.Dimension.newBuilder().setDimParam(p));
+        default ->
+            throw new IllegalArgumentException(
+                "input '" + name + "': dimension " + d + " (expected: a size or a name)");
+      }
+    }
+    graph.addInput(valueInfo(name, type, s));
     return name;
   }
 
@@ -165,12 +190,18 @@ public final class OnnxGraphBuilder {
 
   private static ValueInfoProto valueInfo(String name, DataType type, Shape shape) {
     TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
-    for (long d : shape.toArray()) {
+    long[] dims = shape.toArray();
+    for (int i = 0; i < dims.length; i++) {
       s.addDim(
-          d < 0
-              ? TensorShapeProto.Dimension.newBuilder().setDimParam("batch")
-              : TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+          dims[i] >= 0
+              ? TensorShapeProto.Dimension.newBuilder().setDimValue(dims[i])
+              : TensorShapeProto.Dimension.newBuilder()
+                  .setDimParam(i == 0 ? "batch" : name + "_" + i));
     }
+    return valueInfo(name, type, s);
+  }
+
+  private static ValueInfoProto valueInfo(String name, DataType type, TensorShapeProto.Builder s) {
     TypeProto.Tensor.Builder tensorType =
         TypeProto.Tensor.newBuilder().setElemType(OnnxTypes.toOnnx(type).getNumber()).setShape(s);
     return ValueInfoProto.newBuilder()

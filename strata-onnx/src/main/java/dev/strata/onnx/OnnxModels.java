@@ -179,6 +179,27 @@ public final class OnnxModels {
     return out;
   }
 
+  /**
+   * The symbolic dimension names ({@code dim_param}) of the graph inputs that are not initializers,
+   * by input name, one entry per axis: empty where the axis is fixed or unnamed. Two axes with the
+   * same name must have the same size in every run (ONNX's meaning of {@code dim_param}).
+   */
+  public static Map<String, List<String>> inputDimNames(ModelProto model) {
+    Set<String> initializers = new HashSet<>();
+    model.getGraph().getInitializerList().forEach(t -> initializers.add(t.getName()));
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    for (ValueInfoProto v : model.getGraph().getInputList()) {
+      if (!initializers.contains(v.getName()) && v.getType().hasTensorType()) {
+        List<String> names = new ArrayList<>();
+        for (TensorShapeProto.Dimension d : v.getType().getTensorType().getShape().getDimList()) {
+          names.add(d.hasDimParam() && !d.hasDimValue() ? d.getDimParam() : "");
+        }
+        out.put(v.getName(), List.copyOf(names));
+      }
+    }
+    return out;
+  }
+
   public static List<TensorSpec> outputs(ModelProto model) {
     List<TensorSpec> out = new ArrayList<>();
     for (ValueInfoProto v : model.getGraph().getOutputList()) {

@@ -5,16 +5,37 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import dev.strata.core.DataType;
 import dev.strata.core.ErrorCode;
+import dev.strata.core.Shape;
 import dev.strata.core.StrataException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class OnnxModelsTest {
   @TempDir Path dir;
+
+  @Test
+  void inputDimNamesKeepTheSymbolicDimensionsInputsShare() throws Exception {
+    Path file = dir.resolve("tokens.onnx");
+    OnnxModels.write(ExampleModels.tokenEmbedding(8, 2), file);
+    ModelProto description = OnnxModels.readDescription(file);
+    assertThat(OnnxModels.inputDimNames(description))
+        .containsExactly(
+            Map.entry("input_ids", List.of("batch", "sequence")),
+            Map.entry("attention_mask", List.of("batch", "sequence")));
+    // Fixed axes have no name; the builder's own -1 axes after the first are the input's own.
+    assertThat(OnnxModels.inputDimNames(ExampleModels.identityAllTypes()).get("in_FP32"))
+        .containsExactly("batch", "");
+    OnnxGraphBuilder g = OnnxGraphBuilder.create("g");
+    String x = g.input("x", DataType.FP32, Shape.of(-1, -1));
+    g.output(g.node("Identity", List.of(x), Map.of(), "y"), DataType.FP32, Shape.of(-1, -1));
+    assertThat(OnnxModels.inputDimNames(g.build()).get("x")).containsExactly("batch", "x_1");
+  }
 
   @Test
   void descriptionAnswersAsTheWholeModelWithoutTheWeights() throws Exception {

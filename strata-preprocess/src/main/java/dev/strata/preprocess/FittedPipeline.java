@@ -155,17 +155,29 @@ public record FittedPipeline(
    *       {@code [N, features]}.
    * </ul>
    *
+   * <p>Images of more than {@link ImageCodec#DEFAULT_MAX_PIXELS} pixels are refused.
+   *
    * @throws StrataException INVALID_ARGUMENT naming the element at fault
    */
   public Tensor apply(List<Tensor> raw) {
+    return apply(raw, ImageCodec.DEFAULT_MAX_PIXELS);
+  }
+
+  /**
+   * {@link #apply(List)}, refusing images of more than {@code maxImagePixels} pixels from their
+   * header, before decoding them.
+   *
+   * @throws StrataException INVALID_ARGUMENT naming the element at fault
+   */
+  public Tensor apply(List<Tensor> raw, long maxImagePixels) {
     requireNonNull(raw, "raw");
     if (raw.isEmpty()) {
       throw StrataException.invalid("preprocessing: no input tensors");
     }
-    return isImage() ? applyImages(raw) : applyTabular(raw);
+    return isImage() ? applyImages(raw, maxImagePixels) : applyTabular(raw);
   }
 
-  private Tensor applyImages(List<Tensor> raw) {
+  private Tensor applyImages(List<Tensor> raw, long maxImagePixels) {
     if (raw.size() != 1) {
       throw StrataException.invalid(
           "preprocessing: %d input tensors (expected: one BYTES tensor of encoded images)",
@@ -184,7 +196,7 @@ public record FittedPipeline(
     ByteBuffer out = ByteBuffer.allocate(n * size * 4).order(ByteOrder.LITTLE_ENDIAN);
     for (int i = 0; i < n; i++) {
       String what = "input '" + t.name() + "' image " + i;
-      RawImage img = ImageCodec.decode(images.get(i), what);
+      RawImage img = ImageCodec.decode(images.get(i), what, maxImagePixels);
       float[] f = applyImage(img, what);
       out.asFloatBuffer().position(i * size).put(f);
     }

@@ -9,34 +9,83 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Iterator;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Decodes PNG and JPEG bytes into {@link RawImage}s (and encodes PNG) with {@code javax.imageio}.
  * Gray images stay one channel; everything else becomes RGB (alpha is dropped).
  */
 public final class ImageCodec {
+  /**
+   * The most pixels {@link #decode(byte[], String)} decodes: 4096 × 4096 (16.8 megapixels). It
+   * takes a 4K frame (8.3 MP) and a 12 MP phone photo, and bounds what one image costs to decode at
+   * about 120 MB (4 bytes a pixel while decoding, 3 more for the RGB copy), where a small PNG can
+   * otherwise claim 16000 × 16000 and gigabytes. Models take far smaller inputs (the pipeline
+   * resizes), so a larger image only costs memory.
+   */
+  public static final long DEFAULT_MAX_PIXELS = 4096L * 4096L;
+
   private ImageCodec() {}
 
   /**
-   * Decodes an encoded image.
+   * Decodes an encoded image of at most {@link #DEFAULT_MAX_PIXELS} pixels.
    *
    * @param what names the image in error messages (a file, "image 3 of the request")
-   * @throws StrataException INVALID_ARGUMENT naming {@code what} when the bytes are no image
+   * @throws StrataException INVALID_ARGUMENT naming {@code what} when the bytes are no image or one
+   *     too large
    */
   public static RawImage decode(byte[] encoded, String what) {
+    return decode(encoded, what, DEFAULT_MAX_PIXELS);
+  }
+
+  /**
+   * Decodes an encoded image, after reading its dimensions from the header and refusing it when it
+   * has more than {@code maxPixels} pixels, so an image that would take gigabytes to decode costs
+   * nothing.
+   *
+   * @param what names the image in error messages (a file, "image 3 of the request")
+   * @throws StrataException INVALID_ARGUMENT naming {@code what} when the bytes are no image or one
+   *     over {@code maxPixels}
+   */
+  public static RawImage decode(byte[] encoded, String what, long maxPixels) {
     requireNonNull(encoded, "encoded");
+    if (maxPixels < 1) {
+      throw new IllegalArgumentException("maxPixels: " + maxPixels + " (expected: > 0)");
+    }
     BufferedImage img;
-    try {
-      img = ImageIO.read(new ByteArrayInputStream(encoded));
+    // In memory: the bytes are in memory already (ImageIO's default would cache them in a file).
+    try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded))) {
+      Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+      if (!readers.hasNext()) {
+        throw StrataException.invalid(
+            "%s: not a PNG or JPEG image (%d bytes, starting %s)",
+            what, encoded.length, hexPrefix(encoded));
+      }
+      ImageReader reader = readers.next();
+      try {
+        reader.setInput(in, true, true);
+        long width = reader.getWidth(0);
+        long height = reader.getHeight(0);
+        if (width * height > maxPixels) {
+          throw StrataException.invalid(
+              "%s: %d x %d pixels is over the limit of %d pixels (%d bytes of %s); send a smaller"
+                  + " image",
+              what, width, height, maxPixels, encoded.length, reader.getFormatName());
+        }
+        img = reader.read(0);
+      } finally {
+        reader.dispose();
+      }
     } catch (IOException | RuntimeException e) {
+      if (e instanceof StrataException se) {
+        throw se;
+      }
       throw StrataException.invalid(
           "%s: cannot decode image (%s)", what, e.getMessage() == null ? e : e.getMessage());
-    }
-    if (img == null) {
-      throw StrataException.invalid(
-          "%s: not a PNG or JPEG image (%d bytes, starting %s)",
-          what, encoded.length, hexPrefix(encoded));
     }
     return fromBufferedImage(img);
   }

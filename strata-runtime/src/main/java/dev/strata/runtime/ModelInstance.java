@@ -48,6 +48,7 @@ final class ModelInstance implements AutoCloseable {
   private final Map<String, OnnxTensor> feed = new HashMap<>();
   private final Map<Long, Set<String>> outputSets = new HashMap<>();
   private final Batch batch;
+  private final Batch alone = new Batch(1);
   private final Thread worker;
 
   private volatile boolean terminating;
@@ -109,13 +110,11 @@ final class ModelInstance implements AutoCloseable {
     try {
       responses = run(b);
     } catch (OrtException e) {
-      String where = "model '" + signature.model() + "' version " + version.label;
-      version.failBatch(
-          b,
-          terminating
-              ? new StrataException(
-                  ErrorCode.UNAVAILABLE, where + ": stopped by the shutdown before it finished", e)
-              : new StrataException(OrtSessions.errorCode(e), where + ": " + e.getMessage(), e));
+      if (!terminating && b.size > 1 && OrtSessions.causedByRequest(e)) {
+        executeAlone(b);
+      } else {
+        version.failBatch(b, failure(e));
+      }
       return;
     } catch (StrataException e) {
       version.failBatch(b, e);
@@ -127,6 +126,39 @@ final class ModelInstance implements AutoCloseable {
       return;
     }
     version.completeBatch(b, responses, start, this);
+  }
+
+  /**
+   * Runs each request of a batch that failed on a request's values or shapes by itself, so only the
+   * culprit fails and the others get their answers.
+   */
+  private void executeAlone(Batch b) {
+    Batch one = alone;
+    for (int k = 0; k < b.size; k++) {
+      one.add(b.items[k]);
+      try {
+        execute(one);
+      } finally {
+        one.clear();
+      }
+    }
+  }
+
+  private StrataException failure(OrtException e) {
+    String where = "model '" + signature.model() + "' version " + version.label;
+    if (terminating) {
+      return new StrataException(
+          ErrorCode.UNAVAILABLE, where + ": stopped by the shutdown before it finished", e);
+    }
+    if (OrtSessions.causedByRequest(e)) {
+      return new StrataException(
+          ErrorCode.INVALID_ARGUMENT,
+          where
+              + ": the request's values or shapes do not fit the model: "
+              + OrtSessions.shortMessage(e),
+          e);
+    }
+    return new StrataException(OrtSessions.errorCode(e), where + ": " + e.getMessage(), e);
   }
 
   /** Runs one batch and returns each request's response, in batch order. */

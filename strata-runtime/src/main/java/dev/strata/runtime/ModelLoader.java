@@ -155,13 +155,19 @@ final class ModelLoader {
 
   /** What the ONNX file says of itself, read once per load. */
   private record OnnxDescription(
-      List<TensorSpec> inputs, List<TensorSpec> outputs, Map<String, String> metadata) {}
+      List<TensorSpec> inputs,
+      List<TensorSpec> outputs,
+      Map<String, String> metadata,
+      Map<String, List<String>> dimNames) {}
 
   private static OnnxDescription describe(Path file) {
     try {
       ModelProto proto = OnnxModels.readDescription(file);
       return new OnnxDescription(
-          OnnxModels.inputs(proto), OnnxModels.outputs(proto), OnnxModels.metadata(proto));
+          OnnxModels.inputs(proto),
+          OnnxModels.outputs(proto),
+          OnnxModels.metadata(proto),
+          OnnxModels.inputDimNames(proto));
     } catch (IOException e) {
       throw new StrataException(
           ErrorCode.INVALID_ARGUMENT, file + ": cannot read (" + e.getMessage() + ")", e);
@@ -181,7 +187,9 @@ final class ModelLoader {
         onnx.outputs(),
         defaultMaxBatchSize,
         labels -> repository.labels(dir, labels),
-        onnx.metadata());
+        onnx.metadata(),
+        onnx.dimNames(),
+        config.maxImagePixels());
   }
 
   private int intraOpThreads(ModelConfig modelConfig, int count) {

@@ -8,6 +8,7 @@ import dev.strata.core.StrataException;
 import dev.strata.core.Tensor;
 import dev.strata.core.TensorSpec;
 import dev.strata.preprocess.FittedPipeline;
+import dev.strata.preprocess.ImageCodec;
 import dev.strata.runtime.ModelConfig.TensorConfig;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,6 +37,8 @@ final class ModelSignature {
   private final Set<String> outputNames;
   private final boolean dynamicInnerDims;
   private final Optional<FittedPipeline> pipeline;
+  private final long maxImagePixels;
+  private final SharedDims sharedDims;
 
   ModelSignature(
       String model,
@@ -44,8 +47,30 @@ final class ModelSignature {
       List<TensorSpec> outputs,
       List<List<String>> labels,
       Optional<FittedPipeline> pipeline) {
+    this(
+        model,
+        maxBatchSize,
+        inputs,
+        outputs,
+        labels,
+        pipeline,
+        ImageCodec.DEFAULT_MAX_PIXELS,
+        Map.of());
+  }
+
+  private ModelSignature(
+      String model,
+      int maxBatchSize,
+      List<TensorSpec> inputs,
+      List<TensorSpec> outputs,
+      List<List<String>> labels,
+      Optional<FittedPipeline> pipeline,
+      long maxImagePixels,
+      Map<String, List<String>> dimNames) {
     this.model = model;
     this.pipeline = pipeline;
+    this.maxImagePixels = maxImagePixels;
+    this.sharedDims = SharedDims.of(inputs, dimNames);
     this.maxBatchSize = maxBatchSize;
     this.inputs = List.copyOf(inputs);
     this.outputs = List.copyOf(outputs);
@@ -79,6 +104,33 @@ final class ModelSignature {
       int defaultMaxBatchSize,
       Function<String, List<String>> labelsOf,
       Map<String, String> metadata) {
+    return resolve(
+        model,
+        config,
+        onnxInputs,
+        onnxOutputs,
+        defaultMaxBatchSize,
+        labelsOf,
+        metadata,
+        Map.of(),
+        ImageCodec.DEFAULT_MAX_PIXELS);
+  }
+
+  /**
+   * {@link #resolve(String, ModelConfig, List, List, int, Function, Map)} with the ONNX inputs'
+   * symbolic dimension names (by input name, one per axis, "" for none), whose shared sizes every
+   * request is checked for, and the most pixels a raw image of a request may have.
+   */
+  static ModelSignature resolve(
+      String model,
+      ModelConfig config,
+      List<TensorSpec> onnxInputs,
+      List<TensorSpec> onnxOutputs,
+      int defaultMaxBatchSize,
+      Function<String, List<String>> labelsOf,
+      Map<String, String> metadata,
+      Map<String, List<String>> dimNames,
+      long maxImagePixels) {
     for (TensorSpec s : onnxInputs) {
       checkSupported("input", s);
     }
@@ -135,7 +187,8 @@ final class ModelSignature {
           "model '%s' has a preprocessing pipeline but %d inputs %s (expected: one FP32 input)",
           model, inputs.size(), inputs.stream().map(TensorSpec::name).toList());
     }
-    return new ModelSignature(model, maxBatch, inputs, outputs, labels, pipeline);
+    return new ModelSignature(
+        model, maxBatch, inputs, outputs, labels, pipeline, maxImagePixels, dimNames);
   }
 
   private static void checkSupported(String kind, TensorSpec s) {
@@ -263,6 +316,9 @@ final class ModelSignature {
             "input '%s': shape %s (expected: %s, -1 meaning any size)",
             t.name(), t.shape(), spec.shape());
       }
+      if (spec.datatype() == DataType.BYTES) {
+        OrtTensors.checkUtf8(t);
+      }
       ordered[idx] = t;
     }
     for (int i = 0; i < ordered.length; i++) {
@@ -272,6 +328,7 @@ final class ModelSignature {
             inputs.get(i).name(), model, inputs.stream().map(TensorSpec::name).toList());
       }
     }
+    sharedDims.check(ordered);
     p.inputs = ordered;
     p.rows = maxBatchSize > 0 ? (int) batch : 1;
     selectOutputs(p, request.outputs());
@@ -394,7 +451,7 @@ final class ModelSignature {
         && given.getFirst().datatype() == input.datatype()) {
       return given;
     }
-    return List.of(pipeline.get().apply(given).withName(input.name()));
+    return List.of(pipeline.get().apply(given, maxImagePixels).withName(input.name()));
   }
 
   /** What raw requests the model takes: "image", "rows", or empty without a pipeline. */

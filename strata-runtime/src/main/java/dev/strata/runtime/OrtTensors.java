@@ -6,8 +6,13 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import dev.strata.core.DataType;
 import dev.strata.core.StrataException;
+import dev.strata.core.Tensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
 import java.util.Set;
@@ -67,6 +72,44 @@ final class OrtTensors {
   static OnnxTensor wrap(OrtEnvironment env, ByteBuffer direct, long[] shape, OnnxJavaType type)
       throws OrtException {
     return OnnxTensor.createTensor(env, direct, shape, type);
+  }
+
+  /**
+   * Checks that every element of a BYTES tensor bound for an ONNX string tensor is valid UTF-8:
+   * ONNX Runtime's Java API passes strings, so other bytes could only arrive replaced (U+FFFD).
+   *
+   * @throws StrataException INVALID_ARGUMENT naming the input and the element
+   */
+  static void checkUtf8(Tensor t) {
+    CharsetDecoder decoder =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    ByteBuffer b = t.data().duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    CharBuffer chars = CharBuffer.allocate(256);
+    int element = 0;
+    while (b.remaining() >= 4) {
+      int len = b.getInt();
+      if (len < 0 || len > b.remaining()) {
+        return; // the tensor's own validation names a malformed encoding
+      }
+      ByteBuffer in = b.slice(b.position(), len);
+      decoder.reset();
+      CoderResult r;
+      do {
+        chars.clear();
+        r = decoder.decode(in, chars, true);
+      } while (r.isOverflow());
+      if (r.isError()) {
+        throw StrataException.invalid(
+            "input '%s': element %d is not valid UTF-8 (byte %d of %d), which a string input"
+                + " needs",
+            t.name(), element, in.position(), len);
+      }
+      b.position(b.position() + len);
+      element++;
+    }
   }
 
   /** Decodes {@code count} BYTES elements from raw data into {@code out} from {@code at}. */

@@ -2,6 +2,7 @@ package dev.strata.runtime;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.strata.preprocess.ImageCodec;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
@@ -28,6 +29,10 @@ import java.time.Duration;
  *     model that fails to load is reported UNAVAILABLE and does not hold readiness back
  * @param drainTimeout how long {@link InferenceService#close()}, unload and reload wait for queued
  *     and running requests; default 30 s
+ * @param maxImagePixels the most pixels a raw image sent to a model with a preprocessing pipeline
+ *     may have, read from the image's header before it is decoded (a larger one is refused with
+ *     INVALID_ARGUMENT); default {@link ImageCodec#DEFAULT_MAX_PIXELS} (4096 × 4096), which takes a
+ *     4K frame or a 12 MP photo and bounds one image's decoding to about 120 MB
  * @param meterRegistry where metrics go
  * @param clock wall-clock time (the statistics' {@code last_inference}); durations use {@link
  *     System#nanoTime()}
@@ -41,6 +46,7 @@ public record RuntimeConfig(
     boolean cpuArena,
     boolean strictReadiness,
     Duration drainTimeout,
+    long maxImagePixels,
     MeterRegistry meterRegistry,
     Clock clock) {
 
@@ -66,6 +72,9 @@ public record RuntimeConfig(
     if (drainTimeout.isNegative()) {
       throw new IllegalArgumentException("drainTimeout: " + drainTimeout + " (expected: >= 0)");
     }
+    if (maxImagePixels < 1) {
+      throw new IllegalArgumentException("maxImagePixels: " + maxImagePixels + " (expected: > 0)");
+    }
     requireNonNull(meterRegistry, "meterRegistry");
     requireNonNull(clock, "clock");
   }
@@ -89,6 +98,7 @@ public record RuntimeConfig(
         .cpuArena(cpuArena)
         .strictReadiness(strictReadiness)
         .drainTimeout(drainTimeout)
+        .maxImagePixels(maxImagePixels)
         .meterRegistry(meterRegistry)
         .clock(clock);
   }
@@ -103,6 +113,7 @@ public record RuntimeConfig(
     private boolean cpuArena = false;
     private boolean strictReadiness = false;
     private Duration drainTimeout = Duration.ofSeconds(30);
+    private long maxImagePixels = ImageCodec.DEFAULT_MAX_PIXELS;
     private MeterRegistry meterRegistry;
     private Clock clock = Clock.systemUTC();
 
@@ -145,6 +156,11 @@ public record RuntimeConfig(
       return this;
     }
 
+    public Builder maxImagePixels(long value) {
+      this.maxImagePixels = value;
+      return this;
+    }
+
     public Builder meterRegistry(MeterRegistry value) {
       this.meterRegistry = requireNonNull(value, "meterRegistry");
       return this;
@@ -165,6 +181,7 @@ public record RuntimeConfig(
           cpuArena,
           strictReadiness,
           drainTimeout,
+          maxImagePixels,
           meterRegistry != null ? meterRegistry : new SimpleMeterRegistry(),
           clock);
     }

@@ -109,7 +109,17 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     QueryStringDecoder uri = new QueryStringDecoder(request.uri());
-    currentMatch = routes.match(request.method().name(), uri.rawPath());
+    Optional<String> badUri = malformedUri(uri);
+    if (badUri.isPresent()) {
+      reject(ctx, ErrorCode.INVALID_ARGUMENT, badUri.get());
+      return;
+    }
+    try {
+      currentMatch = routes.match(request.method().name(), uri.rawPath());
+    } catch (IllegalArgumentException e) {
+      reject(ctx, ErrorCode.INVALID_ARGUMENT, "path '" + uri.rawPath() + "': " + e.getMessage());
+      return;
+    }
     if (currentMatch instanceof HttpRoutes.FoundStreaming found && !state.draining()) {
       startStreaming(ctx, request, uri, found);
       return;
@@ -122,6 +132,21 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
     if (HttpUtil.is100ContinueExpected(request)) {
       ctx.writeAndFlush(
           new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+    }
+  }
+
+  /**
+   * Why the request's path or query cannot be percent-decoded, if it cannot: checked before
+   * routing, so every handler sees a decodable URI.
+   */
+  private static Optional<String> malformedUri(QueryStringDecoder uri) {
+    try {
+      uri.path();
+      uri.parameters();
+      return Optional.empty();
+    } catch (IllegalArgumentException e) {
+      return Optional.of(
+          "malformed percent-encoding in '" + uri.uri() + "' (" + e.getMessage() + ")");
     }
   }
 

@@ -179,6 +179,26 @@ class BadInputIT {
     assertThat(r.headers().firstValue("Allow")).contains("POST");
   }
 
+  @Test
+  void malformedPercentEncodingInThePathIs400NamingIt() throws Exception {
+    for (String path :
+        List.of("/v2/models/%zz", "/v2/models/%", "/v2/models/%zz/infer", "/v2/nothing/%e", "/%")) {
+      String response;
+      try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.server.httpPort())) {
+        s.getOutputStream()
+            .write(
+                ("GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+        response = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      }
+      assertThat(response)
+          .as(path)
+          .startsWith("HTTP/1.1 400 ")
+          .contains("\"error\":\"malformed percent-encoding in '" + path + "'")
+          .contains("\"code\":\"INVALID_ARGUMENT\"");
+    }
+  }
+
   // ---- gRPC ----------------------------------------------------------------------------------
 
   @Test
