@@ -4,6 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -172,12 +175,26 @@ public record Tensor(String name, DataType datatype, Shape shape, ByteBuffer dat
     return out;
   }
 
-  /** The elements of a BYTES tensor decoded as UTF-8. */
+  /**
+   * The elements of a BYTES tensor decoded as UTF-8. An element that is not valid UTF-8 is the
+   * client's mistake, an {@link ErrorCode#INVALID_ARGUMENT} naming the tensor and the element,
+   * never a string with U+FFFD in place of the bytes that were sent.
+   */
   public List<String> strings() {
+    CharsetDecoder decoder =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
     List<byte[]> raw = bytesElements();
     List<String> out = new ArrayList<>(raw.size());
-    for (byte[] e : raw) {
-      out.add(new String(e, StandardCharsets.UTF_8));
+    for (int i = 0; i < raw.size(); i++) {
+      try {
+        out.add(decoder.decode(ByteBuffer.wrap(raw.get(i))).toString());
+      } catch (CharacterCodingException e) {
+        throw StrataException.invalid(
+            "tensor '%s': element %d is not valid UTF-8, which a text value needs", name, i);
+      }
     }
     return out;
   }

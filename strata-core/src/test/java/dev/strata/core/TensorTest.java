@@ -65,4 +65,16 @@ class TensorTest {
         .hasMessageContaining("'FLOAT128'")
         .hasMessageContaining("expected one of");
   }
+
+  @Test
+  void stringsRefuseBytesThatAreNotUtf8() {
+    Tensor ok = Tensor.ofStrings("t", Shape.of(2), List.of("héllo", "日本"));
+    assertThat(ok.strings()).containsExactly("héllo", "日本");
+    Tensor bad =
+        Tensor.ofBytes("t", Shape.of(2), List.of("ok".getBytes(), new byte[] {(byte) 0xC3, 'x'}));
+    assertThatThrownBy(bad::strings)
+        .isInstanceOfSatisfying(
+            StrataException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT))
+        .hasMessageContaining("tensor 't': element 1 is not valid UTF-8");
+  }
 }

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.strata.core.ErrorCode;
 import dev.strata.core.Shape;
+import dev.strata.core.StrataException;
 import dev.strata.core.Tensor;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -154,6 +156,13 @@ class TabularPipelineTest {
         .hasMessageContaining("input row 0: 2 values (expected: 3");
     assertThatThrownBy(() -> p.apply(Tensor.ofStrings("rows", Shape.of(1), List.of("x,2,red"))))
         .hasMessageContaining("column 'age': 'x' is not a number");
+    // a cell that is not UTF-8 is refused, never read as a category with U+FFFD in it
+    byte[] latin1 = {'3', '0', ',', '3', '0', '0', ',', 'r', (byte) 0xE9, 'd'};
+    Tensor notUtf8 = Tensor.ofBytes("rows", Shape.of(1), List.of(latin1));
+    assertThatThrownBy(() -> p.apply(notUtf8))
+        .isInstanceOfSatisfying(
+            StrataException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT))
+        .hasMessageContaining("tensor 'rows': element 0 is not valid UTF-8");
   }
 
   @Test

@@ -10,6 +10,10 @@ import dev.strata.onnx.ExampleModels;
 import dev.strata.onnx.OnnxGraphBuilder;
 import dev.strata.onnx.OnnxModels;
 import dev.strata.preprocess.FittedPipeline;
+import dev.strata.preprocess.InputSpec;
+import dev.strata.preprocess.PipelineFitter;
+import dev.strata.preprocess.PipelineSpec;
+import dev.strata.preprocess.Step;
 import dev.strata.protocol.grpc.GRPCInferenceServiceGrpc;
 import dev.strata.protocol.grpc.InferTensorContents;
 import dev.strata.protocol.grpc.ModelInferRequest;
@@ -80,6 +84,26 @@ class RequestFaultIT {
                 FittedPipeline.METADATA_KEY,
                 "{\"format_version\":1,\"input\":{\"kind\":\"image\",\"channels\":1,\"height\":28,"
                     + "\"width\":28},\"steps\":[],\"augmentation\":[],\"model_input\":\"input\"}")));
+    // A tabular pipeline: raw rows "age,color" one-hot encoded into the mlp's 3 features.
+    InputSpec.Tabular columns =
+        new InputSpec.Tabular(
+            List.of(
+                new InputSpec.Column("age", InputSpec.ColumnKind.NUMERIC),
+                new InputSpec.Column("color", InputSpec.ColumnKind.CATEGORICAL)),
+            "label");
+    FittedPipeline rows =
+        PipelineFitter.fitRows(
+                PipelineSpec.of(columns, List.of(new Step.OneHot(List.of("color")))),
+                List.of(List.of("1", "red"), List.of("2", "blu\u00e9")),
+                "rows")
+            .pipeline()
+            .withModelInput("input");
+    TestServer.writeModel(
+        dir,
+        "rows",
+        1,
+        OnnxModels.withMetadata(
+            ExampleModels.mlp(3, 4, 2, 1), Map.of(FittedPipeline.METADATA_KEY, rows.toJson())));
     // Holds a request for up to 10 s to fill a batch: a dropped one is seen leaving the queue.
     TestServer.writeModel(dir, "slow", 1, ExampleModels.mlp(4, 8, 3, 1));
     TestServer.writeFile(
@@ -223,6 +247,40 @@ class RequestFaultIT {
                             .addBytesContents(ByteString.copyFrom(latin1))
                             .addBytesContents(ByteString.copyFromUtf8("ok"))));
     expectGrpc(g, "'text'", "element 0", "UTF-8");
+  }
+
+  @Test
+  void rowsForAPipelineThatAreNotUtf8Are400() throws Exception {
+    // "2,blu\u00e9" in Latin-1: decoded leniently it would become an unseen category, a wrong 200
+    byte[] latin1 = "2,blu\u00e9".getBytes(StandardCharsets.ISO_8859_1);
+    byte[] elements = bytesElements(latin1);
+    String json =
+        "{\"inputs\":[{\"name\":\"rows\",\"shape\":[1],\"datatype\":\"BYTES\","
+            + "\"parameters\":{\"binary_data_size\":"
+            + elements.length
+            + "}}]}";
+    expect(postBinary("/v2/models/rows/infer", json, elements), 400, "'rows'", "UTF-8");
+    expectGrpc(
+        ModelInferRequest.newBuilder()
+            .setModelName("rows")
+            .addInputs(
+                InferInputTensor.newBuilder()
+                    .setName("rows")
+                    .setDatatype("BYTES")
+                    .addShape(1)
+                    .setContents(
+                        InferTensorContents.newBuilder()
+                            .addBytesContents(ByteString.copyFrom(latin1)))),
+        "'rows'",
+        "UTF-8");
+    // the same row in UTF-8 is served
+    byte[] utf8 = bytesElements("2,blu\u00e9".getBytes(StandardCharsets.UTF_8));
+    String ok =
+        "{\"inputs\":[{\"name\":\"rows\",\"shape\":[1],\"datatype\":\"BYTES\","
+            + "\"parameters\":{\"binary_data_size\":"
+            + utf8.length
+            + "}}]}";
+    assertThat(postBinary("/v2/models/rows/infer", ok, utf8).statusCode()).isEqualTo(200);
   }
 
   @Test
