@@ -2,6 +2,7 @@ package dev.strata.cli;
 
 import dev.strata.protocol.client.ClientConfig;
 import dev.strata.protocol.client.StrataClient;
+import dev.strata.serving.cli.DurationConverter;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 

@@ -4,14 +4,15 @@ import dev.strata.runtime.ModelManager;
 import dev.strata.runtime.RuntimeConfig;
 import dev.strata.serving.ServingConfig;
 import dev.strata.serving.StrataServer;
+import dev.strata.serving.cli.ServingOptions;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code strata serve}: the inference server over a model repository. */
@@ -32,43 +33,7 @@ final class ServeCommand implements Callable<Integer> {
       description = "The model repository directory.")
   Path repository;
 
-  @Option(
-      names = "--host",
-      defaultValue = ServingConfig.DEFAULT_HOST,
-      description =
-          "Address to listen on (default: ${DEFAULT-VALUE}, loopback only; 0.0.0.0 for all).")
-  String host;
-
-  @Option(
-      names = "--http-port",
-      defaultValue = "8000",
-      description = "HTTP port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
-  int httpPort;
-
-  @Option(
-      names = "--grpc-port",
-      defaultValue = "8001",
-      description = "gRPC port (default: ${DEFAULT-VALUE}; 0 picks a free one, -1 disables gRPC).")
-  int grpcPort;
-
-  @Option(
-      names = "--max-request-mb",
-      defaultValue = "64",
-      description = "Largest request body in MiB (default: ${DEFAULT-VALUE}).")
-  int maxRequestMb;
-
-  @Option(
-      names = "--drain-timeout",
-      defaultValue = "30s",
-      converter = DurationConverter.class,
-      description = "How long shutdown waits for in-flight requests (default: ${DEFAULT-VALUE}).")
-  Duration drainTimeout;
-
-  @Option(
-      names = "--io-threads",
-      defaultValue = "0",
-      description = "Network threads (default: one per processor).")
-  int ioThreads;
+  @Mixin ServingOptions listen = new ServingOptions();
 
   @Override
   public Integer call() throws Exception {
@@ -76,21 +41,14 @@ final class ServeCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "--model-repository: " + repository + " is not a directory");
     }
+    ServingConfig serving = listen.config();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     ModelManager models =
         ModelManager.create(
             RuntimeConfig.builder(repository)
                 .meterRegistry(registry)
-                .drainTimeout(drainTimeout)
+                .drainTimeout(serving.drainTimeout())
                 .build());
-    ServingConfig serving =
-        new ServingConfig(
-            host,
-            httpPort,
-            grpcPort,
-            Math.multiplyExact(maxRequestMb, 1024 * 1024),
-            drainTimeout,
-            ioThreads);
     StrataServer server = StrataServer.start(serving, models, registry);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -103,9 +61,16 @@ final class ServeCommand implements Callable<Integer> {
                 "strata-shutdown"));
     models.startup().join();
     String grpc =
-        server.grpcPort().isPresent() ? ", gRPC " + host + ":" + server.grpcPort().getAsInt() : "";
+        server.grpcPort().isPresent()
+            ? ", gRPC " + serving.host() + ":" + server.grpcPort().getAsInt()
+            : "";
     System.out.println(
-        "strata: ready — HTTP http://" + host + ":" + server.httpPort() + grpc + " (Ctrl-C stops)");
+        "strata: ready — HTTP http://"
+            + serving.host()
+            + ":"
+            + server.httpPort()
+            + grpc
+            + " (Ctrl-C stops)");
     stopped.await();
     return 0;
   }

@@ -2,6 +2,7 @@ package dev.strata.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.serving.cli.DurationConverter;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;

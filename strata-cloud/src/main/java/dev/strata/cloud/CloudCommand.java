@@ -4,6 +4,8 @@ import dev.strata.core.StrataException;
 import dev.strata.registry.db.DatabaseConfig;
 import dev.strata.registry.telemetry.TelemetrySettings;
 import dev.strata.serving.TlsConfig;
+import dev.strata.serving.cli.DurationConverter;
+import dev.strata.serving.cli.ServingOptions;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +17,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -41,26 +44,7 @@ public final class CloudCommand implements Callable<Integer> {
           "Where the cloud keeps its database, artifacts and models (default: ~/.strata/cloud).")
   Path dataDir;
 
-  @Option(
-      names = "--host",
-      defaultValue = "127.0.0.1",
-      description =
-          "Address to listen on (default: ${DEFAULT-VALUE}, loopback only; 0.0.0.0 for all).")
-  String host;
-
-  @Option(
-      names = "--http-port",
-      defaultValue = "8080",
-      description =
-          "HTTP port of the API and REST inference (default: ${DEFAULT-VALUE}; 0 picks one).")
-  int httpPort;
-
-  @Option(
-      names = "--grpc-port",
-      defaultValue = "8081",
-      description =
-          "gRPC inference port (default: ${DEFAULT-VALUE}; 0 picks one, -1 disables gRPC).")
-  int grpcPort;
+  @Mixin ServingOptions listen = new ServingOptions(CloudConfig.defaults().serving());
 
   @Option(
       names = "--database-url",
@@ -123,29 +107,10 @@ public final class CloudCommand implements Callable<Integer> {
   long maxArtifactMb;
 
   @Option(
-      names = "--max-request-mb",
-      defaultValue = "64",
-      description = "Largest inference or JSON request body in MiB (default: ${DEFAULT-VALUE}).")
-  int maxRequestMb;
-
-  @Option(
       names = "--api-threads",
       defaultValue = "16",
       description = "Threads serving management API calls (default: ${DEFAULT-VALUE}).")
   int apiThreads;
-
-  @Option(
-      names = "--io-threads",
-      defaultValue = "0",
-      description = "Network threads (default: one per processor).")
-  int ioThreads;
-
-  @Option(
-      names = "--drain-timeout",
-      defaultValue = "30s",
-      converter = DurationConverter.class,
-      description = "How long shutdown waits for in-flight requests (default: ${DEFAULT-VALUE}).")
-  Duration drainTimeout;
 
   @Option(
       names = "--telemetry-retention",
@@ -161,14 +126,10 @@ public final class CloudCommand implements Callable<Integer> {
   CloudConfig config() throws IOException {
     CloudConfig.Builder b =
         CloudConfig.builder(dataDir != null ? dataDir : CloudConfig.defaultDataDir())
-            .host(host)
-            .ports(httpPort, grpcPort)
+            .serving(listen.config())
             .inferenceAuth(inferenceAuth)
             .maxArtifactBytes(Math.multiplyExact(maxArtifactMb, 1024L * 1024))
-            .maxRequestBytes(Math.multiplyExact(maxRequestMb, 1024 * 1024))
             .apiThreads(apiThreads)
-            .ioThreads(ioThreads)
-            .drainTimeout(drainTimeout)
             .telemetry(
                 new TelemetrySettings(
                     telemetryRetention, TelemetrySettings.DEFAULTS.pruneInterval()));
@@ -275,17 +236,5 @@ public final class CloudCommand implements Callable<Integer> {
           throw e;
         });
     System.exit(cli.execute(args));
-  }
-
-  /** {@code 250ms}, {@code 30s}, {@code 5m}, {@code 1h} or ISO-8601 ({@code PT30S}). */
-  static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
-    @Override
-    public Duration convert(String value) {
-      try {
-        return dev.strata.core.Durations.parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new CommandLine.TypeConversionException(e.getMessage());
-      }
-    }
   }
 }

@@ -250,6 +250,19 @@ public record CloudConfig(
       return this;
     }
 
+    /**
+     * Where and how the endpoints listen: host, ports, body limit, drain timeout and network
+     * threads of {@code value} (TLS is set with {@link #tls}).
+     */
+    public Builder serving(ServingConfig value) {
+      requireNonNull(value, "serving");
+      host(value.host());
+      ports(value.httpPort(), value.grpcPort());
+      maxRequestBytes(value.maxRequestBytes());
+      drainTimeout(value.drainTimeout());
+      return ioThreads(value.ioThreads());
+    }
+
     public Builder database(DatabaseConfig value) {
       this.database = Optional.of(requireNonNull(value, "database"));
       return this;

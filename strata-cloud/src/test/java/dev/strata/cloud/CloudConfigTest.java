@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.strata.core.StrataException;
 import dev.strata.registry.db.DatabaseConfig;
+import dev.strata.serving.ServingConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -55,6 +56,14 @@ class CloudConfigTest {
     CloudCommand command = new CloudCommand();
     new CommandLine(command).parseArgs(args);
     return command;
+  }
+
+  @Test
+  void theCommandsDefaultsAreTheConfigsDefaults() throws Exception {
+    CloudConfig c = parse("--data-dir", dir.toString()).config();
+    assertThat(c.serving()).isEqualTo(CloudConfig.builder(dir).build().serving());
+    assertThat(c.serving().httpPort()).isEqualTo(CloudConfig.DEFAULT_HTTP_PORT);
+    assertThat(c.serving().maxRequestBytes()).isEqualTo(ServingConfig.DEFAULT_MAX_REQUEST_BYTES);
   }
 
   @Test

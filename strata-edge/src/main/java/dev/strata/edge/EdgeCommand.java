@@ -1,6 +1,7 @@
 package dev.strata.edge;
 
-import dev.strata.serving.ServingConfig;
+import dev.strata.serving.cli.DurationConverter;
+import dev.strata.serving.cli.ServingOptions;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -8,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code strata edge}: runs the edge agent until stopped (Ctrl-C or SIGTERM). */
@@ -69,23 +71,7 @@ public final class EdgeCommand implements Callable<Integer> {
   @Option(names = "--label", paramLabel = "KEY=VALUE", description = "A node label (repeatable).")
   Map<String, String> labels = Map.of();
 
-  @Option(
-      names = "--host",
-      defaultValue = ServingConfig.DEFAULT_HOST,
-      description = "Address to serve on (default: ${DEFAULT-VALUE}; 0.0.0.0 for all).")
-  String host;
-
-  @Option(
-      names = "--http-port",
-      defaultValue = "8000",
-      description = "HTTP port (default: ${DEFAULT-VALUE}).")
-  int httpPort;
-
-  @Option(
-      names = "--grpc-port",
-      defaultValue = "8001",
-      description = "gRPC port (default: ${DEFAULT-VALUE}; -1 disables gRPC).")
-  int grpcPort;
+  @Mixin ServingOptions listen = new ServingOptions(EdgeConfig.DEFAULT_SERVING);
 
   @Option(
       names = "--inference-auth",
@@ -98,7 +84,7 @@ public final class EdgeCommand implements Callable<Integer> {
   @Option(
       names = "--poll-interval",
       paramLabel = "DURATION",
-      converter = Durations.class,
+      converter = DurationConverter.class,
       description = "Heartbeat interval (default: as the cloud says, 10s until it has).")
   Duration pollInterval;
 
@@ -106,7 +92,7 @@ public final class EdgeCommand implements Callable<Integer> {
       names = "--cloud-timeout",
       paramLabel = "DURATION",
       defaultValue = "2s",
-      converter = Durations.class,
+      converter = DurationConverter.class,
       description =
           "How long an escalated request waits for the cloud (default: ${DEFAULT-VALUE}).")
   Duration cloudTimeout;
@@ -115,7 +101,7 @@ public final class EdgeCommand implements Callable<Integer> {
       names = "--telemetry-interval",
       paramLabel = "DURATION",
       defaultValue = "10s",
-      converter = Durations.class,
+      converter = DurationConverter.class,
       description =
           "Length of one telemetry interval: what the edge served is summed per interval, kept on"
               + " disk and reported to the cloud (default: ${DEFAULT-VALUE}).")
@@ -128,42 +114,12 @@ public final class EdgeCommand implements Callable<Integer> {
       description = "Telemetry kept on disk while offline, in MiB (default: ${DEFAULT-VALUE}).")
   int telemetryBufferMb;
 
-  @Option(
-      names = "--max-request-mb",
-      paramLabel = "MIB",
-      defaultValue = "16",
-      description =
-          "Largest request body in MiB (default: ${DEFAULT-VALUE}; bodies are held in the heap,"
-              + " so keep it well under -Xmx).")
-  int maxRequestMb;
-
-  @Option(
-      names = "--drain-timeout",
-      paramLabel = "DURATION",
-      defaultValue = "30s",
-      converter = Durations.class,
-      description = "How long shutdown waits for in-flight requests (default: ${DEFAULT-VALUE}).")
-  Duration drainTimeout;
-
-  @Option(
-      names = "--io-threads",
-      defaultValue = "0",
-      description = "Network threads (default: one per processor).")
-  int ioThreads;
-
   /** The configuration these options describe. */
   EdgeConfig config() {
     EdgeConfig.Builder b =
         EdgeConfig.builder(cloud)
             .labels(labels)
-            .serving(
-                new ServingConfig(
-                    host,
-                    httpPort,
-                    grpcPort,
-                    Math.multiplyExact(maxRequestMb, 1 << 20),
-                    drainTimeout,
-                    ioThreads))
+            .serving(listen.config())
             .inferenceAuth(inferenceAuth)
             .cloudTimeout(cloudTimeout)
             .telemetryInterval(telemetryInterval)
@@ -202,7 +158,11 @@ public final class EdgeCommand implements Callable<Integer> {
                 },
                 "strata-edge-shutdown"));
     System.out.println(
-        "strata edge: serving on http://" + host + ":" + agent.httpPort() + " (Ctrl-C stops)");
+        "strata edge: serving on http://"
+            + listen.host()
+            + ":"
+            + agent.httpPort()
+            + " (Ctrl-C stops)");
     stopped.await();
     return 0;
   }

@@ -31,8 +31,8 @@ import java.util.Optional;
  *     cloud presents at enrollment (trust on first use)
  * @param nodeName the name to enroll under (default: the host name)
  * @param labels labels the node reports at enrollment (the token's labels win)
- * @param serving where the local Open Inference Protocol server listens (default loopback, ports
- *     8000 HTTP and 8001 gRPC)
+ * @param serving where the local Open Inference Protocol server listens ({@link #DEFAULT_SERVING}:
+ *     loopback, ports 8000 HTTP and 8001 gRPC, bodies up to 16 MiB)
  * @param inferenceAuth whether the local inference API ({@code /v2/...} but its health probes, and
  *     gRPC) needs {@code Authorization: Bearer <token>} with a token of {@code
  *     <dataDir>/inference-tokens} (created with one generated token if missing); default false
@@ -74,6 +74,12 @@ public record EdgeConfig(
     long telemetryBufferBytes,
     int hardExampleQueue,
     Clock clock) {
+  /**
+   * Loopback, ports 8000 and 8001, request bodies up to 16 MiB: an agent's heap is small (the
+   * launcher's lean defaults give it 64 MiB), and bodies are held in it.
+   */
+  public static final ServingConfig DEFAULT_SERVING =
+      ServingConfig.defaults().withMaxRequestBytes(16 << 20);
 
   public EdgeConfig {
     checkCloudUrl(requireNonNull(cloud, "cloud"), "cloud");
@@ -188,7 +194,7 @@ public record EdgeConfig(
     private Optional<String> cloudKey = Optional.empty();
     private String nodeName;
     private Map<String, String> labels = Map.of();
-    private ServingConfig serving = ServingConfig.defaults();
+    private ServingConfig serving = DEFAULT_SERVING;
     private boolean inferenceAuth;
     private Optional<Duration> pollInterval = Optional.empty();
     private Duration cloudTimeout = Duration.ofSeconds(2);

@@ -50,6 +50,16 @@ class EdgeConfigTest {
   }
 
   @Test
+  void theCommandsDefaultsAreTheConfigsDefaults() {
+    EdgeCommand cmd = new EdgeCommand();
+    new CommandLine(cmd).parseArgs("--cloud", "http://cloud:8080");
+    assertThat(cmd.config().serving()).isEqualTo(EdgeConfig.DEFAULT_SERVING);
+    assertThat(EdgeConfig.builder(URI.create("http://cloud:8080")).build().serving())
+        .isEqualTo(EdgeConfig.DEFAULT_SERVING);
+    assertThat(EdgeConfig.DEFAULT_SERVING.maxRequestBytes()).isEqualTo(16 << 20);
+  }
+
+  @Test
   void theCommandLineBecomesAConfig() {
     EdgeCommand cmd = new EdgeCommand();
     new CommandLine(cmd)
