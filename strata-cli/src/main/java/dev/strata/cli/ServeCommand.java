@@ -43,13 +43,20 @@ final class ServeCommand implements Callable<Integer> {
     }
     ServingConfig serving = listen.config();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // Ports first: a port in use fails at once, not after minutes of loading models.
     ModelManager models =
-        ModelManager.create(
+        ModelManager.createUnloaded(
             RuntimeConfig.builder(repository)
                 .meterRegistry(registry)
                 .drainTimeout(serving.drainTimeout())
                 .build());
-    StrataServer server = StrataServer.start(serving, models, registry);
+    StrataServer server;
+    try {
+      server = StrataServer.start(serving, models, registry);
+    } catch (RuntimeException e) {
+      models.close();
+      throw e;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -59,7 +66,7 @@ final class ServeCommand implements Callable<Integer> {
                   stopped.countDown();
                 },
                 "strata-shutdown"));
-    models.startup().join();
+    models.loadRepository().join();
     String grpc =
         server.grpcPort().isPresent()
             ? ", gRPC " + serving.host() + ":" + server.grpcPort().getAsInt()

@@ -2,6 +2,7 @@ package dev.strata.runtime;
 
 import dev.strata.core.ErrorCode;
 import dev.strata.core.StrataException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -72,6 +73,14 @@ final class ModelLifecycle {
       config = repository.config(name, dir);
       SortedSet<Long> available = repository.versions(dir);
       selected = config.versionPolicy().select(available);
+      if (available.isEmpty() && Files.isRegularFile(dir.resolve(ModelRepository.MODEL_FILE))) {
+        throw StrataException.invalid(
+            "model '%s': %s is not in a version directory; put it in %s (each version of a model"
+                + " lives in a numbered directory)",
+            name,
+            dir.resolve(ModelRepository.MODEL_FILE),
+            dir.resolve("1").resolve(ModelRepository.MODEL_FILE));
+      }
       if (selected.isEmpty()) {
         throw StrataException.invalid(
             "model '%s': no version to serve (version directories with %s: %s; policy %s)",

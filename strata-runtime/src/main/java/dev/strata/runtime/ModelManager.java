@@ -27,6 +27,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,8 +53,9 @@ public final class ModelManager implements InferenceService {
   private final ModelRepository repository;
   private final ModelLifecycle lifecycle;
   private final ConcurrentHashMap<String, ModelEntry> models = new ConcurrentHashMap<>();
-  private final List<String> startupModels;
-  private final CompletableFuture<Void> startup;
+  private volatile List<String> startupModels = List.of();
+  private final CompletableFuture<Void> startup = new CompletableFuture<>();
+  private final AtomicBoolean loadStarted = new AtomicBoolean();
   private final ScheduledThreadPoolExecutor timer;
   private final ExecutorService loaders;
   private final Object shutdownLock = new Object();
@@ -74,13 +76,6 @@ public final class ModelManager implements InferenceService {
     ModelLoader loader = new ModelLoader(config, repository, timer);
     this.lifecycle = new ModelLifecycle(repository, loader, config.drainTimeout(), () -> accepting);
     OrtSessions.environment();
-    this.startupModels = repository.models();
-    List<CompletableFuture<Void>> loads = new ArrayList<>();
-    for (String name : startupModels) {
-      ModelEntry entry = models.computeIfAbsent(name, ModelEntry::new);
-      loads.add(CompletableFuture.runAsync(() -> loadAtStartup(entry), loaders));
-    }
-    this.startup = CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new));
   }
 
   /**
@@ -90,10 +85,46 @@ public final class ModelManager implements InferenceService {
    * @throws StrataException INVALID_ARGUMENT when the repository is not a directory
    */
   public static ModelManager create(RuntimeConfig config) {
+    ModelManager m = new ModelManager(config);
+    m.loadRepository();
+    return m;
+  }
+
+  /**
+   * Creates the runtime over {@link RuntimeConfig#repository()} without loading anything yet, for a
+   * server that binds its ports first (a port in use then fails at once, not after the models have
+   * loaded); {@link #loadRepository()} starts loading. Not ready until it has finished.
+   *
+   * @throws StrataException INVALID_ARGUMENT when the repository is not a directory
+   */
+  public static ModelManager createUnloaded(RuntimeConfig config) {
     return new ModelManager(config);
   }
 
-  /** Completes when every model found at creation has loaded or failed to. */
+  /**
+   * Starts loading every model of the repository (once; later calls only return the same future).
+   *
+   * @return {@link #startup()}
+   */
+  public CompletableFuture<Void> loadRepository() {
+    if (loadStarted.compareAndSet(false, true)) {
+      List<String> names = repository.models();
+      startupModels = names;
+      List<CompletableFuture<Void>> loads = new ArrayList<>();
+      for (String name : names) {
+        ModelEntry entry = models.computeIfAbsent(name, ModelEntry::new);
+        loads.add(CompletableFuture.runAsync(() -> loadAtStartup(entry), loaders));
+      }
+      CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new))
+          .whenComplete((ok, e) -> startup.complete(null));
+    }
+    return startup();
+  }
+
+  /**
+   * Completes when every model found when loading began ({@link #create} or {@link
+   * #loadRepository}) has loaded or failed to.
+   */
   public CompletableFuture<Void> startup() {
     return startup.copy();
   }
@@ -200,7 +231,21 @@ public final class ModelManager implements InferenceService {
   }
 
   private StrataException unknownModel(String model) {
-    return StrataException.notFound("model '%s' is not in the repository", model);
+    return StrataException.notFound(
+        "model '%s' is not in the repository (%s)", model, known(models.keySet()));
+  }
+
+  /** "models: a, b, c" with the first ten names in order, "and N more" beyond them. */
+  static String known(java.util.Collection<String> names) {
+    if (names.isEmpty()) {
+      return "it has no models";
+    }
+    List<String> sorted = names.stream().sorted().toList();
+    int shown = Math.min(10, sorted.size());
+    String list = String.join(", ", sorted.subList(0, shown));
+    return "models: "
+        + list
+        + (sorted.size() > shown ? " and " + (sorted.size() - shown) + " more" : "");
   }
 
   private static StrataException noVersion(ModelEntry entry, Routing routing, long number) {

@@ -61,11 +61,13 @@ final class ModelRepository {
    */
   Path modelDir(String model) {
     if (!validName(model)) {
-      throw StrataException.notFound("model '%s' is not in the repository", model);
+      throw StrataException.notFound(
+          "model '%s' is not in the repository (%s)", model, ModelManager.known(models()));
     }
     Path dir = root.resolve(model);
     if (!Files.isDirectory(dir)) {
-      throw StrataException.notFound("model '%s' is not in the repository %s", model, root);
+      throw StrataException.notFound(
+          "model '%s' is not in the repository %s (%s)", model, root, ModelManager.known(models()));
     }
     return dir;
   }

@@ -11,6 +11,8 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Optional;
@@ -53,7 +55,37 @@ final class NettyHttpServer {
                                 routes, config.maxRequestBytes(), state, streamingExecutor));
                   }
                 });
-    listener = b.bind(config.host(), config.httpPort()).sync().channel();
+    try {
+      listener = b.bind(config.host(), config.httpPort()).sync().channel();
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Exception e) { // Netty rethrows the bind's checked exception as it is
+      throw listenFailure("HTTP", config.host(), config.httpPort(), "--http-port", e);
+    }
+  }
+
+  /**
+   * Why a listener could not bind, naming the port: in use, or an address this machine does not
+   * have.
+   */
+  static UncheckedIOException listenFailure(
+      String protocol, String host, int port, String option, Throwable e) {
+    Throwable cause = e;
+    while (cause.getCause() != null && !(cause instanceof java.net.BindException)) {
+      cause = cause.getCause();
+    }
+    String text = String.valueOf(cause.getMessage());
+    IOException io = e instanceof IOException x ? x : new IOException(text, e);
+    if (text.contains("Address already in use")) {
+      return new UncheckedIOException(
+          String.format(
+              "%s port %d on %s is already in use (another process listens there; choose another"
+                  + " with %s)",
+              protocol, port, host, option),
+          io);
+    }
+    return new UncheckedIOException(
+        String.format("cannot listen for %s on %s:%d (%s)", protocol, host, port, text), io);
   }
 
   int port() {

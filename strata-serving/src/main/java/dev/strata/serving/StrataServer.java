@@ -9,7 +9,6 @@ import io.grpc.netty.NettyServerBuilder;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.OptionalInt;
@@ -212,8 +211,8 @@ public final class StrataServer implements AutoCloseable {
       }
       return b.build().start();
     } catch (IOException e) {
-      throw new UncheckedIOException(
-          "cannot listen for gRPC on " + config.host() + ":" + config.grpcPort(), e);
+      throw NettyHttpServer.listenFailure(
+          "gRPC", config.host(), config.grpcPort(), "--grpc-port", e);
     }
   }
 

@@ -7,6 +7,7 @@ import dev.strata.core.AtomicFiles;
 import dev.strata.edge.Confidence;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,9 +84,19 @@ public final class CalibrateCommand implements Callable<Integer> {
   String cloudModel;
 
   @Option(
+      names = "--edge-model-name",
+      paramLabel = "NAME",
+      description =
+          "The edge model's name in the report (default: from --edge-model: its model directory,"
+              + " models/NAME/1/model.onnx, the file's name, or the URL's model).")
+  String edgeModelName;
+
+  @Option(
       names = "--cloud-model-name",
       paramLabel = "NAME",
-      description = "The cloud model's name in the policy printed (default: from --cloud-model).")
+      description =
+          "The cloud model's name in the report and the policy printed (default: from"
+              + " --cloud-model, likewise).")
   String cloudModelName;
 
   @Option(
@@ -139,8 +150,8 @@ public final class CalibrateCommand implements Callable<Integer> {
     String cloudName;
     try (ModelScorer e = ModelScorer.open(edgeModel, work);
         ModelScorer c = ModelScorer.open(cloudModel, work)) {
-      edgeName = e.name();
-      cloudName = c.name();
+      edgeName = edgeModelName != null ? edgeModelName : modelName(edgeModel);
+      cloudName = cloudModelName != null ? cloudModelName : modelName(cloudModel);
       edge = e.probabilities(set, batchSize);
       cloud = c.probabilities(set, batchSize);
     } finally {
@@ -181,9 +192,8 @@ public final class CalibrateCommand implements Callable<Integer> {
         p.cloudCalls(),
         n,
         choice.targetMet() ? "" : " (TARGET NOT REACHED: the closest threshold is shown)");
-    String policyCloudModel = cloudModelName != null ? cloudModelName : defaultName(cloudModel);
     InferencePolicy policy =
-        new InferencePolicy.Cascade(measure, round(p.threshold()), Optional.of(policyCloudModel));
+        new InferencePolicy.Cascade(measure, round(p.threshold()), Optional.of(cloudName));
     out.println();
     out.println("policy to deploy (DeploymentSpec \"policy\"):");
     out.println(Json.write(policy));
@@ -265,10 +275,28 @@ public final class CalibrateCommand implements Callable<Integer> {
     return m.name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
-  private static String defaultName(String model) {
-    String s = model.replaceAll("/+$", "");
-    s = s.substring(s.lastIndexOf('/') + 1);
-    return s.endsWith(".onnx") ? s.substring(0, s.length() - 5) : s;
+  /**
+   * The name a model given as a file or a URL goes by: the model's directory for a file in a
+   * repository ({@code models/NAME/1/model.onnx} or {@code models/NAME/model.onnx}), else the
+   * file's name without {@code .onnx}; for {@code http://host:port/v2/models/NAME}, NAME.
+   */
+  static String modelName(String model) {
+    if (model.startsWith("http://") || model.startsWith("https://")) {
+      String path = URI.create(model).getPath();
+      String s = path == null ? "" : path.replaceAll("/+$", "");
+      return s.substring(s.lastIndexOf('/') + 1);
+    }
+    Path file = Path.of(model).toAbsolutePath().normalize();
+    String fileName = file.getFileName() == null ? model : file.getFileName().toString();
+    Path dir = file.getParent();
+    if (fileName.equals("model.onnx") && dir != null && dir.getFileName() != null) {
+      boolean versionDir = dir.getFileName().toString().matches("[0-9]+");
+      Path named = versionDir ? dir.getParent() : dir;
+      if (named != null && named.getFileName() != null) {
+        return named.getFileName().toString();
+      }
+    }
+    return fileName.endsWith(".onnx") ? fileName.substring(0, fileName.length() - 5) : fileName;
   }
 
   private static void deleteTree(Path dir) {

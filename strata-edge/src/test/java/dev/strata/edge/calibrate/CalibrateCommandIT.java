@@ -171,4 +171,50 @@ class CalibrateCommandIT {
     assertThat(r.status()).isEqualTo(1);
     assertThat(r.out()).contains("validation set: 100 examples").contains("TARGET NOT REACHED");
   }
+
+  @Test
+  void modelsAreNamedAfterTheirDirectoriesOrTheNameOptions() throws IOException {
+    Path repo = dir.resolve("models");
+    Path e = Files.createDirectories(repo.resolve("fashion-edge").resolve("1"));
+    Path c = Files.createDirectories(repo.resolve("fashion-cloud").resolve("3"));
+    Files.copy(edge, e.resolve("model.onnx"));
+    Files.copy(cloud, c.resolve("model.onnx"));
+    Run r =
+        run(
+            "--images", images.toString(),
+            "--labels", labels.toString(),
+            "--edge-model", e.resolve("model.onnx").toString(),
+            "--cloud-model", c.resolve("model.onnx").toString(),
+            "--target-edge-share", "0.5",
+            "--limit", "50",
+            "--chart", dir.resolve("named.svg").toString());
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(r.out())
+        .contains("edge  fashion-edge ")
+        .contains("cloud fashion-cloud ")
+        .contains("\"cloudModel\":\"fashion-cloud\"")
+        .doesNotContain("model.onnx")
+        .doesNotContain("\"cloudModel\":\"model\"");
+    assertThat(Files.readString(dir.resolve("named.svg")))
+        .contains("fashion-edge -&gt; fashion-cloud");
+
+    Run named =
+        run(
+            "--images", images.toString(),
+            "--labels", labels.toString(),
+            "--edge-model", e.resolve("model.onnx").toString(),
+            "--cloud-model", cloud.toString(),
+            "--edge-model-name", "gateway",
+            "--target-edge-share", "0.5",
+            "--limit", "50",
+            "--chart", dir.resolve("named2.svg").toString());
+    assertThat(named.status()).as(named.err()).isZero();
+    assertThat(named.out())
+        .contains("edge  gateway ")
+        .contains("cloud cloud-mlp ")
+        .contains("\"cloudModel\":\"cloud-mlp\"");
+    assertThat(CalibrateCommand.modelName("http://cloud:8080/v2/models/resnet"))
+        .isEqualTo("resnet");
+    assertThat(CalibrateCommand.modelName("m/model.onnx")).isEqualTo("m");
+  }
 }

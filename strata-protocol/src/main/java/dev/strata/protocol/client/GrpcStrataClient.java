@@ -94,8 +94,43 @@ final class GrpcStrataClient implements StrataClient {
     try {
       return rpc.get();
     } catch (StatusRuntimeException e) {
-      throw GrpcStatus.toStrataException(e);
+      throw connectionFailure(e).orElseGet(() -> GrpcStatus.toStrataException(e));
     }
+  }
+
+  /**
+   * An UNAVAILABLE or INTERNAL that is about the address, in the words the REST client uses:
+   * nothing listens there, or what listens speaks HTTP/1.1 (grpc-java: "First received frame was
+   * not SETTINGS", with the first bytes in hex, "HTTP/" being 485454502f).
+   */
+  private Optional<StrataException> connectionFailure(StatusRuntimeException e) {
+    io.grpc.Status.Code code = e.getStatus().getCode();
+    if (code != io.grpc.Status.Code.UNAVAILABLE && code != io.grpc.Status.Code.INTERNAL) {
+      return Optional.empty(); // (an HTTP/1.1 answer is an HTTP/2 protocol error: INTERNAL)
+    }
+    String address = config.host() + ":" + config.port();
+    String description = String.valueOf(e.getStatus().getDescription());
+    for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+      if (c instanceof java.net.ConnectException) {
+        return Optional.of(
+            new StrataException(
+                ErrorCode.UNAVAILABLE,
+                "cannot connect to " + address + ": " + c.getMessage().replaceAll(":.*", ""),
+                e));
+      }
+      description += " " + c.getMessage();
+    }
+    if (description.contains("485454502f") || description.contains("HTTP/1.")) {
+      return Optional.of(
+          new StrataException(
+              ErrorCode.UNAVAILABLE,
+              address
+                  + " answered with HTTP/1.1, not gRPC: it is a REST port (use --url http://"
+                  + address
+                  + ", or the server's gRPC port)",
+              e));
+    }
+    return Optional.empty();
   }
 
   @Override
@@ -187,7 +222,10 @@ final class GrpcStrataClient implements StrataClient {
 
               @Override
               public void onError(Throwable t) {
-                future.completeExceptionally(GrpcStatus.toStrataException(t));
+                future.completeExceptionally(
+                    t instanceof StatusRuntimeException e
+                        ? connectionFailure(e).orElseGet(() -> GrpcStatus.toStrataException(e))
+                        : GrpcStatus.toStrataException(t));
               }
 
               @Override

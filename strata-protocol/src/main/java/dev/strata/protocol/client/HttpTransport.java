@@ -104,6 +104,7 @@ final class HttpTransport implements AutoCloseable {
                             ch.pipeline()
                                 .addLast(c.newHandler(ch.alloc(), config.host(), config.port())));
                     ch.pipeline()
+                        .addLast(FirstBytes.NAME, new FirstBytes())
                         .addLast(new HttpClientCodec())
                         .addLast(new HttpObjectAggregator(config.maxMessageBytes()))
                         .addLast(new ExchangeHandler());
@@ -376,6 +377,20 @@ final class HttpTransport implements AutoCloseable {
         return;
       }
       ex.timer.cancel(false);
+      if (response.decoderResult().isFailure()) {
+        boolean http2 = Boolean.TRUE.equals(ctx.channel().attr(FirstBytes.HTTP2).get());
+        ctx.close();
+        ex.fail(
+            StrataException.unavailable(
+                http2
+                    ? "%s answered with HTTP/2, not HTTP/1.1: it is a gRPC port (use --url"
+                        + " grpc://%s, or the server's REST port)"
+                    : "%s did not answer in HTTP/1.1 (%s): is it an Open Inference Protocol REST"
+                        + " port?",
+                address,
+                http2 ? address : describe(response.decoderResult().cause())));
+        return;
+      }
       byte[] body = ByteBufUtil.getBytes(response.content());
       boolean keepAlive = HttpUtil.isKeepAlive(response);
       if (keepAlive) {
@@ -407,9 +422,15 @@ final class HttpTransport implements AutoCloseable {
       Exchange<?> ex = current;
       current = null;
       if (ex != null) {
+        boolean http2 = Boolean.TRUE.equals(ctx.channel().attr(FirstBytes.HTTP2).get());
         ex.fail(
-            StrataException.unavailable(
-                "connection to %s closed before the response arrived", address));
+            http2
+                ? StrataException.unavailable(
+                    "%s answered with HTTP/2, not HTTP/1.1: it is a gRPC port (use --url"
+                        + " grpc://%s, or the server's REST port)",
+                    address, address)
+                : StrataException.unavailable(
+                    "connection to %s closed before the response arrived", address));
       }
       connectionClosed(ctx.channel());
     }
@@ -434,6 +455,29 @@ final class HttpTransport implements AutoCloseable {
                     cause));
       }
       ctx.close();
+    }
+  }
+
+  /**
+   * Looks at the first bytes a server sends: an HTTP/2 server (a gRPC port) opens with a SETTINGS
+   * frame, which HTTP/1.1's decoder can only call a malformed status line. Steps aside after them.
+   */
+  private static final class FirstBytes extends io.netty.channel.ChannelInboundHandlerAdapter {
+    static final String NAME = "first-bytes";
+    static final io.netty.util.AttributeKey<Boolean> HTTP2 =
+        io.netty.util.AttributeKey.valueOf("strata-http2");
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof ByteBuf b && b.readableBytes() >= 9) {
+        int i = b.readerIndex();
+        // a frame header: 24-bit length, type, flags, stream 0; SETTINGS (4) or GOAWAY (7)
+        int type = b.getUnsignedByte(i + 3);
+        boolean http2 = (type == 4 || type == 7) && (b.getInt(i + 5) & 0x7fffffff) == 0;
+        ctx.channel().attr(HTTP2).set(http2);
+      }
+      ctx.pipeline().remove(this);
+      ctx.fireChannelRead(msg);
     }
   }
 }
