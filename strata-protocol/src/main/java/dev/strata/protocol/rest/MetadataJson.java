@@ -46,8 +46,9 @@ import java.util.Optional;
  * model_stats[0].inference_count}); unknown fields are ignored, as everywhere in the protocol.
  */
 final class MetadataJson {
+  /** Over a copy of the streaming codec's factory: a mapper makes itself its factory's codec. */
   private static final ObjectMapper MAPPER =
-      JsonMapper.builder(Json.FACTORY)
+      JsonMapper.builder(Json.FACTORY.copy())
           .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
           .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
           .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
