@@ -2,6 +2,7 @@ package dev.strata.cloud;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.registry.testing.TestDb;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.strata.control.Sha256;
+import dev.strata.registry.testing.TestDb;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.http.HttpClient;

@@ -3,6 +3,7 @@ package dev.strata.cloud;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.strata.registry.testing.TestDb;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

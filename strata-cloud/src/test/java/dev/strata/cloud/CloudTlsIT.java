@@ -3,6 +3,7 @@ package dev.strata.cloud;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.core.testing.SelfSignedCertificate;
+import dev.strata.registry.testing.TestDb;
 import dev.strata.serving.TlsConfig;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.strata.registry.db.DatabaseConfig;
+import dev.strata.registry.testing.TestDb;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -58,7 +59,7 @@ class CrashIT {
   /** Starts the cloud in a child JVM and returns an admin client once it listens. */
   private Api startCloud() throws Exception {
     if (database == null) {
-      database = db.config();
+      database = db.cloudConfig();
     }
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String cp =

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.strata.control.Json;
 import dev.strata.control.ManifestVerifier;
 import dev.strata.control.SignedManifest;
+import dev.strata.registry.testing.TestDb;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.strata.control.Sha256;
+import dev.strata.registry.testing.TestDb;
 import java.net.http.HttpRequest;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -15,6 +15,7 @@ import dev.strata.protocol.grpc.GRPCInferenceServiceGrpc;
 import dev.strata.protocol.grpc.ModelMetadataRequest;
 import dev.strata.protocol.grpc.ServerLiveRequest;
 import dev.strata.registry.auth.Role;
+import dev.strata.registry.testing.TestDb;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;

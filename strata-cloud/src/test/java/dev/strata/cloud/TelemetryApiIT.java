@@ -12,6 +12,7 @@ import dev.strata.registry.telemetry.DeploymentTelemetry;
 import dev.strata.registry.telemetry.StoredTelemetry;
 import dev.strata.registry.telemetry.TelemetryQuery;
 import dev.strata.registry.telemetry.TelemetryWindow;
+import dev.strata.registry.testing.TestDb;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

@@ -6,6 +6,7 @@ import dev.strata.control.Sha256;
 import dev.strata.onnx.ExampleModels;
 import dev.strata.registry.db.DatabaseConfig;
 import dev.strata.registry.fleet.FleetSettings;
+import dev.strata.registry.testing.TestDb;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,7 +59,7 @@ final class TestCloud implements AutoCloseable {
   }
 
   static TestCloud start(Path dataDir, TestDb db, UnaryOperator<CloudConfig.Builder> tweak) {
-    Optional<DatabaseConfig> database = db.config();
+    Optional<DatabaseConfig> database = db.cloudConfig();
     return new TestCloud(
         dataDir, database, CloudServer.start(tweak.apply(config(dataDir, database)).build()));
   }

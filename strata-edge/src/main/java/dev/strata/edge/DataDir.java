@@ -28,6 +28,8 @@ import java.nio.file.attribute.PosixFilePermissions;
  * telemetry/records.log         telemetry records not yet acknowledged by the cloud
  * telemetry/acked               the last acknowledged record's sequence number
  * </pre>
+ *
+ * Every file the agent writes here states its format version ({@link FileFormat}).
  */
 final class DataDir implements AutoCloseable {
   private final Path root;

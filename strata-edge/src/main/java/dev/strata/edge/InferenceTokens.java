@@ -23,6 +23,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,8 +35,17 @@ import org.slf4j.LoggerFactory;
  * owner hands the tokens to the local applications. On the first start with authentication on, the
  * file is created (0600) with one generated token; the log says where, never the token. Edits to
  * the file apply within a second, without a restart. Health probes stay open.
+ *
+ * <p>The file's first line states its format version ({@value #HEADER}{@code N}); a file without it
+ * is format 1. A newer format is refused at start; edited in later, the tokens read before stay.
  */
 final class InferenceTokens implements RequestAuthorizer {
+  /** The format this agent writes and the newest it reads. */
+  static final int FORMAT = 1;
+
+  static final String HEADER = "# strata-edge inference tokens, format ";
+  private static final Pattern HEADER_LINE =
+      Pattern.compile(Pattern.quote(HEADER.strip()) + "\\s*(\\d{1,9})\\s*");
   private static final Logger LOG = LoggerFactory.getLogger(InferenceTokens.class);
   private static final long RECHECK_NANOS = 1_000_000_000L;
 
@@ -68,7 +79,9 @@ final class InferenceTokens implements RequestAuthorizer {
     new SecureRandom().nextBytes(secret);
     String token = "sti_" + HexFormat.of().formatHex(secret);
     String text =
-        "# Bearer tokens the edge's inference API accepts (--inference-auth), one a line.\n"
+        HEADER
+            + FORMAT
+            + "\n# Bearer tokens the edge's inference API accepts (--inference-auth), one a line.\n"
             + token
             + "\n";
     try {
@@ -89,7 +102,10 @@ final class InferenceTokens implements RequestAuthorizer {
     try {
       FileTime m = Files.getLastModifiedTime(file);
       List<byte[]> read = new ArrayList<>();
-      for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+      List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+      Matcher header = HEADER_LINE.matcher(lines.isEmpty() ? "" : lines.getFirst().strip());
+      FileFormat.check(file, header.matches() ? Integer.parseInt(header.group(1)) : 1, FORMAT);
+      for (String line : lines) {
         String t = line.strip();
         if (!t.isEmpty() && !t.startsWith("#")) {
           read.add(sha256(t));
@@ -113,7 +129,7 @@ final class InferenceTokens implements RequestAuthorizer {
       if (!Files.getLastModifiedTime(file).equals(modified)) {
         reload();
       }
-    } catch (IOException | UncheckedIOException e) {
+    } catch (IOException | UncheckedIOException | StrataException e) {
       LOG.warn("cannot re-read {}; the tokens read before stay valid: {}", file, e.toString());
     }
   }

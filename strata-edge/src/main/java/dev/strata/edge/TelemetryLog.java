@@ -1,5 +1,7 @@
 package dev.strata.edge;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.control.Json;
 import dev.strata.control.TelemetryRecord;
 import dev.strata.core.AtomicFiles;
@@ -15,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,8 +29,16 @@ import org.slf4j.LoggerFactory;
  * most the interval being written: a torn or damaged frame at the end is cut off when the log is
  * opened. Beyond {@code capBytes} the oldest records are dropped (the cloud sees the gap in the
  * sequence numbers). Records are numbered here, one more than the last ever written.
+ *
+ * <p>Each record's JSON carries its format version ({@code schema}); a record without one is format
+ * 1. A log holding a record of a newer format is refused when opened, not cut off as damaged.
+ * {@code acked} is one of the agent's JSON files ({@link StateFiles}); a bare number there is
+ * format 1 as first written.
  */
 final class TelemetryLog {
+  /** The format of the records this agent writes, and the newest it reads. */
+  static final int FORMAT = 1;
+
   private static final Logger LOG = LoggerFactory.getLogger(TelemetryLog.class);
   private static final int HEADER = 8;
   private static final int MAX_FRAME = 1 << 20;
@@ -60,14 +71,7 @@ final class TelemetryLog {
   }
 
   private void recover() throws IOException {
-    try {
-      acked = Long.parseLong(Files.readString(ackedFile, StandardCharsets.US_ASCII).trim());
-    } catch (NoSuchFileException e) {
-      acked = 0;
-    } catch (NumberFormatException e) {
-      LOG.warn("{} is damaged; records may be sent twice", ackedFile);
-      acked = 0;
-    }
+    acked = readAcked();
     long maxSequence = acked;
     firstUnacked = -1;
     long end = 0;
@@ -101,6 +105,27 @@ final class TelemetryLog {
       truncateAll();
     }
   }
+
+  /** The acknowledged sequence number: a bare number (format 1 as first written) or an object. */
+  private long readAcked() throws IOException {
+    String text;
+    try {
+      text = Files.readString(ackedFile, StandardCharsets.UTF_8).strip();
+    } catch (NoSuchFileException e) {
+      return 0;
+    }
+    if (!text.isEmpty() && text.chars().allMatch(Character::isDigit)) {
+      try {
+        return Long.parseLong(text);
+      } catch (NumberFormatException e) {
+        // out of range: damaged, below
+      }
+    }
+    return StateFiles.read(ackedFile, Acked.class).map(Acked::sequence).orElse(0L);
+  }
+
+  /** What {@code acked} holds, as one of the agent's JSON files. */
+  record Acked(long sequence) {}
 
   /** Appends records (numbering them) and forces them to disk; drops the oldest over the cap. */
   synchronized List<TelemetryRecord> append(List<TelemetryRecord> drafts) {
@@ -150,7 +175,7 @@ final class TelemetryLog {
       return;
     }
     try {
-      AtomicFiles.write(ackedFile, Long.toString(sequence).getBytes(StandardCharsets.US_ASCII));
+      StateFiles.write(ackedFile, new Acked(sequence), false);
       acked = sequence;
       for (Frame f : readFrames(firstUnacked, Integer.MAX_VALUE)) {
         if (f.record.sequence() > acked) {
@@ -240,9 +265,20 @@ final class TelemetryLog {
         if ((int) c.getValue() != crc) {
           break;
         }
+        JsonNode node;
+        try {
+          node = Json.mapper().readTree(body.array());
+        } catch (IOException e) {
+          break;
+        }
+        OptionalInt format = node.isObject() ? FileFormat.of(node) : OptionalInt.empty();
+        if (format.isEmpty()) {
+          break;
+        }
+        FileFormat.check(log, format.getAsInt(), FORMAT); // never cut off a newer agent's records
         TelemetryRecord r;
         try {
-          r = Json.mapper().readValue(body.array(), TelemetryRecord.class);
+          r = Json.mapper().treeToValue(node, TelemetryRecord.class);
         } catch (IOException | RuntimeException e) {
           break;
         }
@@ -265,7 +301,9 @@ final class TelemetryLog {
   }
 
   private static void writeFrame(ByteArrayOutputStream out, TelemetryRecord r) {
-    byte[] json = Json.writeBytes(r);
+    ObjectNode node = Json.mapper().valueToTree(r);
+    node.put(FileFormat.FIELD, FORMAT);
+    byte[] json = Json.writeBytes(node);
     CRC32C c = new CRC32C();
     c.update(json);
     ByteBuffer header = ByteBuffer.allocate(HEADER);

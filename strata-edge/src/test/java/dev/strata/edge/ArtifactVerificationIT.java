@@ -1,6 +1,6 @@
 package dev.strata.edge;
 
-import static dev.strata.edge.TestModels.request;
+import static dev.strata.edge.testing.TestModels.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -10,6 +10,7 @@ import dev.strata.control.DesiredState;
 import dev.strata.control.LoadState;
 import dev.strata.control.LoadedModel;
 import dev.strata.control.SignedManifest;
+import dev.strata.edge.testing.TestModels;
 import dev.strata.protocol.client.StrataClient;
 import dev.strata.registry.deploy.DeploymentSpec;
 import dev.strata.registry.fleet.Selector;

@@ -1,7 +1,7 @@
 package dev.strata.edge;
 
-import static dev.strata.edge.TestModels.request;
-import static dev.strata.edge.TestModels.servedBy;
+import static dev.strata.edge.testing.TestModels.request;
+import static dev.strata.edge.testing.TestModels.servedBy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -11,6 +11,7 @@ import dev.strata.control.InferencePolicy;
 import dev.strata.control.LoadState;
 import dev.strata.control.TelemetryRecord;
 import dev.strata.core.InferenceResponse;
+import dev.strata.edge.testing.TestModels;
 import dev.strata.protocol.client.ClientConfig;
 import dev.strata.protocol.client.StrataClient;
 import dev.strata.registry.deploy.DeploymentSpec;

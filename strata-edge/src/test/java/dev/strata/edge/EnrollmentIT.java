@@ -9,6 +9,7 @@ import dev.strata.control.Json;
 import dev.strata.control.PublicKeys;
 import dev.strata.core.ErrorCode;
 import dev.strata.core.StrataException;
+import dev.strata.edge.testing.TestModels;
 import dev.strata.registry.fleet.EnrollmentToken;
 import java.net.URI;
 import java.net.http.HttpClient;

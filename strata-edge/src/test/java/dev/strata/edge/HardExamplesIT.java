@@ -1,7 +1,7 @@
 package dev.strata.edge;
 
-import static dev.strata.edge.TestModels.request;
-import static dev.strata.edge.TestModels.servedBy;
+import static dev.strata.edge.testing.TestModels.request;
+import static dev.strata.edge.testing.TestModels.servedBy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -10,6 +10,7 @@ import dev.strata.control.ConfidenceMeasure;
 import dev.strata.control.HardExamplePolicy;
 import dev.strata.control.InferencePolicy;
 import dev.strata.control.Json;
+import dev.strata.edge.testing.TestModels;
 import dev.strata.protocol.client.StrataClient;
 import dev.strata.registry.artifact.ArtifactContent;
 import dev.strata.registry.deploy.DeploymentSpec;

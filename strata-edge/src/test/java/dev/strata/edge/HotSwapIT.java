@@ -1,9 +1,10 @@
 package dev.strata.edge;
 
-import static dev.strata.edge.TestModels.request;
+import static dev.strata.edge.testing.TestModels.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.strata.edge.testing.TestModels;
 import dev.strata.protocol.client.StrataClient;
 import dev.strata.registry.deploy.DeploymentSpec;
 import dev.strata.registry.fleet.Selector;

@@ -3,6 +3,7 @@ package dev.strata.edge;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.strata.edge.testing.TestModels;
 import dev.strata.registry.deploy.DeploymentSpec;
 import dev.strata.registry.fleet.Selector;
 import dev.strata.registry.model.Variant;

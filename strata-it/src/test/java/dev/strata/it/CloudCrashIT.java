@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.strata.registry.testing.TestDb;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,13 +39,13 @@ import org.junit.jupiter.params.provider.EnumSource;
  * converges to what the registry says, and deployments go on.
  */
 @ParameterizedClass
-@EnumSource(TestDatabase.class)
+@EnumSource(TestDb.class)
 @Timeout(240)
 class CloudCrashIT {
   private static final int LARGE = 40 << 20;
 
   @RegisterExtension final Harness harness = new Harness();
-  @Parameter TestDatabase database;
+  @Parameter TestDb database;
 
   @Test
   void killedDuringALargeUploadLeavesNoPartialArtifact() throws Exception {

@@ -26,7 +26,7 @@ final class CloudProcess {
   private final Path dataDir;
   private final int httpPort;
   private final int grpcPort;
-  private final TestDatabase.Fresh database;
+  private final CloudDatabase database;
   private final HttpClient http;
   private final Harness harness;
   private final Optional<SelfSignedCertificate> tls;
@@ -36,7 +36,7 @@ final class CloudProcess {
       Path dir,
       int httpPort,
       int grpcPort,
-      TestDatabase.Fresh database,
+      CloudDatabase database,
       List<String> options,
       Optional<SelfSignedCertificate> tls,
       HttpClient http) {
@@ -144,7 +144,7 @@ final class CloudProcess {
     return dataDir.resolve("artifacts");
   }
 
-  TestDatabase.Fresh database() {
+  CloudDatabase database() {
     return database;
   }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.strata.core.InferenceRequest;
 import dev.strata.core.InferenceResponse;
 import dev.strata.protocol.client.StrataClient;
+import dev.strata.registry.testing.TestDb;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,11 +29,11 @@ import org.junit.jupiter.params.provider.EnumSource;
  * variant.
  */
 @ParameterizedClass
-@EnumSource(TestDatabase.class)
+@EnumSource(TestDb.class)
 @Timeout(180)
 class EnrollDeployServeIT {
   @RegisterExtension final Harness harness = new Harness();
-  @Parameter TestDatabase database;
+  @Parameter TestDb database;
 
   @Test
   void enrolledEdgeServesTheDeployedModelLikeTheCloud() throws Exception {

@@ -1,6 +1,7 @@
 package dev.strata.it;
 
 import dev.strata.core.testing.SelfSignedCertificate;
+import dev.strata.registry.testing.TestDb;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -161,17 +162,17 @@ final class Harness implements BeforeEachCallback, AfterEachCallback {
 
   /** A cloud on SQLite in its data directory, started and ready. */
   CloudProcess cloud() {
-    return cloud(TestDatabase.SQLITE);
+    return cloud(TestDb.SQLITE);
   }
 
   /** A cloud on a fresh database of {@code kind}, started and ready. */
-  CloudProcess cloud(TestDatabase kind) {
+  CloudProcess cloud(TestDb kind) {
     return cloud(kind, List.of());
   }
 
   /** A cloud with extra {@code strata cloud} options, started and ready. */
-  CloudProcess cloud(TestDatabase kind, List<String> options) {
-    TestDatabase.Fresh database = closeAfter(kind.create());
+  CloudProcess cloud(TestDb kind, List<String> options) {
+    CloudDatabase database = closeAfter(CloudDatabase.create(kind));
     CloudProcess cloud =
         new CloudProcess(
             this,
@@ -188,7 +189,7 @@ final class Harness implements BeforeEachCallback, AfterEachCallback {
 
   /** A cloud on SQLite serving HTTPS and gRPC over TLS with {@code tls}, started and ready. */
   CloudProcess cloud(SelfSignedCertificate tls) throws GeneralSecurityException {
-    TestDatabase.Fresh database = closeAfter(TestDatabase.SQLITE.create());
+    CloudDatabase database = closeAfter(CloudDatabase.create(TestDb.SQLITE));
     HttpClient trusting =
         closeAfter(
             HttpClient.newBuilder()

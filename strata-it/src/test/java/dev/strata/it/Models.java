@@ -7,32 +7,30 @@ import dev.strata.core.InferenceRequest;
 import dev.strata.core.InferenceResponse;
 import dev.strata.core.Shape;
 import dev.strata.core.Tensor;
+import dev.strata.edge.CollaborativeInferenceService;
+import dev.strata.edge.testing.TestModels;
 import dev.strata.onnx.ExampleModels;
 import dev.strata.onnx.OnnxGraphBuilder;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 /**
- * The small models the tests deploy (built in code, a few kilobytes each, loaded in milliseconds),
- * the requests they send, and how they read the answers.
+ * The small models these tests deploy, the requests they send, and how they read the answers: the
+ * edge's {@link TestModels} at four features and three classes, plus models that fail.
  */
 final class Models {
   static final int FEATURES = 4;
   static final int CLASSES = 3;
 
   /** What every answer of a deployed model carries: {@code edge}, {@code cloud}, ... */
-  static final String SERVED_BY = "strata.served_by";
+  static final String SERVED_BY = CollaborativeInferenceService.SERVED_BY;
 
   private Models() {}
 
-  /**
-   * An MLP {@code input[N, 4] -> probabilities[N, 3]}; each seed gives other weights, so versions
-   * answer differently.
-   */
+  /** An MLP {@code input[N, 4] -> probabilities[N, 3]}; each seed gives other weights. */
   static byte[] mlp(long seed) {
-    return ExampleModels.mlp(FEATURES, 16, CLASSES, seed).toByteArray();
+    return TestModels.mlp(FEATURES, CLASSES, seed);
   }
 
   /**
@@ -62,13 +60,7 @@ final class Models {
 
   /** One row of four features drawn from {@code seed}. */
   static InferenceRequest request(String model, long seed) {
-    Random r = new Random(seed);
-    float[] x = new float[FEATURES];
-    for (int i = 0; i < FEATURES; i++) {
-      x[i] = (float) r.nextGaussian();
-    }
-    return InferenceRequest.of(
-        model, List.of(Tensor.ofFloats(ExampleModels.INPUT, Shape.of(1, FEATURES), x)));
+    return TestModels.request(model, FEATURES, seed);
   }
 
   /** The answer's probabilities, checked to be one row of three. */
@@ -82,8 +74,6 @@ final class Models {
 
   /** Who answered: {@code edge}, {@code cloud} or {@code edge-fallback}. */
   static String servedBy(InferenceResponse r) {
-    Object by = r.parameters().get(SERVED_BY);
-    assertThat(by).as("%s of %s", SERVED_BY, r).isInstanceOf(String.class);
-    return (String) by;
+    return TestModels.servedBy(r);
   }
 }

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.strata.core.InferenceResponse;
+import dev.strata.registry.testing.TestDb;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +52,7 @@ final class Steps {
    * edges escalating requests give with their node credential.
    */
   static CloudProcess cloudWithInferenceAuth(Harness harness) {
-    CloudProcess cloud = harness.cloud(TestDatabase.SQLITE, List.of("--inference-auth"));
+    CloudProcess cloud = harness.cloud(TestDb.SQLITE, List.of("--inference-auth"));
     assertThat(Http.status(harness.http(), cloud.url().resolve("/v2/models/mlp-large")))
         .as("anonymous inference on the cloud")
         .isEqualTo(401);

@@ -14,6 +14,7 @@ import dev.strata.registry.fleet.Selector;
 import dev.strata.registry.model.Model;
 import dev.strata.registry.model.ModelVersion;
 import dev.strata.registry.model.Variant;
+import dev.strata.registry.testing.TestDb;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +49,7 @@ class CrashConsistencyIT {
       child.destroyForcibly();
     }
     if (dbConfig != null) {
-      TestDb.dropSchema(dbConfig);
+      TestDb.drop(dbConfig);
     }
   }
 

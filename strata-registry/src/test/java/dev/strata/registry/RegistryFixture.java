@@ -2,6 +2,7 @@ package dev.strata.registry;
 
 import dev.strata.registry.db.DatabaseConfig;
 import dev.strata.registry.fleet.FleetSettings;
+import dev.strata.registry.testing.TestDb;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -50,7 +51,7 @@ public final class RegistryFixture implements AutoCloseable {
     try {
       registry.close();
     } finally {
-      TestDb.dropSchema(config.database());
+      TestDb.drop(config.database());
     }
   }
 }

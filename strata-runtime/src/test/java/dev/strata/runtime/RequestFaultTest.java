@@ -9,6 +9,7 @@ import dev.strata.core.InferenceResponse;
 import dev.strata.core.Shape;
 import dev.strata.core.StrataException;
 import dev.strata.core.Tensor;
+import dev.strata.core.testing.LargePng;
 import dev.strata.onnx.ExampleModels;
 import dev.strata.onnx.OnnxModels;
 import dev.strata.preprocess.FittedPipeline;

@@ -10,6 +10,7 @@ import dev.strata.core.InferenceResponse;
 import dev.strata.core.OutputRequest;
 import dev.strata.core.Shape;
 import dev.strata.core.Tensor;
+import dev.strata.core.testing.Tensors;
 import dev.strata.onnx.ExampleModels;
 import dev.strata.protocol.client.InferOptions;
 import dev.strata.protocol.client.StrataClient;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.ByteString;
 import dev.strata.core.DataType;
 import dev.strata.core.Shape;
+import dev.strata.core.testing.LargePng;
 import dev.strata.onnx.ExampleModels;
 import dev.strata.onnx.OnnxGraphBuilder;
 import dev.strata.onnx.OnnxModels;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.strata.control.Json;
-import dev.strata.edge.TestModelFiles;
+import dev.strata.edge.testing.TestModels;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -36,14 +36,14 @@ class CalibrateCommandIT {
 
   @BeforeEach
   void writeModelsAndData() throws Exception {
-    edge = Files.write(dir.resolve("edge.onnx"), TestModelFiles.mlp(1));
-    cloud = Files.write(dir.resolve("cloud-mlp.onnx"), TestModelFiles.mlp(2));
+    edge = Files.write(dir.resolve("edge.onnx"), TestModels.mlp(1));
+    cloud = Files.write(dir.resolve("cloud-mlp.onnx"), TestModels.mlp(2));
     Random r = new Random(3);
-    byte[][] pixels = new byte[N][TestModelFiles.IN];
+    byte[][] pixels = new byte[N][TestModels.IN];
     List<float[]> examples = new ArrayList<>();
     for (int i = 0; i < N; i++) {
       r.nextBytes(pixels[i]);
-      float[] e = new float[TestModelFiles.IN];
+      float[] e = new float[TestModels.IN];
       for (int j = 0; j < e.length; j++) {
         e[j] = (float) ((pixels[i][j] & 0xff) / 255.0);
       }
@@ -61,7 +61,7 @@ class CalibrateCommandIT {
     try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(images))) {
       out.writeInt(0x0802);
       out.writeInt(N);
-      out.writeInt(TestModelFiles.IN);
+      out.writeInt(TestModels.IN);
       for (byte[] row : pixels) {
         out.write(row);
       }

@@ -1,434 +1,290 @@
 package dev.strata.protocol.rest;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
-import dev.strata.core.DataType;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import dev.strata.core.ErrorCode;
 import dev.strata.core.ModelMetadata;
 import dev.strata.core.ModelStatistics;
 import dev.strata.core.RepositoryEntry;
 import dev.strata.core.ServerMetadata;
-import dev.strata.core.Shape;
 import dev.strata.core.StrataException;
-import dev.strata.core.TensorSpec;
+import dev.strata.protocol.rest.MetadataBodies.ErrorBody;
+import dev.strata.protocol.rest.MetadataBodies.ModelMetadataBody;
+import dev.strata.protocol.rest.MetadataBodies.RepositoryEntryBody;
+import dev.strata.protocol.rest.MetadataBodies.RepositoryIndexRequestBody;
+import dev.strata.protocol.rest.MetadataBodies.RepositoryRequestBody;
+import dev.strata.protocol.rest.MetadataBodies.ServerMetadataBody;
+import dev.strata.protocol.rest.MetadataBodies.StatisticsBody;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * The small JSON messages: server and model metadata, statistics (Triton's shape), repository index
- * and load/unload bodies, errors. Not on the hot path: decoding goes through a generic tree.
+ * The small JSON messages (server and model metadata, statistics in Triton's shape, the repository
+ * index and load/unload bodies, errors) bound by Jackson databind to the records of {@link
+ * MetadataBodies}. Not on the hot path; tensor data has its own streaming codec.
+ *
+ * <p>Reading is strict: a value of the wrong JSON type (a string where a number belongs, a number
+ * with a fraction for an integer) is an INVALID_ARGUMENT naming its path ({@code
+ * model_stats[0].inference_count}); unknown fields are ignored, as everywhere in the protocol.
  */
 final class MetadataJson {
+  /** Over a copy of the streaming codec's factory: a mapper makes itself its factory's codec. */
+  private static final ObjectMapper MAPPER =
+      JsonMapper.builder(Json.FACTORY.copy())
+          .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+          .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+          .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .withCoercionConfig(
+              LogicalType.Textual,
+              c ->
+                  c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                      .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                      .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+          .build();
+
   private MetadataJson() {}
-
-  @FunctionalInterface
-  interface Body {
-    void write(JsonGenerator g) throws IOException;
-  }
-
-  static byte[] write(Body body) {
-    ByteOutput out = new ByteOutput(256);
-    try (JsonGenerator g = Json.generator(out)) {
-      body.write(g);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
-  }
-
-  /** Parses a whole body into maps and lists; an empty body reads as {@code null}. */
-  static Object read(byte[] body, int offset, int length) {
-    try (JsonParser p = Json.parser(body, offset, length)) {
-      if (p.nextToken() == null) {
-        return null;
-      }
-      Object v = Json.value(p);
-      Json.expectEnd(p);
-      return v;
-    } catch (JsonProcessingException e) {
-      throw Json.malformed(e);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 
   // ---- writing -------------------------------------------------------------------------------
 
   static byte[] error(String message, ErrorCode code) {
-    return write(
-        g -> {
-          g.writeStartObject();
-          g.writeStringField("error", message);
-          if (code != null) {
-            g.writeStringField("code", code.name());
-          }
-          g.writeEndObject();
-        });
+    return write(new ErrorBody(message, code == null ? null : code.name()));
   }
 
   static byte[] serverMetadata(ServerMetadata m) {
-    return write(
-        g -> {
-          g.writeStartObject();
-          g.writeStringField("name", m.name());
-          g.writeStringField("version", m.version());
-          g.writeArrayFieldStart("extensions");
-          for (String e : m.extensions()) {
-            g.writeString(e);
-          }
-          g.writeEndArray();
-          g.writeEndObject();
-        });
+    return write(ServerMetadataBody.of(m));
   }
 
   static byte[] modelMetadata(ModelMetadata m) {
-    return write(
-        g -> {
-          g.writeStartObject();
-          g.writeStringField("name", m.name());
-          g.writeArrayFieldStart("versions");
-          for (String v : m.versions()) {
-            g.writeString(v);
-          }
-          g.writeEndArray();
-          g.writeStringField("platform", m.platform());
-          specs(g, "inputs", m.inputs());
-          specs(g, "outputs", m.outputs());
-          if (!m.parameters().isEmpty()) {
-            Json.writeParameters(g, m.parameters());
-          }
-          g.writeEndObject();
-        });
-  }
-
-  private static void specs(JsonGenerator g, String field, List<TensorSpec> specs)
-      throws IOException {
-    g.writeArrayFieldStart(field);
-    for (TensorSpec s : specs) {
-      g.writeStartObject();
-      g.writeStringField("name", s.name());
-      g.writeStringField("datatype", s.datatype().wireName());
-      g.writeArrayFieldStart("shape");
-      for (long d : s.shape().toArray()) {
-        g.writeNumber(d);
-      }
-      g.writeEndArray();
-      g.writeEndObject();
-    }
-    g.writeEndArray();
+    return write(ModelMetadataBody.of(m));
   }
 
   static byte[] statistics(List<ModelStatistics> stats) {
-    return write(
-        g -> {
-          g.writeStartObject();
-          g.writeArrayFieldStart("model_stats");
-          for (ModelStatistics s : stats) {
-            g.writeStartObject();
-            g.writeStringField("name", s.name());
-            g.writeStringField("version", s.version());
-            g.writeNumberField("last_inference", s.lastInference());
-            g.writeNumberField("inference_count", s.inferenceCount());
-            g.writeNumberField("execution_count", s.executionCount());
-            ModelStatistics.InferenceStats i = s.inferenceStats();
-            g.writeObjectFieldStart("inference_stats");
-            duration(g, "success", i.success());
-            duration(g, "fail", i.fail());
-            duration(g, "queue", i.queue());
-            duration(g, "compute_input", i.computeInput());
-            duration(g, "compute_infer", i.computeInfer());
-            duration(g, "compute_output", i.computeOutput());
-            duration(g, "cache_hit", ModelStatistics.Duration.ZERO);
-            duration(g, "cache_miss", ModelStatistics.Duration.ZERO);
-            g.writeEndObject();
-            g.writeArrayFieldStart("batch_stats");
-            for (ModelStatistics.BatchStats b : s.batchStats()) {
-              g.writeStartObject();
-              g.writeNumberField("batch_size", b.batchSize());
-              duration(g, "compute_input", b.computeInput());
-              duration(g, "compute_infer", b.computeInfer());
-              duration(g, "compute_output", b.computeOutput());
-              g.writeEndObject();
-            }
-            g.writeEndArray();
-            g.writeArrayFieldStart("memory_usage");
-            g.writeEndArray();
-            g.writeEndObject();
-          }
-          g.writeEndArray();
-          g.writeEndObject();
-        });
-  }
-
-  private static void duration(JsonGenerator g, String field, ModelStatistics.Duration d)
-      throws IOException {
-    g.writeObjectFieldStart(field);
-    g.writeNumberField("count", d == null ? 0 : d.count());
-    g.writeNumberField("ns", d == null ? 0 : d.ns());
-    g.writeEndObject();
+    return write(StatisticsBody.of(stats));
   }
 
   static byte[] repositoryIndex(List<RepositoryEntry> entries) {
-    return write(
-        g -> {
-          g.writeStartArray();
-          for (RepositoryEntry e : entries) {
-            g.writeStartObject();
-            g.writeStringField("name", e.name());
-            if (!e.version().isEmpty()) {
-              g.writeStringField("version", e.version());
-            }
-            g.writeStringField("state", e.state());
-            g.writeStringField("reason", e.reason());
-            g.writeEndObject();
-          }
-          g.writeEndArray();
-        });
+    return write(entries.stream().map(RepositoryEntryBody::of).toList());
   }
 
   static byte[] repositoryIndexRequest(boolean readyOnly) {
-    return write(
-        g -> {
-          g.writeStartObject();
-          g.writeBooleanField("ready", readyOnly);
-          g.writeEndObject();
-        });
+    return write(new RepositoryIndexRequestBody(readyOnly));
   }
 
   static byte[] repositoryRequest(Map<String, Object> parameters) {
-    return write(
-        g -> {
-          g.writeStartObject();
-          if (!parameters.isEmpty()) {
-            Json.writeParameters(g, parameters);
-          }
-          g.writeEndObject();
-        });
+    return write(new RepositoryRequestBody(parameters));
+  }
+
+  private static byte[] write(Object body) {
+    try {
+      return MAPPER.writeValueAsBytes(body);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("writing " + body.getClass().getSimpleName(), e);
+    }
   }
 
   // ---- reading -------------------------------------------------------------------------------
 
+  /** What a body binds to, and what it is called in messages about it as a whole. */
+  private record Body<T>(JavaType type, String what) {
+    static <T> Body<T> of(Class<T> type, String what) {
+      return new Body<>(MAPPER.constructType(type), what);
+    }
+
+    static <T> Body<T> of(TypeReference<T> type, String what) {
+      return new Body<>(MAPPER.constructType(type), what);
+    }
+  }
+
+  private static final Body<ErrorBody> ERROR = Body.of(ErrorBody.class, "error response");
+  private static final Body<ServerMetadataBody> SERVER_METADATA =
+      Body.of(ServerMetadataBody.class, "server metadata");
+  private static final Body<ModelMetadataBody> MODEL_METADATA =
+      Body.of(ModelMetadataBody.class, "model metadata");
+  private static final Body<StatisticsBody> STATISTICS =
+      Body.of(StatisticsBody.class, "statistics");
+  private static final Body<List<RepositoryEntryBody>> REPOSITORY_INDEX =
+      Body.of(new TypeReference<>() {}, "repository index");
+  private static final Body<RepositoryIndexRequestBody> REPOSITORY_INDEX_REQUEST =
+      Body.of(RepositoryIndexRequestBody.class, "repository index request");
+  private static final Body<RepositoryRequestBody> REPOSITORY_REQUEST =
+      Body.of(RepositoryRequestBody.class, "repository request");
+
   static StrataException error(int httpStatus, byte[] body) {
     ErrorCode code = ErrorCode.fromHttpStatus(httpStatus);
-    String message;
     try {
-      Map<String, Object> m = object(read(body, 0, body.length), "error response");
-      message = String.valueOf(m.getOrDefault("error", "HTTP " + httpStatus));
-      if (m.get("code") instanceof String c) {
-        for (ErrorCode e : ErrorCode.values()) {
-          if (e.name().equals(c)) {
-            code = e;
-          }
+      ErrorBody e = required(body, ERROR);
+      for (ErrorCode c : ErrorCode.values()) {
+        if (c.name().equals(e.code())) {
+          code = c;
         }
       }
+      return new StrataException(code, e.error() == null ? "HTTP " + httpStatus : e.error());
     } catch (StrataException e) {
       // Not the protocol's JSON error (a proxy's page, say): keep what it said, briefly.
       String text = new String(body, StandardCharsets.UTF_8).strip();
-      message =
+      return new StrataException(
+          code,
           text.isEmpty()
               ? "HTTP " + httpStatus
-              : "HTTP " + httpStatus + ": " + text.substring(0, Math.min(text.length(), 500));
+              : "HTTP " + httpStatus + ": " + text.substring(0, Math.min(text.length(), 500)));
     }
-    return new StrataException(code, message);
   }
 
   static ServerMetadata serverMetadata(byte[] body) {
-    Map<String, Object> m = object(read(body, 0, body.length), "server metadata");
-    return new ServerMetadata(
-        str(m, "name"), str(m, "version"), strings(m.get("extensions"), "extensions"));
+    return required(body, SERVER_METADATA).toCore();
   }
 
   static ModelMetadata modelMetadata(byte[] body) {
-    Map<String, Object> m = object(read(body, 0, body.length), "model metadata");
-    return new ModelMetadata(
-        str(m, "name"),
-        strings(m.get("versions"), "versions"),
-        str(m, "platform"),
-        specs(m.get("inputs"), "inputs"),
-        specs(m.get("outputs"), "outputs"),
-        m.get("parameters") == null ? Map.of() : object(m.get("parameters"), "parameters"));
-  }
-
-  private static List<TensorSpec> specs(Object v, String what) {
-    List<TensorSpec> out = new ArrayList<>();
-    for (Object o : list(v, what)) {
-      Map<String, Object> s = object(o, what);
-      List<Object> dims = list(s.get("shape"), what + ".shape");
-      long[] shape = new long[dims.size()];
-      for (int i = 0; i < shape.length; i++) {
-        shape[i] = number(dims.get(i), what + ".shape");
-      }
-      out.add(
-          new TensorSpec(
-              str(s, "name"), DataType.fromWireName(str(s, "datatype")), Shape.of(shape)));
-    }
-    return out;
+    return required(body, MODEL_METADATA).toCore();
   }
 
   static List<ModelStatistics> statistics(byte[] body) {
-    Map<String, Object> m = object(read(body, 0, body.length), "statistics");
-    List<ModelStatistics> out = new ArrayList<>();
-    for (Object o : list(m.get("model_stats"), "model_stats")) {
-      Map<String, Object> s = object(o, "model_stats");
-      Map<String, Object> i =
-          s.get("inference_stats") == null
-              ? Map.of()
-              : object(s.get("inference_stats"), "inference_stats");
-      List<ModelStatistics.BatchStats> batches = new ArrayList<>();
-      for (Object b : list(s.get("batch_stats"), "batch_stats")) {
-        Map<String, Object> bm = object(b, "batch_stats");
-        batches.add(
-            new ModelStatistics.BatchStats(
-                (int) number(bm.get("batch_size"), "batch_size"),
-                duration(bm, "compute_input"),
-                duration(bm, "compute_infer"),
-                duration(bm, "compute_output")));
-      }
-      out.add(
-          new ModelStatistics(
-              str(s, "name"),
-              str(s, "version"),
-              number(s.get("last_inference"), "last_inference"),
-              number(s.get("inference_count"), "inference_count"),
-              number(s.get("execution_count"), "execution_count"),
-              new ModelStatistics.InferenceStats(
-                  duration(i, "success"),
-                  duration(i, "fail"),
-                  duration(i, "queue"),
-                  duration(i, "compute_input"),
-                  duration(i, "compute_infer"),
-                  duration(i, "compute_output")),
-              batches));
-    }
-    return out;
-  }
-
-  private static ModelStatistics.Duration duration(Map<String, Object> m, String field) {
-    Object v = m.get(field);
-    if (v == null) {
-      return ModelStatistics.Duration.ZERO;
-    }
-    Map<String, Object> d = object(v, field);
-    return new ModelStatistics.Duration(number(d.get("count"), field), number(d.get("ns"), field));
+    return required(body, STATISTICS).toCore();
   }
 
   static List<RepositoryEntry> repositoryIndex(byte[] body) {
-    List<RepositoryEntry> out = new ArrayList<>();
-    for (Object o : list(read(body, 0, body.length), "repository index")) {
-      Map<String, Object> e = object(o, "repository index");
-      out.add(
-          new RepositoryEntry(
-              str(e, "name"), optStr(e, "version"), optStr(e, "state"), optStr(e, "reason")));
-    }
-    return out;
+    return read(body, 0, body.length, REPOSITORY_INDEX)
+        .map(l -> l.stream().map(RepositoryEntryBody::toCore).toList())
+        .orElse(List.of());
   }
 
   static boolean repositoryIndexRequest(byte[] body, int offset, int length) {
-    Object v = read(body, offset, length);
-    if (v == null) {
-      return false;
-    }
-    Object ready = object(v, "repository index request").get("ready");
-    if (ready == null) {
-      return false;
-    }
-    if (!(ready instanceof Boolean b)) {
-      throw StrataException.invalid("ready: %s (expected: a boolean)", ready);
-    }
-    return b;
+    return read(body, offset, length, REPOSITORY_INDEX_REQUEST)
+        .map(r -> Boolean.TRUE.equals(r.ready()))
+        .orElse(false);
   }
 
   static Map<String, Object> repositoryRequest(byte[] body, int offset, int length) {
-    try (JsonParser p = Json.parser(body, offset, length)) {
+    return read(body, offset, length, REPOSITORY_REQUEST)
+        .map(RepositoryRequestBody::parameters)
+        .orElse(Map.of());
+  }
+
+  private static <T> T required(byte[] body, Body<T> type) {
+    return read(body, 0, body.length, type)
+        .orElseThrow(
+            () -> StrataException.invalid("%s: missing (expected: an object)", type.what()));
+  }
+
+  /** One JSON value bound to {@code type}; an empty body (or {@code null}) reads as empty. */
+  private static <T> Optional<T> read(byte[] body, int offset, int length, Body<T> type) {
+    JsonParser p = Json.parser(body, offset, length);
+    try {
       if (p.nextToken() == null) {
-        return Map.of();
+        return Optional.empty();
       }
-      Json.expect(p, JsonToken.START_OBJECT, "repository request");
-      Map<String, Object> parameters = Map.of();
-      while (Json.next(p) == JsonToken.FIELD_NAME) {
-        String field = p.currentName();
-        Json.next(p);
-        if (field.equals("parameters")) {
-          parameters = Json.parameters(p, "parameters");
-        } else {
-          p.skipChildren();
-        }
-      }
+      T value = MAPPER.readValue(p, type.type());
       Json.expectEnd(p);
-      return parameters;
+      return Optional.ofNullable(value);
+    } catch (JsonMappingException e) {
+      throw invalid(e, p, type.what()); // before closing: the parser is still at the value at fault
     } catch (JsonProcessingException e) {
       throw Json.malformed(e);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    } finally {
+      close(p);
     }
   }
 
-  // ---- tree helpers --------------------------------------------------------------------------
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> object(Object v, String what) {
-    if (v instanceof Map<?, ?> m) {
-      return (Map<String, Object>) m;
+  private static void close(JsonParser p) {
+    try {
+      p.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a parser over an array has nothing to fail on
     }
-    throw StrataException.invalid("%s: %s (expected: a JSON object)", what, kind(v));
   }
 
-  @SuppressWarnings("unchecked")
-  private static List<Object> list(Object v, String what) {
-    if (v == null) {
-      return List.of();
+  /** Jackson's binding failure as the client's mistake, naming the field at fault. */
+  private static StrataException invalid(JsonMappingException e, JsonParser p, String what) {
+    String path = path(e.getPath());
+    if (path.startsWith("[")) {
+      path = what + path; // an element of a top-level array: repository index[0].version
     }
-    if (v instanceof List<?> l) {
-      return (List<Object>) l;
+    Throwable cause = e.getCause();
+    if (cause instanceof StrataException s) {
+      // A record's constructor names the field inside the record the path leads to; a value
+      // reader names its field itself.
+      return e instanceof ValueInstantiationException && !path.isEmpty()
+          ? StrataException.invalid("%s.%s", path, s.getMessage())
+          : s;
     }
-    throw StrataException.invalid("%s: %s (expected: a JSON array)", what, kind(v));
+    String at = path.isEmpty() ? what : path;
+    if (e instanceof MismatchedInputException m && m.getTargetType() != null) {
+      return StrataException.invalid(
+          "%s: %s (expected: %s)", at, value(p), expected(MAPPER.constructType(m.getTargetType())));
+    }
+    if (cause instanceof JsonProcessingException c) {
+      return StrataException.invalid("%s: %s", at, c.getOriginalMessage());
+    }
+    return StrataException.invalid("%s: %s", at, e.getOriginalMessage());
   }
 
-  private static List<String> strings(Object v, String what) {
-    List<String> out = new ArrayList<>();
-    for (Object o : list(v, what)) {
-      out.add(String.valueOf(o));
+  /** {@code model_stats[0].inference_count}. */
+  private static String path(List<JsonMappingException.Reference> refs) {
+    StringBuilder b = new StringBuilder();
+    for (JsonMappingException.Reference r : refs) {
+      if (r.getFieldName() != null) {
+        b.append(b.isEmpty() ? "" : ".").append(r.getFieldName());
+      } else if (r.getIndex() >= 0) {
+        b.append('[').append(r.getIndex()).append(']');
+      }
     }
-    return out;
+    return b.toString();
   }
 
-  private static String str(Map<String, Object> m, String field) {
-    if (m.get(field) instanceof String s) {
-      return s;
+  /** The value at fault as the client wrote it: its text, or what kind of structure it is. */
+  private static String value(JsonParser p) {
+    if (p.currentToken() == null) {
+      return "nothing";
     }
-    throw StrataException.invalid("%s: %s (expected: a string)", field, kind(m.get(field)));
+    try {
+      return switch (p.currentToken()) {
+        case START_OBJECT, FIELD_NAME -> "an object";
+        case START_ARRAY -> "an array";
+        default -> {
+          String text = p.getText();
+          yield text.length() <= 40 ? text : text.substring(0, 37) + "...";
+        }
+      };
+    } catch (IOException e) {
+      return p.currentToken().toString();
+    }
   }
 
-  private static String optStr(Map<String, Object> m, String field) {
-    Object v = m.get(field);
-    return v == null ? "" : String.valueOf(v);
-  }
-
-  private static long number(Object v, String what) {
-    if (v == null) {
-      return 0;
+  private static String expected(JavaType t) {
+    Class<?> c = t.getRawClass();
+    if (c == String.class) {
+      return "a string";
     }
-    if (v instanceof Number n) {
-      return n.longValue();
+    if (c == Boolean.class || c == boolean.class) {
+      return "a boolean";
     }
-    throw StrataException.invalid("%s: %s (expected: a number)", what, kind(v));
-  }
-
-  private static String kind(Object v) {
-    return switch (v) {
-      case null -> "missing";
-      case Map<?, ?> m -> "an object";
-      case List<?> l -> "an array";
-      case String s -> "a string";
-      case Number n -> "a number " + n;
-      case Boolean b -> "a boolean";
-      default -> v.getClass().getSimpleName();
-    };
+    if (c == long.class || c == Long.class || c == int.class || c == Integer.class) {
+      return "an integer";
+    }
+    if (t.isArrayType() || Collection.class.isAssignableFrom(c)) {
+      return "an array";
+    }
+    return "an object";
   }
 }

@@ -12,8 +12,8 @@ import dev.strata.core.Shape;
 import dev.strata.core.StrataException;
 import dev.strata.core.Tensor;
 import dev.strata.core.TensorSpec;
+import dev.strata.core.testing.SampleStatistics;
 import dev.strata.protocol.OipNames;
-import dev.strata.protocol.rest.Tensors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -69,7 +69,7 @@ final class FakeModels {
 
   List<ModelStatistics> statistics(Optional<String> model) {
     model.ifPresent(this::known);
-    return List.of(Tensors.sampleStatistics());
+    return List.of(SampleStatistics.everyFieldSet());
   }
 
   List<RepositoryEntry> index(boolean readyOnly) {

@@ -11,8 +11,9 @@ import dev.strata.core.OutputRequest;
 import dev.strata.core.Shape;
 import dev.strata.core.StrataException;
 import dev.strata.core.Tensor;
+import dev.strata.core.testing.SampleStatistics;
+import dev.strata.core.testing.Tensors;
 import dev.strata.protocol.OipNames;
-import dev.strata.protocol.rest.Tensors;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -163,9 +164,9 @@ abstract class StrataClientContract {
   @Test
   void statisticsAndRepository() {
     assertThat(client.statistics(Optional.empty(), Optional.empty()))
-        .containsExactly(Tensors.sampleStatistics());
+        .containsExactly(SampleStatistics.everyFieldSet());
     assertThat(client.statistics(Optional.of("echo"), Optional.of("1")))
-        .containsExactly(Tensors.sampleStatistics());
+        .containsExactly(SampleStatistics.everyFieldSet());
     assertFails(
         () -> client.statistics(Optional.of("nope"), Optional.empty()),
         ErrorCode.NOT_FOUND,

@@ -16,7 +16,8 @@ import dev.strata.core.Shape;
 import dev.strata.core.StrataException;
 import dev.strata.core.Tensor;
 import dev.strata.core.TensorSpec;
-import dev.strata.protocol.rest.Tensors;
+import dev.strata.core.testing.SampleStatistics;
+import dev.strata.core.testing.Tensors;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.util.List;
@@ -262,7 +263,7 @@ class GrpcConvertersTest {
             Map.of());
     assertThat(GrpcConverters.modelMetadata(GrpcConverters.modelMetadataResponse(model)))
         .isEqualTo(model);
-    var stats = List.of(Tensors.sampleStatistics());
+    var stats = List.of(SampleStatistics.everyFieldSet());
     ModelStatisticsResponse statsMessage = GrpcConverters.modelStatisticsResponse(stats);
     assertThat(statsMessage.getModelStats(0).getInferenceStats().getCacheHit().getCount()).isZero();
     assertThat(GrpcConverters.modelStatistics(statsMessage)).isEqualTo(stats);

@@ -8,6 +8,7 @@ import dev.strata.core.InferenceResponse;
 import dev.strata.core.OutputRequest;
 import dev.strata.core.Shape;
 import dev.strata.core.Tensor;
+import dev.strata.core.testing.Tensors;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

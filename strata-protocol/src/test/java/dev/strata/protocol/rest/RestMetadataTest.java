@@ -11,6 +11,7 @@ import dev.strata.core.ServerMetadata;
 import dev.strata.core.Shape;
 import dev.strata.core.StrataException;
 import dev.strata.core.TensorSpec;
+import dev.strata.core.testing.SampleStatistics;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -69,7 +70,7 @@ class RestMetadataTest {
 
   @Test
   void statisticsHaveTritonsShape() {
-    byte[] json = codec.statistics(List.of(Tensors.sampleStatistics()));
+    byte[] json = codec.statistics(List.of(SampleStatistics.everyFieldSet()));
     assertThat(text(json))
         .startsWith(
             "{\"model_stats\":[{\"name\":\"mnist\",\"version\":\"1\","
@@ -83,7 +84,7 @@ class RestMetadataTest {
                 + "\"batch_stats\":[{\"batch_size\":32,\"compute_input\":{\"count\":2,\"ns\":20},"
                 + "\"compute_infer\":{\"count\":2,\"ns\":2000},"
                 + "\"compute_output\":{\"count\":2,\"ns\":30}}]");
-    assertThat(codec.decodeStatistics(json)).containsExactly(Tensors.sampleStatistics());
+    assertThat(codec.decodeStatistics(json)).containsExactly(SampleStatistics.everyFieldSet());
   }
 
   @Test

@@ -9,8 +9,8 @@ import dev.strata.core.ErrorCode;
 import dev.strata.registry.Registry;
 import dev.strata.registry.RegistryConfig;
 import dev.strata.registry.RegistryFixture;
-import dev.strata.registry.TestDb;
 import dev.strata.registry.fleet.CreateEnrollmentTokenRequest;
+import dev.strata.registry.testing.TestDb;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,7 +42,7 @@ class AuthenticatorTest {
 
   @AfterEach
   void close() {
-    if (fx != null) { // null when the database variant was skipped
+    if (fx != null) { // null when the fixture could not open
       fx.close();
     }
   }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.strata.core.ErrorCode;
-import dev.strata.registry.TestDb;
+import dev.strata.registry.testing.TestDb;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -24,7 +24,7 @@ class DatabaseTest {
   @AfterEach
   void drop() {
     if (config != null) {
-      TestDb.dropSchema(config);
+      TestDb.drop(config);
     }
   }
 

@@ -16,7 +16,6 @@ import dev.strata.control.LoadState;
 import dev.strata.control.LoadedModel;
 import dev.strata.core.ErrorCode;
 import dev.strata.registry.RegistryFixture;
-import dev.strata.registry.TestDb;
 import dev.strata.registry.TestModels;
 import dev.strata.registry.auth.NodePrincipal;
 import dev.strata.registry.fleet.CreateEnrollmentTokenRequest;
@@ -25,6 +24,7 @@ import dev.strata.registry.fleet.Selector;
 import dev.strata.registry.model.Stage;
 import dev.strata.registry.model.UpdateVersionRequest;
 import dev.strata.registry.model.Variant;
+import dev.strata.registry.testing.TestDb;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,7 +68,7 @@ class DeploymentTest {
 
   @AfterEach
   void close() {
-    if (fx != null) { // null when the database variant was skipped
+    if (fx != null) { // null when the fixture could not open
       fx.close();
     }
   }

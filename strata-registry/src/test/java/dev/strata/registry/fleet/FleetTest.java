@@ -12,8 +12,8 @@ import dev.strata.control.LoadState;
 import dev.strata.control.LoadedModel;
 import dev.strata.core.ErrorCode;
 import dev.strata.registry.RegistryFixture;
-import dev.strata.registry.TestDb;
 import dev.strata.registry.auth.NodePrincipal;
+import dev.strata.registry.testing.TestDb;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -46,7 +46,7 @@ class FleetTest {
 
   @AfterEach
   void close() {
-    if (fx != null) { // null when the database variant was skipped
+    if (fx != null) { // null when the fixture could not open
       fx.close();
     }
   }

@@ -6,11 +6,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.strata.control.ManifestVerifier;
 import dev.strata.core.ErrorCode;
 import dev.strata.registry.RegistryFixture;
-import dev.strata.registry.TestDb;
 import dev.strata.registry.artifact.Artifact;
 import dev.strata.registry.artifact.ArtifactContent;
 import dev.strata.registry.deploy.DeploymentSpec;
 import dev.strata.registry.fleet.Selector;
+import dev.strata.registry.testing.TestDb;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -43,7 +43,7 @@ class ModelRegistryTest {
 
   @AfterEach
   void close() {
-    if (fx != null) { // null when the database variant was skipped
+    if (fx != null) { // null when the fixture could not open
       fx.close();
     }
   }

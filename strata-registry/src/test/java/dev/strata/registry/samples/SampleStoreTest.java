@@ -10,13 +10,13 @@ import dev.strata.control.Json;
 import dev.strata.control.SampleUpload;
 import dev.strata.core.ErrorCode;
 import dev.strata.registry.RegistryFixture;
-import dev.strata.registry.TestDb;
 import dev.strata.registry.TestModels;
 import dev.strata.registry.auth.NodePrincipal;
 import dev.strata.registry.deploy.DeploymentSpec;
 import dev.strata.registry.fleet.CreateEnrollmentTokenRequest;
 import dev.strata.registry.fleet.Selector;
 import dev.strata.registry.model.Variant;
+import dev.strata.registry.testing.TestDb;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -55,7 +55,7 @@ class SampleStoreTest {
 
   @AfterEach
   void close() {
-    if (fx != null) { // null when the database variant was skipped
+    if (fx != null) { // null when the fixture could not open
       fx.close();
     }
   }

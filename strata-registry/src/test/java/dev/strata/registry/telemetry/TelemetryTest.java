@@ -12,13 +12,13 @@ import dev.strata.control.TelemetryRecord;
 import dev.strata.core.ErrorCode;
 import dev.strata.registry.Registry;
 import dev.strata.registry.RegistryFixture;
-import dev.strata.registry.TestDb;
 import dev.strata.registry.TestModels;
 import dev.strata.registry.auth.NodePrincipal;
 import dev.strata.registry.deploy.DeploymentSpec;
 import dev.strata.registry.fleet.CreateEnrollmentTokenRequest;
 import dev.strata.registry.fleet.Selector;
 import dev.strata.registry.model.Variant;
+import dev.strata.registry.testing.TestDb;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -65,7 +65,7 @@ class TelemetryTest {
 
   @AfterEach
   void close() {
-    if (fx != null) { // null when the database variant was skipped
+    if (fx != null) { // null when the fixture could not open
       fx.close();
     }
   }

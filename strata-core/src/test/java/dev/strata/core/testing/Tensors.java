@@ -1,17 +1,16 @@
-package dev.strata.protocol.rest;
+package dev.strata.core.testing;
 
 import dev.strata.core.DataType;
-import dev.strata.core.ModelStatistics;
-import dev.strata.core.ModelStatistics.BatchStats;
-import dev.strata.core.ModelStatistics.Duration;
-import dev.strata.core.ModelStatistics.InferenceStats;
 import dev.strata.core.Shape;
 import dev.strata.core.Tensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 
-/** Sample tensors of every datatype, with each type's edge values. */
+/** Test tensors of every datatype: each type's edge values, or random ones. */
 public final class Tensors {
   private Tensors() {}
 
@@ -96,22 +95,40 @@ public final class Tensors {
     return out;
   }
 
-  /** Statistics of one model version with every field set. */
-  public static ModelStatistics sampleStatistics() {
-    return new ModelStatistics(
-        "mnist",
-        "1",
-        1_700_000_000_000L,
-        64,
-        2,
-        new InferenceStats(
-            new Duration(64, 6400),
-            new Duration(1, 10),
-            new Duration(64, 640),
-            new Duration(2, 20),
-            new Duration(2, 2000),
-            new Duration(2, 30)),
-        List.of(
-            new BatchStats(32, new Duration(2, 20), new Duration(2, 2000), new Duration(2, 30))));
+  /** A tensor of {@code type} with random values the type holds exactly (BYTES: UTF-8 text). */
+  public static Tensor random(String name, DataType type, Shape shape, Random rnd) {
+    int n = (int) shape.numElements();
+    if (type == DataType.BYTES) {
+      List<byte[]> elements = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        elements.add(("élément-" + rnd.nextInt(1000) + "-✓").getBytes(StandardCharsets.UTF_8));
+      }
+      elements.set(0, new byte[0]);
+      return Tensor.ofBytes(name, shape, elements);
+    }
+    ByteBuffer b = ByteBuffer.allocate(n * type.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < n; i++) {
+      switch (type) {
+        case BOOL -> b.put((byte) (rnd.nextBoolean() ? 1 : 0));
+        case UINT8, INT8 -> b.put((byte) rnd.nextInt());
+        case INT16 -> b.putShort((short) rnd.nextInt());
+        case INT32 -> b.putInt(rnd.nextInt());
+        case INT64 -> b.putLong(rnd.nextLong());
+        case FP16 -> b.putShort(Float.floatToFloat16((float) rnd.nextGaussian() * 100));
+        case FP32 -> b.putFloat((float) rnd.nextGaussian() * 1e3f);
+        case FP64 -> b.putDouble(rnd.nextGaussian() * 1e6);
+        default -> throw new IllegalArgumentException(type.name());
+      }
+    }
+    return new Tensor(name, type, shape, b.flip());
+  }
+
+  /** A batch of random 28x28 gray images, {@code [batch, 1, 28, 28]} FP32 in [0, 1). */
+  public static Tensor image(String name, int batch, Random rnd) {
+    float[] pixels = new float[batch * 28 * 28];
+    for (int i = 0; i < pixels.length; i++) {
+      pixels[i] = rnd.nextFloat();
+    }
+    return Tensor.ofFloats(name, Shape.of(batch, 1, 28, 28), pixels);
   }
 }

@@ -1,4 +1,4 @@
-package dev.strata.serving;
+package dev.strata.core.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -10,10 +10,10 @@ import java.util.zip.Deflater;
  * A PNG whose header claims a huge 8-bit gray image, with only its first rows of pixel data: a few
  * hundred bytes that would take gigabytes to decode, for tests of refusing it from the header.
  */
-final class LargePng {
+public final class LargePng {
   private LargePng() {}
 
-  static byte[] gray(int width, int height) {
+  public static byte[] gray(int width, int height) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
     ByteBuffer ihdr = ByteBuffer.allocate(13).putInt(width).putInt(height);
