@@ -1,5 +1,8 @@
 package dev.strata.edge;
 
+import dev.strata.api.DeploymentSpec;
+import dev.strata.api.Selector;
+import dev.strata.api.Variant;
 import dev.strata.control.ConfidenceMeasure;
 import dev.strata.control.InferencePolicy;
 import dev.strata.core.InferenceRequest;
@@ -9,9 +12,6 @@ import dev.strata.core.Tensor;
 import dev.strata.onnx.ExampleModels;
 import dev.strata.protocol.client.ClientConfig;
 import dev.strata.protocol.client.StrataClient;
-import dev.strata.registry.deploy.DeploymentSpec;
-import dev.strata.registry.fleet.Selector;
-import dev.strata.registry.model.Variant;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;

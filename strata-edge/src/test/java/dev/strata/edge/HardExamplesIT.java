@@ -6,15 +6,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.strata.api.DeploymentSpec;
+import dev.strata.api.Sample;
+import dev.strata.api.Selector;
 import dev.strata.control.ConfidenceMeasure;
 import dev.strata.control.HardExamplePolicy;
 import dev.strata.control.InferencePolicy;
 import dev.strata.control.Json;
 import dev.strata.protocol.client.StrataClient;
 import dev.strata.registry.artifact.ArtifactContent;
-import dev.strata.registry.deploy.DeploymentSpec;
-import dev.strata.registry.fleet.Selector;
-import dev.strata.registry.samples.Sample;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
