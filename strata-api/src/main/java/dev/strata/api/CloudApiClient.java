@@ -4,7 +4,13 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.strata.control.DesiredState;
+import dev.strata.control.EnrollRequest;
+import dev.strata.control.Enrollment;
+import dev.strata.control.Heartbeat;
+import dev.strata.control.HeartbeatResponse;
 import dev.strata.control.Json;
+import dev.strata.control.SampleUpload;
 import dev.strata.control.Sha256;
 import dev.strata.core.ErrorCode;
 import dev.strata.core.StrataException;
@@ -22,14 +28,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import javax.net.ssl.SSLContext;
 
 /**
- * A Java client of the cloud's management API ({@code /api/v1}, see docs/api.md), for tools, tests
- * and the demo. Requests and answers are strata-registry's records, as the server reads and writes
- * them. Every failure is a {@link StrataException}: with the server's error code and message when
- * the cloud answered with an error, UNAVAILABLE when it cannot be reached, DEADLINE_EXCEEDED when a
+ * The Java client of the cloud's API ({@code /api/v1}, see docs/api.md): the management endpoints
+ * for tools, tests, benchmarks and the demo, and the node endpoints for the edge agent. Requests
+ * and answers are this module's and strata-control's records, as the server reads and writes them.
+ * Every failure is a {@link StrataException}: with the server's error code and message when the
+ * cloud answered with an error, UNAVAILABLE when it cannot be reached, DEADLINE_EXCEEDED when a
  * call takes longer than the timeout. Thread-safe; {@link #close()} releases its connections.
+ * {@link #withToken} gives a client with another bearer token over the same connections (a node's
+ * credential after enrollment, an API key).
  *
  * <pre>{@code
  * try (CloudApiClient cloud = CloudApiClient.create(URI.create("http://127.0.0.1:8080"), token)) {
@@ -63,6 +74,14 @@ public final class CloudApiClient implements AutoCloseable {
   /** The cloud's base URL. */
   public URI baseUrl() {
     return http.base();
+  }
+
+  /**
+   * A client that sends {@code token} instead, over this one's connections and with its settings.
+   * Closing it does nothing: closing this one closes both.
+   */
+  public CloudApiClient withToken(String token) {
+    return new CloudApiClient(http.withToken(Builder.requireToken(token)));
   }
 
   // ---- models, versions, variants
@@ -151,7 +170,23 @@ public final class CloudApiClient implements AutoCloseable {
     } catch (IOException e) {
       throw StrataException.invalid("artifact file %s: %s", file, e.getMessage());
     }
-    return http.upload("/api/v1/artifacts", body, Map.of(SHA256_HEADER, sha256), Artifact.class);
+    return http.upload(
+        "/api/v1/artifacts",
+        "application/octet-stream",
+        body,
+        Map.of(SHA256_HEADER, sha256),
+        Artifact.class);
+  }
+
+  /** Uploads bytes held in memory as an artifact, announcing their SHA-256. */
+  public Artifact uploadArtifact(byte[] content) {
+    requireNonNull(content, "content");
+    return http.upload(
+        "/api/v1/artifacts",
+        "application/octet-stream",
+        HttpRequest.BodyPublishers.ofByteArray(content),
+        Map.of(SHA256_HEADER, Sha256.hex(content)),
+        Artifact.class);
   }
 
   /** Whether the cloud stores an artifact with this digest ({@code HEAD}). */
@@ -186,6 +221,11 @@ public final class CloudApiClient implements AutoCloseable {
         IssuedEnrollmentToken.class);
   }
 
+  /** Every enrollment token, used or not (without their secrets). */
+  public List<EnrollmentToken> enrollmentTokens() {
+    return items("/api/v1/enrollment-tokens", EnrollmentToken.class);
+  }
+
   /** An API key (its secret is in the answer only). */
   public IssuedApiKey createApiKey(CreateApiKeyRequest request) {
     return http.call(
@@ -203,6 +243,11 @@ public final class CloudApiClient implements AutoCloseable {
     return items(
         "/api/v1/nodes?selector=" + URLEncoder.encode(selector, StandardCharsets.UTF_8),
         Node.class);
+  }
+
+  /** Node counts by liveness. */
+  public FleetSummary fleetSummary() {
+    return http.call("GET", "/api/v1/nodes:summary", null, FleetSummary.class);
   }
 
   /** A node's last heartbeat next to its desired state. */
@@ -302,6 +347,119 @@ public final class CloudApiClient implements AutoCloseable {
         DeploymentTelemetry.class);
   }
 
+  // ---- hard examples
+
+  /** The first {@code limit} (1-1000) samples of a deployment, oldest first. */
+  public List<Sample> samples(String deployment, int limit) {
+    return items(deploymentPath(deployment) + "/samples?limit=" + limit, Sample.class);
+  }
+
+  /** How many samples a deployment holds and their bytes. */
+  public SampleUsage sampleUsage(String deployment) {
+    return http.call("GET", deploymentPath(deployment) + "/samples:usage", null, SampleUsage.class);
+  }
+
+  /** A sample's input bytes, as the node uploaded them. */
+  public byte[] sampleInput(String id) {
+    String path = "/api/v1/samples/" + segment(id) + "/input";
+    return http.bytes(path);
+  }
+
+  // ---- the node endpoints: the edge agent's side (a node credential as token, see withToken)
+
+  /** {@code GET /api/v1/signing-key} (public): the key edges verify manifests with. */
+  public SigningKey signingKey() {
+    return http.call("GET", "/api/v1/signing-key", null, SigningKey.class);
+  }
+
+  /**
+   * {@code POST /api/v1/nodes/enroll} (public: the one-time token is in the request); the answer
+   * carries the node's credential. UNAUTHENTICATED for an unknown, used or expired token.
+   */
+  public Enrollment enroll(EnrollRequest request) {
+    return http.call(
+        "POST", "/api/v1/nodes/enroll", requireNonNull(request, "request"), Enrollment.class);
+  }
+
+  /** {@link #enroll} without waiting. */
+  public CompletableFuture<Enrollment> enrollAsync(EnrollRequest request) {
+    return http.callAsync(
+        "POST", "/api/v1/nodes/enroll", requireNonNull(request, "request"), Enrollment.class);
+  }
+
+  /**
+   * {@code POST /api/v1/nodes/self/heartbeat}: the node's state; answers the desired state's ETag.
+   */
+  public HeartbeatResponse heartbeat(Heartbeat heartbeat) {
+    return http.call(
+        "POST",
+        "/api/v1/nodes/self/heartbeat",
+        requireNonNull(heartbeat, "heartbeat"),
+        HeartbeatResponse.class);
+  }
+
+  /** {@link #heartbeat} without waiting. */
+  public CompletableFuture<HeartbeatResponse> heartbeatAsync(Heartbeat heartbeat) {
+    return http.callAsync(
+        "POST",
+        "/api/v1/nodes/self/heartbeat",
+        requireNonNull(heartbeat, "heartbeat"),
+        HeartbeatResponse.class);
+  }
+
+  /**
+   * {@code GET /api/v1/nodes/self/desired-state}: the node's desired state, or empty when it is
+   * still the one of ETag {@code ifNoneMatch} (304).
+   */
+  public Optional<DesiredState> desiredState(Optional<String> ifNoneMatch) {
+    return DesiredStates.read(
+        http.send("GET", DesiredStates.PATH, DesiredStates.request(http, ifNoneMatch)));
+  }
+
+  /** {@link #desiredState} without waiting. */
+  public CompletableFuture<Optional<DesiredState>> desiredStateAsync(Optional<String> ifNoneMatch) {
+    return http.sendAsync("GET", DesiredStates.PATH, DesiredStates.request(http, ifNoneMatch))
+        .thenApply(DesiredStates::read);
+  }
+
+  /**
+   * Downloads an artifact into {@code partial}, continuing from the bytes it already holds with a
+   * {@code Range} request; the bytes received are kept when the transfer breaks off, so that the
+   * next call resumes. A server that ignores the range (200) rewrites the file from the start. A
+   * body that stops flowing for the timeout is abandoned (and resumed by the next call). The caller
+   * verifies what arrived.
+   *
+   * @throws IOException when the transfer breaks off or the file cannot be written
+   * @throws StrataException when the cloud cannot be reached or refuses (its error code)
+   */
+  public void downloadArtifact(String sha256, Path partial, long size) throws IOException {
+    requireNonNull(sha256, "sha256");
+    requireNonNull(partial, "partial");
+    if (size < 0) {
+      throw StrataException.invalid("size: %d (expected: >= 0)", size);
+    }
+    new ArtifactDownload(http, segment(sha256), partial, size).run();
+  }
+
+  /**
+   * {@code POST /api/v1/nodes/self/samples}: a hard example, as a multipart body with the metadata
+   * JSON and the input bytes.
+   */
+  public Sample uploadSample(SampleUpload upload, byte[] input) {
+    requireNonNull(upload, "upload");
+    requireNonNull(input, "input");
+    MultipartBody body =
+        new MultipartBody()
+            .part("metadata", Optional.empty(), "application/json", Json.writeBytes(upload))
+            .part("input", Optional.of("input"), upload.contentType(), input);
+    return http.upload(
+        "/api/v1/nodes/self/samples",
+        body.contentType(),
+        HttpRequest.BodyPublishers.ofByteArray(body.bytes()),
+        Map.of(),
+        Sample.class);
+  }
+
   private static List<String> window(TelemetryWindow w) {
     List<String> params = new ArrayList<>();
     w.from().ifPresent(f -> params.add("from=" + f));
@@ -367,6 +525,8 @@ public final class CloudApiClient implements AutoCloseable {
    *   <li>{@code timeout}: per call, uploads included (default 60 s)
    *   <li>{@code connectTimeout}: default 5 s
    *   <li>{@code sslContext}: for a cloud serving HTTPS with a certificate the JDK does not trust
+   *   <li>{@code executor}: where the HTTP client runs its work and completes the {@code *Async}
+   *       calls (default: its own threads)
    * </ul>
    */
   public static final class Builder {
@@ -375,6 +535,7 @@ public final class CloudApiClient implements AutoCloseable {
     private Duration timeout = Duration.ofSeconds(60);
     private Duration connectTimeout = Duration.ofSeconds(5);
     private Optional<SSLContext> sslContext = Optional.empty();
+    private Optional<Executor> executor = Optional.empty();
 
     private Builder(URI base) {
       this.base = requireNonNull(base, "baseUrl");
@@ -385,11 +546,15 @@ public final class CloudApiClient implements AutoCloseable {
     }
 
     public Builder token(String value) {
+      this.token = Optional.of(requireToken(value));
+      return this;
+    }
+
+    static String requireToken(String value) {
       if (requireNonNull(value, "token").isBlank()) {
         throw StrataException.invalid("token: empty (expected: a bearer token)");
       }
-      this.token = Optional.of(value);
-      return this;
+      return value;
     }
 
     public Builder timeout(Duration value) {
@@ -407,6 +572,11 @@ public final class CloudApiClient implements AutoCloseable {
       return this;
     }
 
+    public Builder executor(Executor value) {
+      this.executor = Optional.of(requireNonNull(value, "executor"));
+      return this;
+    }
+
     private static Duration positive(Duration d, String what) {
       requireNonNull(d, what);
       if (d.isNegative() || d.isZero()) {
@@ -416,7 +586,8 @@ public final class CloudApiClient implements AutoCloseable {
     }
 
     public CloudApiClient build() {
-      return new CloudApiClient(new Transport(base, token, timeout, connectTimeout, sslContext));
+      return new CloudApiClient(
+          new Transport(base, token, timeout, connectTimeout, sslContext, executor));
     }
   }
 }

@@ -5,7 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 
-/** A stored hard example: its input is read with {@link SampleStore#openInput}. */
+/** A stored hard example; its input is {@code GET /api/v1/samples/{id}/input}. */
 public record Sample(
     String id,
     String deployment,

@@ -6,6 +6,7 @@ import dev.strata.control.Json;
 import dev.strata.core.ErrorCode;
 import dev.strata.core.StrataException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,15 +14,20 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import javax.net.ssl.SSLContext;
 
 /**
- * The HTTP side of {@link CloudApiClient}: JSON bodies through the registry's JSON mapping, the
+ * The HTTP side of {@link CloudApiClient}: JSON bodies through strata-control's JSON mapping, the
  * bearer token, and the cloud's error object ({@code {"error": ..., "code": ...}}) turned back into
- * a {@link StrataException}.
+ * a {@link StrataException}. Copies made by {@link #withToken} share the HTTP client (its
+ * connections) and the download watchdog; only the original closes them.
  */
 final class Transport implements AutoCloseable {
   private static final int MAX_ERROR_TEXT = 512;
@@ -30,47 +36,106 @@ final class Transport implements AutoCloseable {
   private final Optional<String> token;
   private final Duration timeout;
   private final HttpClient client;
+  private final Watchdog watchdog;
+  private final boolean owner;
 
   Transport(
       URI base,
       Optional<String> token,
       Duration timeout,
       Duration connectTimeout,
-      Optional<SSLContext> ssl) {
+      Optional<SSLContext> ssl,
+      Optional<Executor> executor) {
     this.base = URI.create(base.toString().replaceAll("/+$", ""));
     this.token = token;
     this.timeout = timeout;
     // The cloud speaks HTTP/1.1; without this the JDK would try an h2c upgrade on every call.
     HttpClient.Builder b =
-        HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(connectTimeout);
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(connectTimeout)
+            .followRedirects(HttpClient.Redirect.NEVER);
     ssl.ifPresent(b::sslContext);
+    executor.ifPresent(b::executor);
     this.client = b.build();
+    this.watchdog = new Watchdog();
+    this.owner = true;
+  }
+
+  private Transport(Transport shared, Optional<String> token) {
+    this.base = shared.base;
+    this.token = token;
+    this.timeout = shared.timeout;
+    this.client = shared.client;
+    this.watchdog = shared.watchdog;
+    this.owner = false;
+  }
+
+  /** The same connections with another bearer token. */
+  Transport withToken(String value) {
+    return new Transport(this, Optional.of(value));
   }
 
   URI base() {
     return base;
   }
 
+  Duration timeout() {
+    return timeout;
+  }
+
+  Watchdog watchdog() {
+    return watchdog;
+  }
+
   /** A JSON call; {@code body} null sends none; {@code Void} answers are not read. */
   <T> T call(String method, String path, Object body, Class<T> type) {
+    return read(method, path, send(method, path, json(method, path, body).build()), type);
+  }
+
+  /** {@link #call} without waiting: the future fails with the same {@link StrataException}s. */
+  <T> CompletableFuture<T> callAsync(String method, String path, Object body, Class<T> type) {
+    return sendAsync(method, path, json(method, path, body).build())
+        .thenApply(r -> read(method, path, r, type));
+  }
+
+  /** A JSON request, ready for more headers. */
+  HttpRequest.Builder json(String method, String path, Object body) {
     HttpRequest.BodyPublisher publisher =
         body == null
             ? HttpRequest.BodyPublishers.noBody()
             : HttpRequest.BodyPublishers.ofByteArray(Json.writeBytes(body));
-    HttpRequest.Builder b = request(path).method(method, publisher);
+    HttpRequest.Builder b =
+        request(path).header("Accept", "application/json").method(method, publisher);
     if (body != null) {
       b.header("Content-Type", "application/json");
     }
-    return read(method, path, send(method, path, b.build()), type);
+    return b;
   }
 
-  /** A streamed octet-stream upload. */
+  /** A body of another content type (uploads, multipart). */
   <T> T upload(
-      String path, HttpRequest.BodyPublisher body, Map<String, String> headers, Class<T> type) {
+      String path,
+      String contentType,
+      HttpRequest.BodyPublisher body,
+      Map<String, String> headers,
+      Class<T> type) {
     HttpRequest.Builder b =
-        request(path).header("Content-Type", "application/octet-stream").POST(body);
+        request(path)
+            .header("Accept", "application/json")
+            .header("Content-Type", contentType)
+            .POST(body);
     headers.forEach(b::header);
     return read("POST", path, send("POST", path, b.build()), type);
+  }
+
+  /** A {@code GET} whose answer is bytes, not JSON. */
+  byte[] bytes(String path) {
+    HttpResponse<byte[]> r = send("GET", path, request(path).GET().build());
+    if (r.statusCode() / 100 != 2) {
+      throw error("GET", path, r.statusCode(), r.body());
+    }
+    return r.body();
   }
 
   /** {@code HEAD}: true on 2xx, false on 404, the error otherwise. */
@@ -84,37 +149,33 @@ final class Transport implements AutoCloseable {
       return false;
     }
     if (r.statusCode() / 100 != 2) {
-      throw error("HEAD", path, r);
+      throw error("HEAD", path, r.statusCode(), r.body());
     }
     return true;
   }
 
-  private HttpRequest.Builder request(String path) {
+  /** A request to {@code path} with the timeout and the bearer token. */
+  HttpRequest.Builder request(String path) {
     HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout);
-    b.header("Accept", "application/json");
     token.ifPresent(t -> b.header("Authorization", "Bearer " + t));
     return b;
   }
 
-  private HttpResponse<byte[]> send(String method, String path, HttpRequest request) {
+  HttpResponse<byte[]> send(String method, String path, HttpRequest request) {
+    return send(method, path, request, HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  /** A response whose body is read as it arrives; the caller closes it. */
+  HttpResponse<InputStream> stream(String path, HttpRequest request) {
+    return send("GET", path, request, HttpResponse.BodyHandlers.ofInputStream());
+  }
+
+  private <B> HttpResponse<B> send(
+      String method, String path, HttpRequest request, HttpResponse.BodyHandler<B> body) {
     try {
-      return client.send(request, HttpResponse.BodyHandlers.ofByteArray());
-    } catch (HttpConnectTimeoutException e) {
-      throw new StrataException(
-          ErrorCode.UNAVAILABLE,
-          "cloud " + base + ": connect timed out (" + method + " " + path + ")",
-          e);
-    } catch (HttpTimeoutException e) {
-      throw new StrataException(
-          ErrorCode.DEADLINE_EXCEEDED,
-          method + " " + base + path + ": no answer within " + timeout,
-          e);
-    } catch (ConnectException e) {
-      throw new StrataException(
-          ErrorCode.UNAVAILABLE, "cloud " + base + ": cannot connect (" + describe(e) + ")", e);
+      return client.send(request, body);
     } catch (IOException e) {
-      throw new StrataException(
-          ErrorCode.UNAVAILABLE, method + " " + base + path + ": " + describe(e), e);
+      throw unreachable(method, path, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StrataException(
@@ -122,9 +183,48 @@ final class Transport implements AutoCloseable {
     }
   }
 
-  private static <T> T read(String method, String path, HttpResponse<byte[]> r, Class<T> type) {
+  CompletableFuture<HttpResponse<byte[]>> sendAsync(
+      String method, String path, HttpRequest request) {
+    return client
+        .sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
+        .exceptionally(
+            failure -> {
+              Throwable cause =
+                  failure instanceof CompletionException && failure.getCause() != null
+                      ? failure.getCause()
+                      : failure;
+              if (cause instanceof IOException io) {
+                throw unreachable(method, path, io);
+              }
+              throw failure instanceof CompletionException c ? c : new CompletionException(cause);
+            });
+  }
+
+  /** Why the cloud gave no answer: UNAVAILABLE, or DEADLINE_EXCEEDED after the timeout. */
+  private StrataException unreachable(String method, String path, IOException e) {
+    return switch (e) {
+      case HttpConnectTimeoutException t ->
+          new StrataException(
+              ErrorCode.UNAVAILABLE,
+              "cloud " + base + ": connect timed out (" + method + " " + path + ")",
+              e);
+      case HttpTimeoutException t ->
+          new StrataException(
+              ErrorCode.DEADLINE_EXCEEDED,
+              method + " " + base + path + ": no answer within " + timeout,
+              e);
+      case ConnectException c ->
+          new StrataException(
+              ErrorCode.UNAVAILABLE, "cloud " + base + ": cannot connect (" + describe(e) + ")", e);
+      default ->
+          new StrataException(
+              ErrorCode.UNAVAILABLE, method + " " + base + path + ": " + describe(e), e);
+    };
+  }
+
+  static <T> T read(String method, String path, HttpResponse<byte[]> r, Class<T> type) {
     if (r.statusCode() / 100 != 2) {
-      throw error(method, path, r);
+      throw error(method, path, r.statusCode(), r.body());
     }
     if (type == Void.class) {
       return null;
@@ -146,12 +246,12 @@ final class Transport implements AutoCloseable {
   }
 
   /** The cloud's error object as a StrataException; the status alone when the body is not one. */
-  static StrataException error(String method, String path, HttpResponse<byte[]> r) {
-    byte[] body = r.body() == null ? new byte[0] : r.body();
+  static StrataException error(String method, String path, int status, byte[] answer) {
+    byte[] body = answer == null ? new byte[0] : answer;
     try {
       JsonNode json = Json.mapper().readTree(body);
       if (json != null && json.hasNonNull("error")) {
-        ErrorCode code = ErrorCode.fromHttpStatus(r.statusCode());
+        ErrorCode code = ErrorCode.fromHttpStatus(status);
         if (json.hasNonNull("code")) {
           try {
             code = ErrorCode.valueOf(json.get("code").asText());
@@ -164,13 +264,13 @@ final class Transport implements AutoCloseable {
     } catch (IOException notJson) {
       // answered below with the status and the start of the body
     }
-    String text = new String(body, java.nio.charset.StandardCharsets.UTF_8).strip();
+    String text = new String(body, StandardCharsets.UTF_8).strip();
     if (text.length() > MAX_ERROR_TEXT) {
       text = text.substring(0, MAX_ERROR_TEXT) + "...";
     }
     return new StrataException(
-        ErrorCode.fromHttpStatus(r.statusCode()),
-        method + " " + path + ": HTTP " + r.statusCode() + (text.isEmpty() ? "" : " " + text));
+        ErrorCode.fromHttpStatus(status),
+        method + " " + path + ": HTTP " + status + (text.isEmpty() ? "" : " " + text));
   }
 
   private static String describe(IOException e) {
@@ -179,6 +279,9 @@ final class Transport implements AutoCloseable {
 
   @Override
   public void close() {
-    client.close();
+    if (owner) {
+      watchdog.close();
+      client.shutdownNow(); // the calls that used it have ended: nothing to wait for
+    }
   }
 }

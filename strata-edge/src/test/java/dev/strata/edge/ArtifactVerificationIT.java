@@ -32,14 +32,14 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ArtifactVerificationIT {
   @TempDir Path dir;
-  FakeCloud cloud;
+  LoopbackCloud cloud;
   EdgeAgent agent;
   StrataClient client;
   Variant v1;
 
   @BeforeEach
   void serveVersionOne() throws Exception {
-    cloud = FakeCloud.start(dir.resolve("cloud"), Map.of());
+    cloud = LoopbackCloud.start(dir.resolve("cloud"), Map.of());
     v1 = cloud.publish("mlp", "fp32", TestModels.mlp(1));
     cloud.deploy("det", DeploymentSpec.edge("mlp", v1.version(), "fp32", Selector.ALL));
     agent =
@@ -68,12 +68,12 @@ class ArtifactVerificationIT {
 
   @Test
   void aTamperedArtifactIsRejectedAndTheVersionBeforeKeepsServing() {
-    cloud.artifactFilter =
+    cloud.tamperArtifacts(
         bytes -> {
           byte[] copy = bytes.clone();
           copy[copy.length / 2] ^= 0x5a;
           return copy;
-        };
+        });
     Variant v2 = cloud.publish("mlp", "fp32", TestModels.mlp(2));
     cloud.deploy("det", DeploymentSpec.edge("mlp", v2.version(), "fp32", Selector.ALL));
 
@@ -86,19 +86,19 @@ class ArtifactVerificationIT {
 
   @Test
   void aManifestWithAnotherSignatureIsRejectedBeforeDownloading() {
-    cloud.desiredStateFilter =
+    cloud.tamperDesiredStates(
         manifests(
             s ->
                 new SignedManifest(
-                    s.manifest(), java.util.Base64.getEncoder().encodeToString(new byte[64])));
-    int rangeRequestsBefore = cloud.rangeRequests.size();
+                    s.manifest(), java.util.Base64.getEncoder().encodeToString(new byte[64]))));
+    int downloadsBefore = cloud.artifactRequests().size();
     Variant v2 = cloud.publish("mlp", "fp32", TestModels.mlp(2));
     cloud.deploy("det", DeploymentSpec.edge("mlp", v2.version(), "fp32", Selector.ALL));
 
     LoadedModel failed = awaitFailed(2);
     assertThat(failed.error()).hasValueSatisfying(e -> assertThat(e).contains("signature"));
     assertThat(servingVersion()).isEqualTo("1");
-    assertThat(cloud.rangeRequests).hasSize(rangeRequestsBefore);
+    assertThat(cloud.artifactRequests()).hasSize(downloadsBefore);
     assertThat(Files.exists(dir.resolve("edge/artifacts").resolve(v2.sha256() + ".partial")))
         .isFalse();
   }
@@ -106,7 +106,7 @@ class ArtifactVerificationIT {
   @Test
   void aManifestWhoseDigestWasChangedIsRejected() {
     // the tampered manifest names other bytes (those of version 1, which the cloud would serve)
-    cloud.desiredStateFilter =
+    cloud.tamperDesiredStates(
         manifests(
             s -> {
               ArtifactManifest m = s.manifest();
@@ -122,7 +122,7 @@ class ArtifactVerificationIT {
                       m.createdAt(),
                       m.keyId()),
                   s.signature());
-            });
+            }));
     Variant v2 = cloud.publish("mlp", "fp32", TestModels.mlp(2));
     cloud.deploy("det", DeploymentSpec.edge("mlp", v2.version(), "fp32", Selector.ALL));
 
@@ -147,19 +147,19 @@ class ArtifactVerificationIT {
 
   @Test
   void aVersionThatVerifiesIsServedAfterARejectedOne() {
-    cloud.artifactFilter =
+    cloud.tamperArtifacts(
         bytes -> {
           byte[] reversed = new byte[bytes.length];
           for (int i = 0; i < bytes.length; i++) {
             reversed[i] = bytes[bytes.length - 1 - i];
           }
           return reversed;
-        };
+        });
     Variant v2 = cloud.publish("mlp", "fp32", TestModels.mlp(2));
     cloud.deploy("det", DeploymentSpec.edge("mlp", v2.version(), "fp32", Selector.ALL));
     awaitFailed(2);
 
-    cloud.artifactFilter = UnaryOperator.identity();
+    cloud.tamperArtifacts(UnaryOperator.identity());
     Variant v3 = cloud.publish("mlp", "fp32", TestModels.mlp(3));
     cloud.deploy("det", DeploymentSpec.edge("mlp", v3.version(), "fp32", Selector.ALL));
     await().atMost(Duration.ofSeconds(30)).until(() -> servingVersion().equals("3"));
@@ -222,7 +222,7 @@ class ArtifactVerificationIT {
 
   @Test
   void aRemovedDeploymentIsUnloadedAndDeleted() {
-    cloud.registry.deployments().delete("det");
+    cloud.api.deleteDeployment("det");
     await().atMost(Duration.ofSeconds(30)).until(() -> !client.modelReady("mlp", Optional.empty()));
     await()
         .atMost(Duration.ofSeconds(10))

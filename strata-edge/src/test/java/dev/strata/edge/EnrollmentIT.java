@@ -28,7 +28,7 @@ class EnrollmentIT {
 
   @Test
   void aCloudPresentingAnotherKeyThanTheOneGivenIsNotEnrolledWith() throws Exception {
-    try (FakeCloud cloud = FakeCloud.start(dir.resolve("cloud"), Map.of())) {
+    try (LoopbackCloud cloud = LoopbackCloud.start(dir.resolve("cloud"), Map.of())) {
       String token = cloud.enrollmentToken(Map.of());
       String otherKey =
           PublicKeys.encode(KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPublic());
@@ -44,7 +44,7 @@ class EnrollmentIT {
         assertThat(agent.nodeId()).isEmpty();
         assertThat(agent.ready()).isTrue(); // it serves (nothing) all the same
       }
-      assertThat(cloud.registry.fleet().enrollmentTokens())
+      assertThat(cloud.api.enrollmentTokens())
           .singleElement()
           .satisfies(t -> assertThat(t.usedAt()).isEmpty());
       assertThat(Files.exists(dir.resolve("wrong/node.json"))).isFalse();
@@ -53,10 +53,10 @@ class EnrollmentIT {
           EdgeAgent.start(
               TestModels.agent(cloud.url(), dir.resolve("right"))
                   .enrollToken(token)
-                  .cloudKey(cloud.registry.signer().publicKeyBase64())
+                  .cloudKey(cloud.signingKey())
                   .build())) {
         await().atMost(Duration.ofSeconds(10)).until(() -> agent.nodeId().isPresent());
-        assertThat(cloud.registry.fleet().enrollmentTokens())
+        assertThat(cloud.api.enrollmentTokens())
             .singleElement()
             .extracting(EnrollmentToken::nodeId)
             .isEqualTo(agent.nodeId());
@@ -66,7 +66,7 @@ class EnrollmentIT {
 
   @Test
   void oneAgentPerDataDirectory() throws Exception {
-    try (FakeCloud cloud = FakeCloud.start(dir.resolve("cloud"), Map.of());
+    try (LoopbackCloud cloud = LoopbackCloud.start(dir.resolve("cloud"), Map.of());
         EdgeAgent first =
             EdgeAgent.start(
                 TestModels.agent(cloud.url(), dir.resolve("edge"))

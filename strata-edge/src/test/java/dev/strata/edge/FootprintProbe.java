@@ -42,8 +42,8 @@ public final class FootprintProbe {
     int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 30;
     boolean grpc = args.length > 3 && args[3].equals("grpc");
     Path dir = Files.createTempDirectory("strata-footprint-");
-    try (FakeCloud cloud =
-        FakeCloud.start(
+    try (LoopbackCloud cloud =
+        LoopbackCloud.start(
             dir.resolve("cloud"), Map.of("fashion-cnn", ExampleModels.smallCnn(2).toByteArray()))) {
       Variant v = cloud.publish("fashion-edge", "fp32", ExampleModels.smallCnn(1).toByteArray());
       cloud.deploy(

@@ -14,7 +14,6 @@ import dev.strata.control.HardExamplePolicy;
 import dev.strata.control.InferencePolicy;
 import dev.strata.control.Json;
 import dev.strata.protocol.client.StrataClient;
-import dev.strata.registry.artifact.ArtifactContent;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -35,8 +34,8 @@ class HardExamplesIT {
 
   @Test
   void escalatedInputsAreUploadedWhereOptedInAndWithinTheCap() throws Exception {
-    try (FakeCloud cloud =
-        FakeCloud.start(dir.resolve("cloud"), Map.of("cloud-mlp", TestModels.mlp(9)))) {
+    try (LoopbackCloud cloud =
+        LoopbackCloud.start(dir.resolve("cloud"), Map.of("cloud-mlp", TestModels.mlp(9)))) {
       deploy(cloud, "on", "mlp-a", HardExamplePolicy.upTo(1 << 20, 64 * 1024));
       deploy(cloud, "tiny", "mlp-b", HardExamplePolicy.upTo(1 << 20, 50));
       deploy(cloud, "off", "mlp-c", HardExamplePolicy.DISABLED);
@@ -57,22 +56,20 @@ class HardExamplesIT {
 
         await()
             .atMost(Duration.ofSeconds(20))
-            .until(() -> cloud.registry.samples().list("on", Optional.empty(), 100).size() == 5);
+            .until(() -> cloud.api.samples("on", 100).size() == 5);
         await()
             .atMost(Duration.ofSeconds(20))
             .until(() -> agent.status().path("hardExamples").path("tooLarge").asLong() == 5);
-        Sample s = cloud.registry.samples().list("on", Optional.empty(), 100).getFirst();
+        Sample s = cloud.api.samples("on", 100).getFirst();
         assertThat(s.model()).isEqualTo("mlp-a");
         assertThat(s.contentType()).isEqualTo("application/json");
         assertThat(s.edgeAnswer().path("model_name").asText()).isEqualTo("mlp-a");
         assertThat(s.cloudAnswer().path("model_name").asText()).isEqualTo("cloud-mlp");
         assertThat(s.edgeAnswer().path("outputs").get(0).path("data")).hasSize(TestModels.CLASSES);
-        try (ArtifactContent input = cloud.registry.samples().openInput(s.id())) {
-          JsonNode json = Json.mapper().readTree(input.stream());
-          assertThat(json.path("inputs").get(0).path("data")).hasSize(TestModels.IN);
-        }
-        assertThat(cloud.registry.samples().list("tiny", Optional.empty(), 100)).isEmpty();
-        assertThat(cloud.registry.samples().list("off", Optional.empty(), 100)).isEmpty();
+        JsonNode json = Json.mapper().readTree(cloud.api.sampleInput(s.id()));
+        assertThat(json.path("inputs").get(0).path("data")).hasSize(TestModels.IN);
+        assertThat(cloud.api.samples("tiny", 100)).isEmpty();
+        assertThat(cloud.api.samples("off", 100)).isEmpty();
         await() // the store has them before the agent has the answers
             .atMost(Duration.ofSeconds(10))
             .until(() -> agent.status().path("hardExamples").path("uploaded").asLong() == 5);
@@ -80,7 +77,7 @@ class HardExamplesIT {
     }
   }
 
-  private static void deploy(FakeCloud cloud, String name, String model, HardExamplePolicy h) {
+  private static void deploy(LoopbackCloud cloud, String name, String model, HardExamplePolicy h) {
     var v = cloud.publish(model, "fp32", TestModels.mlp(model.hashCode()));
     cloud.deploy(
         name,

@@ -29,7 +29,7 @@ class HotSwapIT {
 
   @Test
   void aNewVersionUnderLoadFailsNoRequest() throws Exception {
-    try (FakeCloud cloud = FakeCloud.start(dir.resolve("cloud"), Map.of())) {
+    try (LoopbackCloud cloud = LoopbackCloud.start(dir.resolve("cloud"), Map.of())) {
       Variant v1 = cloud.publish("mlp", "fp32", TestModels.mlp(1));
       cloud.deploy("det", DeploymentSpec.edge("mlp", v1.version(), "fp32", Selector.ALL));
       try (EdgeAgent agent =

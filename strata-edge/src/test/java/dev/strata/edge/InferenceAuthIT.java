@@ -33,7 +33,7 @@ class InferenceAuthIT {
 
   @Test
   void onlyListedTokensMayInfer() throws Exception {
-    try (FakeCloud cloud = FakeCloud.start(dir.resolve("cloud"), Map.of())) {
+    try (LoopbackCloud cloud = LoopbackCloud.start(dir.resolve("cloud"), Map.of())) {
       Variant v = cloud.publish("mlp", "fp32", TestModels.mlp(1));
       cloud.deploy("det", DeploymentSpec.edge("mlp", v.version(), "fp32", Selector.ALL));
       EdgeConfig config =
@@ -73,7 +73,7 @@ class InferenceAuthIT {
 
   @Test
   void withoutTheFlagNoTokenIsNeeded() throws Exception {
-    try (FakeCloud cloud = FakeCloud.start(dir.resolve("cloud"), Map.of())) {
+    try (LoopbackCloud cloud = LoopbackCloud.start(dir.resolve("cloud"), Map.of())) {
       EdgeConfig config =
           TestModels.agent(cloud.url(), dir.resolve("edge"))
               .enrollToken(cloud.enrollmentToken(Map.of()))
