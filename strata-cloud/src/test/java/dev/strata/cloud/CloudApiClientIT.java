@@ -17,23 +17,25 @@ import dev.strata.api.IssuedEnrollmentToken;
 import dev.strata.api.ModelVersion;
 import dev.strata.api.Node;
 import dev.strata.api.RevisionStatus;
+import dev.strata.api.Sample;
 import dev.strata.api.Selector;
 import dev.strata.api.Stage;
 import dev.strata.api.UpdateVersionRequest;
 import dev.strata.api.Variant;
+import dev.strata.control.DesiredState;
 import dev.strata.control.EnrollRequest;
 import dev.strata.control.Enrollment;
+import dev.strata.control.HardExamplePolicy;
 import dev.strata.control.Heartbeat;
+import dev.strata.control.HeartbeatResponse;
 import dev.strata.control.Json;
 import dev.strata.control.LoadState;
+import dev.strata.control.SampleUpload;
 import dev.strata.control.Sha256;
 import dev.strata.core.ErrorCode;
 import dev.strata.core.StrataException;
 import dev.strata.onnx.ExampleModels;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -270,35 +272,94 @@ class CloudApiClientIT {
         .hasMessageContaining("expected: http://host:port");
   }
 
-  /** The node side, which this client does not speak: enroll and one heartbeat. */
-  private static Enrollment enroll(String token, String name) throws Exception {
-    HttpResponse<String> r =
-        raw(
-            HttpRequest.newBuilder(server.httpUri().resolve("/api/v1/nodes/enroll"))
-                .header("Content-Type", "application/json")
-                .POST(
-                    HttpRequest.BodyPublishers.ofString(
-                        Json.write(new EnrollRequest(token, name, Map.of()))))
-                .build());
-    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
-    return Json.read(r.body(), Enrollment.class);
-  }
-
-  private static void heartbeat(String credential) throws Exception {
-    HttpResponse<String> r =
-        raw(
-            HttpRequest.newBuilder(server.httpUri().resolve("/api/v1/nodes/self/heartbeat"))
-                .header("Content-Type", "application/json")
-                .header("Authorization", "Bearer " + credential)
-                .POST(
-                    HttpRequest.BodyPublishers.ofString(Json.write(Heartbeat.healthy("client-it"))))
-                .build());
-    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-  }
-
-  private static HttpResponse<String> raw(HttpRequest request) throws Exception {
-    try (HttpClient c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
-      return c.send(request, HttpResponse.BodyHandlers.ofString());
+  @Test
+  void speaksTheNodeSideWithTheNodesCredential() throws Exception {
+    assertThat(cloud.signingKey())
+        .satisfies(
+            k -> {
+              assertThat(k.publicKey()).isEqualTo(server.manifestPublicKey());
+              assertThat(k.keyId()).isEqualTo(server.manifestKeyId());
+              assertThat(k.algorithm()).isEqualTo("Ed25519");
+            });
+    String token =
+        cloud
+            .createEnrollmentToken(CreateEnrollmentTokenRequest.withLabels(Map.of("site", "n")))
+            .token();
+    Enrollment e;
+    try (CloudApiClient anonymous = CloudApiClient.builder(server.httpUri()).build()) {
+      e = anonymous.enroll(new EnrollRequest(token, "node-side", Map.of()));
+      assertThatThrownBy(() -> anonymous.enroll(new EnrollRequest(token, "again", Map.of())))
+          .isInstanceOfSatisfying(
+              StrataException.class,
+              ex -> assertThat(ex.code()).isEqualTo(ErrorCode.UNAUTHENTICATED));
     }
+    assertThat(cloud.enrollmentTokens())
+        .anySatisfy(t -> assertThat(t.nodeId()).contains(e.nodeId()));
+    CloudApiClient node = cloud.withToken(e.credential());
+
+    Path file = onnx("node-side", 5);
+    cloud.createModel(CreateModelRequest.of("node-side"));
+    cloud.createVersion("node-side", CreateVersionRequest.EMPTY);
+    Variant v =
+        cloud.addVariant(
+            "node-side",
+            1,
+            CreateVariantRequest.onnx("small", cloud.uploadArtifact(file).sha256()));
+    cloud.applyDeployment(
+        "node-side",
+        DeploymentSpec.edge("node-side", 1, "small", Selector.parse("site=n"))
+            .withHardExamples(HardExamplePolicy.upTo(1 << 20, 1 << 16)));
+
+    HeartbeatResponse answer = node.heartbeatAsync(Heartbeat.healthy("client-it")).join();
+    DesiredState state = node.desiredState(Optional.empty()).orElseThrow();
+    assertThat(state.etag()).isEqualTo(answer.desiredStateEtag());
+    assertThat(state.models())
+        .singleElement()
+        .satisfies(m -> assertThat(m.sha256()).isEqualTo(v.sha256()));
+    assertThat(node.desiredState(Optional.of(state.etag()))).isEmpty(); // 304
+    assertThat(node.desiredStateAsync(Optional.of(state.etag())).join()).isEmpty();
+
+    Path partial = dir.resolve("node-side.partial");
+    byte[] whole = Files.readAllBytes(file);
+    Files.write(partial, java.util.Arrays.copyOf(whole, whole.length / 2)); // resumed from here
+    node.downloadArtifact(v.sha256(), partial, v.size());
+    assertThat(Files.readAllBytes(partial)).isEqualTo(whole);
+
+    Sample sample =
+        node.uploadSample(
+            new SampleUpload(
+                "node-side",
+                "application/json",
+                Json.mapper().readTree("{\"edge\":1}"),
+                Json.mapper().readTree("{\"cloud\":2}")),
+            "{\"inputs\":[]}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(sample.nodeId()).isEqualTo(e.nodeId());
+    assertThat(cloud.samples("node-side", 10)).extracting(Sample::id).containsExactly(sample.id());
+    assertThat(cloud.sampleInput(sample.id())).asString().isEqualTo("{\"inputs\":[]}");
+    assertThat(cloud.sampleUsage("node-side").samples()).isEqualTo(1);
+
+    // a node credential is no management credential, and a deleted node's is refused
+    assertThatThrownBy(node::models)
+        .isInstanceOfSatisfying(
+            StrataException.class,
+            ex -> assertThat(ex.code()).isEqualTo(ErrorCode.PERMISSION_DENIED));
+    cloud.deleteDeployment("node-side");
+    cloud.deleteNode(e.nodeId());
+    assertThatThrownBy(() -> node.heartbeat(Heartbeat.healthy("client-it")))
+        .isInstanceOfSatisfying(
+            StrataException.class,
+            ex -> assertThat(ex.code()).isEqualTo(ErrorCode.UNAUTHENTICATED));
+    assertThatThrownBy(() -> node.heartbeatAsync(Heartbeat.healthy("client-it")).join())
+        .hasCauseInstanceOf(StrataException.class);
+  }
+
+  private static Enrollment enroll(String token, String name) {
+    try (CloudApiClient anonymous = CloudApiClient.builder(server.httpUri()).build()) {
+      return anonymous.enroll(new EnrollRequest(token, name, Map.of()));
+    }
+  }
+
+  private static void heartbeat(String credential) {
+    cloud.withToken(credential).heartbeat(Heartbeat.healthy("client-it"));
   }
 }
