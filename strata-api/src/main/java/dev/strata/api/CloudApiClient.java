@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -174,6 +175,25 @@ public final class CloudApiClient implements AutoCloseable {
         "/api/v1/artifacts",
         "application/octet-stream",
         body,
+        Map.of(SHA256_HEADER, sha256),
+        Artifact.class);
+  }
+
+  /**
+   * Uploads {@code size} bytes read from the stream {@code body} supplies (opened when the request
+   * is sent), announcing their SHA-256; INVALID_ARGUMENT when the content does not match.
+   */
+  public Artifact uploadArtifact(Supplier<InputStream> body, long size, String sha256) {
+    requireNonNull(body, "body");
+    Sha256.requireValid(sha256, "sha256");
+    if (size < 1) {
+      throw StrataException.invalid("size: %d (expected: > 0)", size);
+    }
+    return http.upload(
+        "/api/v1/artifacts",
+        "application/octet-stream",
+        HttpRequest.BodyPublishers.fromPublisher(
+            HttpRequest.BodyPublishers.ofInputStream(body), size),
         Map.of(SHA256_HEADER, sha256),
         Artifact.class);
   }
@@ -485,7 +505,7 @@ public final class CloudApiClient implements AutoCloseable {
     return Transport.convert(items, listType, "GET " + path);
   }
 
-  private static <T> Optional<T> ifFound(java.util.function.Supplier<T> call) {
+  private static <T> Optional<T> ifFound(Supplier<T> call) {
     try {
       return Optional.of(call.get());
     } catch (StrataException e) {
