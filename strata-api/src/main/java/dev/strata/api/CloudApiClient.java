@@ -1,9 +1,12 @@
 package dev.strata.api;
 
+import static dev.strata.api.ApiPaths.deploymentPath;
+import static dev.strata.api.ApiPaths.encode;
+import static dev.strata.api.ApiPaths.segment;
+import static dev.strata.api.ApiPaths.versionPath;
+import static dev.strata.api.ApiPaths.window;
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.databind.JavaType;
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.strata.control.DesiredState;
 import dev.strata.control.EnrollRequest;
 import dev.strata.control.Enrollment;
@@ -17,14 +20,11 @@ import dev.strata.core.StrataException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpRequest;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -103,7 +103,7 @@ public final class CloudApiClient implements AutoCloseable {
   }
 
   public List<Model> models() {
-    return items("/api/v1/models", Model.class);
+    return http.items("/api/v1/models", Model.class);
   }
 
   /** {@code POST /api/v1/models/{model}/versions}: the next version, in stage staging. */
@@ -121,7 +121,7 @@ public final class CloudApiClient implements AutoCloseable {
 
   /** The model's versions with their variants, newest first. */
   public List<ModelVersion> versions(String model) {
-    return items("/api/v1/models/" + segment(model) + "/versions", ModelVersion.class);
+    return http.items("/api/v1/models/" + segment(model) + "/versions", ModelVersion.class);
   }
 
   /** {@code PATCH} a version's stage or tags. */
@@ -243,7 +243,7 @@ public final class CloudApiClient implements AutoCloseable {
 
   /** Every enrollment token, used or not (without their secrets). */
   public List<EnrollmentToken> enrollmentTokens() {
-    return items("/api/v1/enrollment-tokens", EnrollmentToken.class);
+    return http.items("/api/v1/enrollment-tokens", EnrollmentToken.class);
   }
 
   /** An API key (its secret is in the answer only). */
@@ -254,15 +254,13 @@ public final class CloudApiClient implements AutoCloseable {
 
   /** Every enrolled node. */
   public List<Node> nodes() {
-    return items("/api/v1/nodes", Node.class);
+    return http.items("/api/v1/nodes", Node.class);
   }
 
   /** The nodes a label selector matches ({@code site=a,tier in (gw,edge)}). */
   public List<Node> nodes(String selector) {
     requireNonNull(selector, "selector");
-    return items(
-        "/api/v1/nodes?selector=" + URLEncoder.encode(selector, StandardCharsets.UTF_8),
-        Node.class);
+    return http.items("/api/v1/nodes?selector=" + encode(selector), Node.class);
   }
 
   /** Node counts by liveness. */
@@ -300,12 +298,12 @@ public final class CloudApiClient implements AutoCloseable {
   }
 
   public List<Deployment> deployments() {
-    return items("/api/v1/deployments", Deployment.class);
+    return http.items("/api/v1/deployments", Deployment.class);
   }
 
   /** A deployment's revisions, newest first. */
   public List<Revision> revisions(String name) {
-    return items(deploymentPath(name) + "/revisions", Revision.class);
+    return http.items(deploymentPath(name) + "/revisions", Revision.class);
   }
 
   /** Each matching node's desired and reported revision. */
@@ -346,11 +344,9 @@ public final class CloudApiClient implements AutoCloseable {
   public List<StoredTelemetry> nodeTelemetry(String nodeId, TelemetryQuery query) {
     requireNonNull(query, "query");
     List<String> params = window(query.window());
-    query
-        .deployment()
-        .ifPresent(d -> params.add("deployment=" + URLEncoder.encode(d, StandardCharsets.UTF_8)));
+    query.deployment().ifPresent(d -> params.add("deployment=" + encode(d)));
     params.add("limit=" + query.limit());
-    return items(
+    return http.items(
         "/api/v1/nodes/" + segment(nodeId) + "/telemetry?" + String.join("&", params),
         StoredTelemetry.class);
   }
@@ -371,7 +367,7 @@ public final class CloudApiClient implements AutoCloseable {
 
   /** The first {@code limit} (1-1000) samples of a deployment, oldest first. */
   public List<Sample> samples(String deployment, int limit) {
-    return items(deploymentPath(deployment) + "/samples?limit=" + limit, Sample.class);
+    return http.items(deploymentPath(deployment) + "/samples?limit=" + limit, Sample.class);
   }
 
   /** How many samples a deployment holds and their bytes. */
@@ -480,29 +476,9 @@ public final class CloudApiClient implements AutoCloseable {
         Sample.class);
   }
 
-  private static List<String> window(TelemetryWindow w) {
-    List<String> params = new ArrayList<>();
-    w.from().ifPresent(f -> params.add("from=" + f));
-    w.to().ifPresent(t -> params.add("to=" + t));
-    return params;
-  }
-
   @Override
   public void close() {
     http.close();
-  }
-
-  // ----
-
-  private <T> List<T> items(String path, Class<T> type) {
-    JsonNode body = http.call("GET", path, null, JsonNode.class);
-    JsonNode items = body.get("items");
-    if (items == null || !items.isArray()) {
-      throw StrataException.internal(
-          "GET " + path + ": answer without an items list", new IllegalStateException());
-    }
-    JavaType listType = Json.mapper().getTypeFactory().constructCollectionType(List.class, type);
-    return Transport.convert(items, listType, "GET " + path);
   }
 
   private static <T> Optional<T> ifFound(Supplier<T> call) {
@@ -514,26 +490,6 @@ public final class CloudApiClient implements AutoCloseable {
       }
       throw e;
     }
-  }
-
-  private static String versionPath(String model, long version) {
-    if (version < 1) {
-      throw StrataException.invalid("version: %d (expected: >= 1)", version);
-    }
-    return "/api/v1/models/" + segment(model) + "/versions/" + version;
-  }
-
-  private static String deploymentPath(String name) {
-    return "/api/v1/deployments/" + segment(name);
-  }
-
-  /** A name as one path segment; names are URL-safe (see Names), anything else is encoded. */
-  static String segment(String value) {
-    requireNonNull(value, "name");
-    if (value.isEmpty()) {
-      throw StrataException.invalid("name: empty (expected: a name)");
-    }
-    return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
   /**

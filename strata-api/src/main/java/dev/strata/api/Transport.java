@@ -16,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -237,11 +238,19 @@ final class Transport implements AutoCloseable {
     }
   }
 
-  static <T> T convert(JsonNode node, JavaType type, String what) {
+  /** A {@code GET} of a list: the answer's {@code items}. */
+  <T> List<T> items(String path, Class<T> type) {
+    JsonNode body = call("GET", path, null, JsonNode.class);
+    JsonNode items = body.get("items");
+    if (items == null || !items.isArray()) {
+      throw StrataException.internal(
+          "GET " + path + ": answer without an items list", new IllegalStateException());
+    }
+    JavaType listType = Json.mapper().getTypeFactory().constructCollectionType(List.class, type);
     try {
-      return Json.mapper().convertValue(node, type);
+      return Json.mapper().convertValue(items, listType);
     } catch (IllegalArgumentException e) {
-      throw StrataException.internal(what + ": unexpected answer", e);
+      throw StrataException.internal("GET " + path + ": unexpected answer", e);
     }
   }
 
