@@ -2,7 +2,7 @@ package dev.strata.cloud;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.strata.registry.auth.Role;
+import dev.strata.api.Role;
 
 /** Who may call a management API endpoint. */
 sealed interface Access {

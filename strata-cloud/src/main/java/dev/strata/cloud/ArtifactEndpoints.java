@@ -1,10 +1,10 @@
 package dev.strata.cloud;
 
+import dev.strata.api.Artifact;
 import dev.strata.control.Sha256;
 import dev.strata.core.ErrorCode;
 import dev.strata.core.StrataException;
 import dev.strata.registry.Registry;
-import dev.strata.registry.artifact.Artifact;
 import dev.strata.registry.artifact.ArtifactContent;
 import dev.strata.registry.auth.NodePrincipal;
 import dev.strata.registry.model.ModelRegistry;
@@ -49,14 +49,14 @@ final class ArtifactEndpoints {
         new Endpoint(
             "HEAD",
             "/api/v1/artifacts/{sha256}",
-            new Access.UserOrNode(dev.strata.registry.auth.Role.VIEWER),
+            new Access.UserOrNode(dev.strata.api.Role.VIEWER),
             false,
             "An artifact's size and digest",
             this::head),
         new Endpoint(
             "GET",
             "/api/v1/artifacts/{sha256}",
-            new Access.UserOrNode(dev.strata.registry.auth.Role.VIEWER),
+            new Access.UserOrNode(dev.strata.api.Role.VIEWER),
             false,
             "Download an artifact, whole or a byte range (Range: bytes=N-)",
             this::download));

@@ -2,6 +2,7 @@ package dev.strata.cloud;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.strata.api.CloudStatus;
 import dev.strata.control.ArtifactManifest;
 import dev.strata.control.DesiredModel;
 import dev.strata.control.DesiredState;

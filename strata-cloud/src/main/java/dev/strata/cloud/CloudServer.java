@@ -2,6 +2,7 @@ package dev.strata.cloud;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.strata.api.CloudStatus;
 import dev.strata.control.ManifestVerifier;
 import dev.strata.registry.Registry;
 import dev.strata.runtime.ModelManager;

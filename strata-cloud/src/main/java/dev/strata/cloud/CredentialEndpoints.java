@@ -1,9 +1,10 @@
 package dev.strata.cloud;
 
-import dev.strata.registry.auth.ApiKey;
+import dev.strata.api.ApiKey;
+import dev.strata.api.CreateApiKeyRequest;
+import dev.strata.api.IssuedApiKey;
+import dev.strata.api.SigningKey;
 import dev.strata.registry.auth.ApiKeys;
-import dev.strata.registry.auth.CreateApiKeyRequest;
-import dev.strata.registry.auth.IssuedApiKey;
 import dev.strata.registry.auth.NodePrincipal;
 import dev.strata.registry.auth.UserPrincipal;
 import dev.strata.registry.manifest.ManifestSigner;
@@ -73,15 +74,7 @@ final class CredentialEndpoints {
             Access.PUBLIC,
             false,
             "The Ed25519 public key manifests are signed with",
-            r ->
-                Responses.ok(
-                    Map.of(
-                        "keyId",
-                        signer.keyId(),
-                        "algorithm",
-                        "Ed25519",
-                        "publicKey",
-                        signer.publicKeyBase64()))));
+            r -> Responses.ok(SigningKey.ed25519(signer.keyId(), signer.publicKeyBase64()))));
   }
 
   private static Map<String, Object> whoami(ApiRequest r) {

@@ -2,13 +2,13 @@ package dev.strata.cloud;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.strata.api.Deployment;
+import dev.strata.api.DeploymentSpec;
+import dev.strata.api.Target;
 import dev.strata.control.Json;
 import dev.strata.core.ErrorCode;
 import dev.strata.core.StrataException;
-import dev.strata.registry.deploy.Deployment;
 import dev.strata.registry.deploy.DeploymentService;
-import dev.strata.registry.deploy.DeploymentSpec;
-import dev.strata.registry.deploy.Target;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

@@ -1,11 +1,11 @@
 package dev.strata.cloud;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import dev.strata.api.CreateEnrollmentTokenRequest;
+import dev.strata.api.IssuedEnrollmentToken;
+import dev.strata.api.Selector;
 import dev.strata.registry.deploy.DeploymentService;
-import dev.strata.registry.fleet.CreateEnrollmentTokenRequest;
 import dev.strata.registry.fleet.FleetService;
-import dev.strata.registry.fleet.IssuedEnrollmentToken;
-import dev.strata.registry.fleet.Selector;
 import java.util.List;
 import java.util.Map;
 

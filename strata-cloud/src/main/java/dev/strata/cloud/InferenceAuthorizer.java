@@ -2,13 +2,13 @@ package dev.strata.cloud;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.strata.api.Role;
 import dev.strata.control.Sha256;
 import dev.strata.core.ErrorCode;
 import dev.strata.core.StrataException;
 import dev.strata.registry.auth.Authenticator;
 import dev.strata.registry.auth.NodePrincipal;
 import dev.strata.registry.auth.Principal;
-import dev.strata.registry.auth.Role;
 import dev.strata.serving.AuthRequest;
 import dev.strata.serving.RequestAuthorizer;
 import java.util.Map;

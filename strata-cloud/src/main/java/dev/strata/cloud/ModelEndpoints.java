@@ -1,16 +1,16 @@
 package dev.strata.cloud;
 
+import dev.strata.api.CreateModelRequest;
+import dev.strata.api.CreateVariantRequest;
+import dev.strata.api.CreateVersionRequest;
+import dev.strata.api.Model;
+import dev.strata.api.ModelVersion;
+import dev.strata.api.Stage;
+import dev.strata.api.UpdateModelRequest;
+import dev.strata.api.UpdateVersionRequest;
+import dev.strata.api.Variant;
 import dev.strata.core.StrataException;
-import dev.strata.registry.model.CreateModelRequest;
-import dev.strata.registry.model.CreateVariantRequest;
-import dev.strata.registry.model.CreateVersionRequest;
-import dev.strata.registry.model.Model;
 import dev.strata.registry.model.ModelRegistry;
-import dev.strata.registry.model.ModelVersion;
-import dev.strata.registry.model.Stage;
-import dev.strata.registry.model.UpdateModelRequest;
-import dev.strata.registry.model.UpdateVersionRequest;
-import dev.strata.registry.model.Variant;
 import java.util.List;
 
 /** {@code /api/v1/models}: models, their versions and variants. */

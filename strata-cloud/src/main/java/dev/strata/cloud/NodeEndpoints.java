@@ -1,12 +1,12 @@
 package dev.strata.cloud;
 
+import dev.strata.api.Sample;
 import dev.strata.control.DesiredState;
 import dev.strata.control.EnrollRequest;
 import dev.strata.control.Enrollment;
 import dev.strata.control.Heartbeat;
 import dev.strata.control.SampleUpload;
 import dev.strata.registry.NodeApi;
-import dev.strata.registry.samples.Sample;
 import dev.strata.serving.HttpResult;
 import java.io.ByteArrayInputStream;
 import java.util.List;

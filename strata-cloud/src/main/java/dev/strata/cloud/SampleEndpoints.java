@@ -1,8 +1,8 @@
 package dev.strata.cloud;
 
+import dev.strata.api.Sample;
 import dev.strata.core.StrataException;
 import dev.strata.registry.artifact.ArtifactContent;
-import dev.strata.registry.samples.Sample;
 import dev.strata.registry.samples.SampleStore;
 import dev.strata.serving.HttpResult;
 import java.io.FilterInputStream;

@@ -1,9 +1,9 @@
 package dev.strata.cloud;
 
+import dev.strata.api.TelemetryQuery;
+import dev.strata.api.TelemetryWindow;
 import dev.strata.core.StrataException;
-import dev.strata.registry.telemetry.TelemetryQuery;
 import dev.strata.registry.telemetry.TelemetryService;
-import dev.strata.registry.telemetry.TelemetryWindow;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;

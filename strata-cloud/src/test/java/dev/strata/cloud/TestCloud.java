@@ -1,8 +1,11 @@
 package dev.strata.cloud;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.strata.control.Sha256;
+import dev.strata.api.CloudApiClient;
+import dev.strata.api.CreateModelRequest;
+import dev.strata.api.CreateVariantRequest;
+import dev.strata.api.CreateVersionRequest;
+import dev.strata.api.ModelSignature;
 import dev.strata.onnx.ExampleModels;
 import dev.strata.registry.db.DatabaseConfig;
 import dev.strata.registry.fleet.FleetSettings;
@@ -26,11 +29,15 @@ final class TestCloud implements AutoCloseable {
   final CloudServer server;
   final Api admin;
 
+  /** The admin's calls through the one client, for set-up; {@link #admin} for the wire itself. */
+  final CloudApiClient api;
+
   private TestCloud(Path dataDir, Optional<DatabaseConfig> database, CloudServer server) {
     this.dataDir = dataDir;
     this.database = database;
     this.server = server;
     this.admin = new Api(server.httpUri(), Optional.of(ADMIN_TOKEN));
+    this.api = CloudApiClient.create(server.httpUri(), ADMIN_TOKEN);
   }
 
   static CloudConfig.Builder config(Path dataDir, Optional<DatabaseConfig> database) {
@@ -66,6 +73,7 @@ final class TestCloud implements AutoCloseable {
 
   /** The same data and database, after a restart. */
   TestCloud restart(UnaryOperator<CloudConfig.Builder> tweak) {
+    api.close();
     server.close();
     return new TestCloud(
         dataDir, database, CloudServer.start(tweak.apply(config(dataDir, database)).build()));
@@ -87,29 +95,23 @@ final class TestCloud implements AutoCloseable {
 
   /** Registers a model if needed, uploads {@code onnx} as a new version with variant fp32. */
   long publish(String model, byte[] onnx) {
-    if (admin.get("/api/v1/models/" + model).status() == 404) {
-      admin.expect(
-          201,
-          admin.post("/api/v1/models", Map.of("name", model, "description", "", "tags", Map.of())));
+    if (api.findModel(model).isEmpty()) {
+      api.createModel(CreateModelRequest.of(model));
     }
-    String sha = Sha256.hex(onnx);
-    JsonNode artifact = admin.expect(201, admin.upload(onnx, Map.of("X-Strata-Sha256", sha)));
-    JsonNode version =
-        admin.expect(201, admin.post("/api/v1/models/" + model + "/versions", Map.of()));
-    long v = version.get("version").asLong();
-    admin.expect(
-        201,
-        admin.post(
-            "/api/v1/models/" + model + "/versions/" + v + "/variants",
-            Map.of(
-                "name", "fp32",
-                "format", "onnx",
-                "sha256", artifact.get("sha256").asText(),
-                "signature", Map.of("inputs", List.of(), "outputs", List.of()),
-                "labels", List.of("a", "b", "c"),
-                "metrics", Map.of("accuracy", 0.9),
-                "provenance", Map.of(),
-                "tags", Map.of())));
+    String sha = api.uploadArtifact(onnx).sha256();
+    long v = api.createVersion(model, CreateVersionRequest.EMPTY).version();
+    api.addVariant(
+        model,
+        v,
+        new CreateVariantRequest(
+            "fp32",
+            "onnx",
+            sha,
+            ModelSignature.UNKNOWN,
+            List.of("a", "b", "c"),
+            Map.of("accuracy", 0.9),
+            Map.of(),
+            Map.of()));
     return v;
   }
 
@@ -141,6 +143,7 @@ final class TestCloud implements AutoCloseable {
   @Override
   public void close() {
     try {
+      api.close();
       server.close();
     } finally {
       TestDb.drop(database);

@@ -1,5 +1,6 @@
 package dev.strata.edge;
 
+import dev.strata.api.CloudApiClient;
 import dev.strata.control.EnrollRequest;
 import dev.strata.control.Enrollment;
 import dev.strata.control.Heartbeat;
@@ -35,7 +36,7 @@ final class ControlLoop implements AutoCloseable {
   private static final Duration DRAIN_INTERVAL = Duration.ofMillis(100);
 
   private final EdgeConfig config;
-  private final CloudApi api;
+  private final CloudApiClient api;
   private final IdentityHolder identity;
   private final Reconciler reconciler;
   private final TelemetryCollector telemetry;
@@ -51,7 +52,7 @@ final class ControlLoop implements AutoCloseable {
 
   ControlLoop(
       EdgeConfig config,
-      CloudApi api,
+      CloudApiClient api,
       IdentityHolder identity,
       Reconciler reconciler,
       TelemetryCollector telemetry,
@@ -100,13 +101,14 @@ final class ControlLoop implements AutoCloseable {
     try {
       NodeIdentity id = enrolled();
       List<TelemetryRecord> batch = telemetry.log().oldest(TELEMETRY_PER_HEARTBEAT);
-      HeartbeatResponse r = api.heartbeat(id.credential(), heartbeat(batch));
+      CloudApiClient node = api.withToken(id.credential());
+      HeartbeatResponse r = node.heartbeat(heartbeat(batch));
       if (!batch.isEmpty()) {
         telemetry.log().acknowledge(batch.getLast().sequence());
       }
       cloudInterval = r.heartbeatInterval();
       if (!Optional.of(r.desiredStateEtag()).equals(reconciler.targetEtag())) {
-        api.desiredState(id.credential(), reconciler.targetEtag()).ifPresent(reconciler::offer);
+        node.desiredState(reconciler.targetEtag()).ifPresent(reconciler::offer);
       }
       contact();
       boolean backlog = batch.size() == TELEMETRY_PER_HEARTBEAT;
@@ -136,7 +138,7 @@ final class ControlLoop implements AutoCloseable {
 
   private void contact() {
     if (!connected) {
-      LOG.info("connected to the cloud at {}", api.base());
+      LOG.info("connected to the cloud at {}", api.baseUrl());
     }
     connected = true;
     lastContact = Optional.of(config.clock().instant());
@@ -177,7 +179,7 @@ final class ControlLoop implements AutoCloseable {
                         ErrorCode.FAILED_PRECONDITION,
                         "this node has not enrolled and has no enrollment token (--enroll-token)"));
     // With a given key, check the cloud's before spending the one-time token on it.
-    config.cloudKey().ifPresent(k -> requireKey(api.signingKey(), k));
+    config.cloudKey().ifPresent(k -> requireKey(api.signingKey().publicKey(), k));
     Enrollment e = api.enroll(new EnrollRequest(token, config.nodeName(), config.labels()));
     String key = e.manifestPublicKey();
     config.cloudKey().ifPresent(k -> requireKey(key, k));
@@ -187,13 +189,13 @@ final class ControlLoop implements AutoCloseable {
             e.nodeId(),
             e.name(),
             e.credential(),
-            api.base().toString(),
+            api.baseUrl().toString(),
             key,
             config.clock().instant());
     identity.set(n);
     LOG.info(
         "enrolled with {} as node {} ({}); manifest key {} {}",
-        api.base(),
+        api.baseUrl(),
         e.name(),
         e.nodeId(),
         PublicKeys.keyId(PublicKeys.decode(key)),

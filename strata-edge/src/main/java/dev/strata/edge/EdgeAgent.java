@@ -3,6 +3,7 @@ package dev.strata.edge;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.strata.api.CloudApiClient;
 import dev.strata.control.DesiredState;
 import dev.strata.control.Json;
 import dev.strata.control.ManifestVerifier;
@@ -40,7 +41,7 @@ public final class EdgeAgent implements AutoCloseable {
   private final ModelManager runtime;
   private final CollaborativeInferenceService service;
   private final StrataServer server;
-  private final CloudApi api;
+  private final CloudApiClient api;
   private final CloudClient cloud;
   private final TelemetryCollector telemetry;
   private final HardExampleUploader samples;
@@ -74,7 +75,11 @@ public final class EdgeAgent implements AutoCloseable {
     opened.add(runtime);
     this.api =
         track(
-            opened, new CloudApi(config.cloud(), config.connectTimeout(), config.requestTimeout()));
+            opened,
+            CloudApiClient.builder(config.cloud())
+                .connectTimeout(config.connectTimeout())
+                .timeout(config.requestTimeout())
+                .build());
     this.cloud =
         track(
             opened,
@@ -93,7 +98,7 @@ public final class EdgeAgent implements AutoCloseable {
             opened,
             new HardExampleUploader(
                 config.hardExampleQueue(),
-                (upload, input) -> api.uploadSample(credential(), upload, input),
+                (upload, input) -> asNode().uploadSample(upload, input),
                 new Backoff(config.backoffInitial(), config.backoffMax(), random)));
     this.service =
         new CollaborativeInferenceService(
@@ -108,7 +113,7 @@ public final class EdgeAgent implements AutoCloseable {
                 service,
                 service,
                 identity::get,
-                (sha, partial, size) -> api.download(credential(), sha, partial, size),
+                (sha, partial, size) -> asNode().downloadArtifact(sha, partial, size),
                 new Backoff(config.backoffInitial(), config.backoffMax(), random),
                 telemetry,
                 restored,
@@ -145,11 +150,13 @@ public final class EdgeAgent implements AutoCloseable {
   }
 
   /** The node credential; UNAVAILABLE (retried later) before enrollment. */
-  private String credential() {
-    return identity
-        .get()
-        .orElseThrow(() -> StrataException.unavailable("not enrolled yet"))
-        .credential();
+  /** The cloud client with this node's credential. */
+  private CloudApiClient asNode() {
+    return api.withToken(
+        identity
+            .get()
+            .orElseThrow(() -> StrataException.unavailable("not enrolled yet"))
+            .credential());
   }
 
   private static <T extends AutoCloseable> T track(List<AutoCloseable> opened, T resource) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.strata.api.CloudApiClient;
 import dev.strata.control.ArtifactManifest;
 import dev.strata.control.ManifestCodec;
 import dev.strata.control.ManifestVerificationException;
@@ -53,7 +54,7 @@ class ArtifactDownloadIT {
   final AtomicInteger stallsLeft = new AtomicInteger();
   final CountDownLatch endStalls = new CountDownLatch(1);
   volatile boolean ignoreRanges;
-  CloudApi api;
+  CloudApiClient api;
 
   @BeforeEach
   void start() throws IOException {
@@ -62,11 +63,16 @@ class ArtifactDownloadIT {
     server.createContext("/api/v1/artifacts/", this::serve);
     server.setExecutor(handlers);
     server.start();
-    api =
-        new CloudApi(
-            URI.create("http://127.0.0.1:" + server.getAddress().getPort()),
-            Duration.ofSeconds(2),
-            Duration.ofSeconds(5));
+    api = client(Duration.ofSeconds(5));
+  }
+
+  /** The edge's client of this server, with a node credential. */
+  private CloudApiClient client(Duration timeout) {
+    return CloudApiClient.builder(URI.create("http://127.0.0.1:" + server.getAddress().getPort()))
+        .token("cred")
+        .connectTimeout(Duration.ofSeconds(2))
+        .timeout(timeout)
+        .build();
   }
 
   @AfterEach
@@ -118,12 +124,12 @@ class ArtifactDownloadIT {
   void anInterruptedDownloadContinuesFromThePartialFile() throws Exception {
     Path partial = dir.resolve("a.partial");
     cutsLeft.set(1);
-    assertThatThrownBy(() -> api.download("cred", "a", partial, SIZE))
+    assertThatThrownBy(() -> api.downloadArtifact("a", partial, SIZE))
         .isInstanceOf(IOException.class);
     long kept = Files.size(partial);
     assertThat(kept).isGreaterThan(0).isLessThan(SIZE);
 
-    api.download("cred", "a", partial, SIZE);
+    api.downloadArtifact("a", partial, SIZE);
     assertThat(ranges).containsExactly("bytes=" + kept + "-");
     assertThat(Files.readAllBytes(partial)).isEqualTo(content);
   }
@@ -132,18 +138,14 @@ class ArtifactDownloadIT {
   void aDownloadThatStopsFlowingIsAbandonedAndResumed() throws Exception {
     Path partial = dir.resolve("s.partial");
     stallsLeft.set(1);
-    try (CloudApi impatient =
-        new CloudApi(
-            URI.create("http://127.0.0.1:" + server.getAddress().getPort()),
-            Duration.ofSeconds(2),
-            Duration.ofMillis(500))) {
-      assertThatThrownBy(() -> impatient.download("cred", "s", partial, SIZE))
+    try (CloudApiClient impatient = client(Duration.ofMillis(500))) {
+      assertThatThrownBy(() -> impatient.downloadArtifact("s", partial, SIZE))
           .isInstanceOf(IOException.class)
           .hasMessageContaining("no data for PT0.5S; will resume");
       assertThat(Thread.currentThread().isInterrupted()).isFalse();
       long kept = Files.size(partial);
       assertThat(kept).isGreaterThan(0).isLessThan(SIZE);
-      impatient.download("cred", "s", partial, SIZE);
+      impatient.downloadArtifact("s", partial, SIZE);
       assertThat(ranges).containsExactly("bytes=" + kept + "-");
     }
     assertThat(Files.readAllBytes(partial)).isEqualTo(content);
@@ -153,10 +155,10 @@ class ArtifactDownloadIT {
   void aServerThatIgnoresTheRangeRewritesTheFile() throws Exception {
     Path partial = dir.resolve("b.partial");
     cutsLeft.set(1);
-    assertThatThrownBy(() -> api.download("cred", "b", partial, SIZE))
+    assertThatThrownBy(() -> api.downloadArtifact("b", partial, SIZE))
         .isInstanceOf(IOException.class);
     ignoreRanges = true;
-    api.download("cred", "b", partial, SIZE);
+    api.downloadArtifact("b", partial, SIZE);
     assertThat(Files.readAllBytes(partial)).isEqualTo(content);
   }
 
@@ -167,7 +169,7 @@ class ArtifactDownloadIT {
     SignedManifest signed = sign(keys, sha, SIZE);
     ManifestVerifier verifier = new ManifestVerifier(keys.getPublic());
     ArtifactCache cache = new ArtifactCache(Files.createDirectories(dir.resolve("artifacts")));
-    ArtifactCache.Downloader downloader = (s, p, size) -> api.download("cred", s, p, size);
+    ArtifactCache.Downloader downloader = (s, p, size) -> api.downloadArtifact(s, p, size);
 
     cutsLeft.set(2);
     assertThatThrownBy(() -> cache.fetch(signed, verifier, downloader))
@@ -195,7 +197,7 @@ class ArtifactDownloadIT {
                 cache.fetch(
                     signed,
                     new ManifestVerifier(keys.getPublic()),
-                    (s, p, size) -> api.download("cred", s, p, size)))
+                    (s, p, size) -> api.downloadArtifact(s, p, size)))
         .isInstanceOf(ManifestVerificationException.class)
         .hasMessageContaining("expected: " + otherSha);
     assertThat(Files.list(dir.resolve("artifacts"))).isEmpty();

@@ -4,6 +4,9 @@ import static dev.strata.edge.testing.TestModels.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.strata.api.DeploymentSpec;
+import dev.strata.api.Selector;
+import dev.strata.api.Variant;
 import dev.strata.control.ArtifactManifest;
 import dev.strata.control.DesiredModel;
 import dev.strata.control.DesiredState;
@@ -12,9 +15,6 @@ import dev.strata.control.LoadedModel;
 import dev.strata.control.SignedManifest;
 import dev.strata.edge.testing.TestModels;
 import dev.strata.protocol.client.StrataClient;
-import dev.strata.registry.deploy.DeploymentSpec;
-import dev.strata.registry.fleet.Selector;
-import dev.strata.registry.model.Variant;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,14 +33,14 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ArtifactVerificationIT {
   @TempDir Path dir;
-  FakeCloud cloud;
+  LoopbackCloud cloud;
   EdgeAgent agent;
   StrataClient client;
   Variant v1;
 
   @BeforeEach
   void serveVersionOne() throws Exception {
-    cloud = FakeCloud.start(dir.resolve("cloud"), Map.of());
+    cloud = LoopbackCloud.start(dir.resolve("cloud"), Map.of());
     v1 = cloud.publish("mlp", "fp32", TestModels.mlp(1));
     cloud.deploy("det", DeploymentSpec.edge("mlp", v1.version(), "fp32", Selector.ALL));
     agent =
@@ -69,12 +69,12 @@ class ArtifactVerificationIT {
 
   @Test
   void aTamperedArtifactIsRejectedAndTheVersionBeforeKeepsServing() {
-    cloud.artifactFilter =
+    cloud.tamperArtifacts(
         bytes -> {
           byte[] copy = bytes.clone();
           copy[copy.length / 2] ^= 0x5a;
           return copy;
-        };
+        });
     Variant v2 = cloud.publish("mlp", "fp32", TestModels.mlp(2));
     cloud.deploy("det", DeploymentSpec.edge("mlp", v2.version(), "fp32", Selector.ALL));
 
@@ -87,19 +87,19 @@ class ArtifactVerificationIT {
 
   @Test
   void aManifestWithAnotherSignatureIsRejectedBeforeDownloading() {
-    cloud.desiredStateFilter =
+    cloud.tamperDesiredStates(
         manifests(
             s ->
                 new SignedManifest(
-                    s.manifest(), java.util.Base64.getEncoder().encodeToString(new byte[64])));
-    int rangeRequestsBefore = cloud.rangeRequests.size();
+                    s.manifest(), java.util.Base64.getEncoder().encodeToString(new byte[64]))));
+    int downloadsBefore = cloud.artifactRequests().size();
     Variant v2 = cloud.publish("mlp", "fp32", TestModels.mlp(2));
     cloud.deploy("det", DeploymentSpec.edge("mlp", v2.version(), "fp32", Selector.ALL));
 
     LoadedModel failed = awaitFailed(2);
     assertThat(failed.error()).hasValueSatisfying(e -> assertThat(e).contains("signature"));
     assertThat(servingVersion()).isEqualTo("1");
-    assertThat(cloud.rangeRequests).hasSize(rangeRequestsBefore);
+    assertThat(cloud.artifactRequests()).hasSize(downloadsBefore);
     assertThat(Files.exists(dir.resolve("edge/artifacts").resolve(v2.sha256() + ".partial")))
         .isFalse();
   }
@@ -107,7 +107,7 @@ class ArtifactVerificationIT {
   @Test
   void aManifestWhoseDigestWasChangedIsRejected() {
     // the tampered manifest names other bytes (those of version 1, which the cloud would serve)
-    cloud.desiredStateFilter =
+    cloud.tamperDesiredStates(
         manifests(
             s -> {
               ArtifactManifest m = s.manifest();
@@ -123,7 +123,7 @@ class ArtifactVerificationIT {
                       m.createdAt(),
                       m.keyId()),
                   s.signature());
-            });
+            }));
     Variant v2 = cloud.publish("mlp", "fp32", TestModels.mlp(2));
     cloud.deploy("det", DeploymentSpec.edge("mlp", v2.version(), "fp32", Selector.ALL));
 
@@ -148,19 +148,19 @@ class ArtifactVerificationIT {
 
   @Test
   void aVersionThatVerifiesIsServedAfterARejectedOne() {
-    cloud.artifactFilter =
+    cloud.tamperArtifacts(
         bytes -> {
           byte[] reversed = new byte[bytes.length];
           for (int i = 0; i < bytes.length; i++) {
             reversed[i] = bytes[bytes.length - 1 - i];
           }
           return reversed;
-        };
+        });
     Variant v2 = cloud.publish("mlp", "fp32", TestModels.mlp(2));
     cloud.deploy("det", DeploymentSpec.edge("mlp", v2.version(), "fp32", Selector.ALL));
     awaitFailed(2);
 
-    cloud.artifactFilter = UnaryOperator.identity();
+    cloud.tamperArtifacts(UnaryOperator.identity());
     Variant v3 = cloud.publish("mlp", "fp32", TestModels.mlp(3));
     cloud.deploy("det", DeploymentSpec.edge("mlp", v3.version(), "fp32", Selector.ALL));
     await().atMost(Duration.ofSeconds(30)).until(() -> servingVersion().equals("3"));
@@ -223,7 +223,7 @@ class ArtifactVerificationIT {
 
   @Test
   void aRemovedDeploymentIsUnloadedAndDeleted() {
-    cloud.registry.deployments().delete("det");
+    cloud.api.deleteDeployment("det");
     await().atMost(Duration.ofSeconds(30)).until(() -> !client.modelReady("mlp", Optional.empty()));
     await()
         .atMost(Duration.ofSeconds(10))

@@ -5,6 +5,9 @@ import static dev.strata.edge.testing.TestModels.servedBy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.strata.api.DeploymentSpec;
+import dev.strata.api.Selector;
+import dev.strata.api.Variant;
 import dev.strata.control.ConfidenceMeasure;
 import dev.strata.control.Heartbeat;
 import dev.strata.control.InferencePolicy;
@@ -14,9 +17,6 @@ import dev.strata.core.InferenceResponse;
 import dev.strata.edge.testing.TestModels;
 import dev.strata.protocol.client.ClientConfig;
 import dev.strata.protocol.client.StrataClient;
-import dev.strata.registry.deploy.DeploymentSpec;
-import dev.strata.registry.fleet.Selector;
-import dev.strata.registry.model.Variant;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -38,8 +38,8 @@ class EdgeAgentIT {
 
   @Test
   void servesThroughCloudOutagesAndRestartsAndReportsItAllAfterwards() throws Exception {
-    try (FakeCloud cloud =
-        FakeCloud.start(dir.resolve("cloud"), Map.of("cloud-mlp", TestModels.mlp(2)))) {
+    try (LoopbackCloud cloud =
+        LoopbackCloud.start(dir.resolve("cloud"), Map.of("cloud-mlp", TestModels.mlp(2)))) {
       Variant v1 = cloud.publish("mlp", "fp32", TestModels.mlp(1));
       // threshold 1: every answer is escalated, so who answers shows where the cloud is
       cloud.deploy(
@@ -65,7 +65,7 @@ class EdgeAgentIT {
         assertThat(Files.getPosixFilePermissions(identity))
             .containsExactlyInAnyOrder(
                 PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
-        assertThat(Files.readString(identity)).contains(cloud.registry.signer().publicKeyBase64());
+        assertThat(Files.readString(identity)).contains(cloud.signingKey());
         for (int i = 0; i < withCloud; i++) {
           InferenceResponse r = client.infer(request("mlp", i));
           assertThat(servedBy(r)).isEqualTo("cloud");
@@ -147,7 +147,7 @@ class EdgeAgentIT {
     return StrataClient.rest(ClientConfig.of("127.0.0.1", agent.httpPort()));
   }
 
-  static boolean lastHeartbeatShows(FakeCloud cloud, String deployment, LoadState state) {
+  static boolean lastHeartbeatShows(LoopbackCloud cloud, String deployment, LoadState state) {
     if (cloud.heartbeats.isEmpty()) {
       return false;
     }
@@ -157,7 +157,7 @@ class EdgeAgentIT {
   }
 
   /** Telemetry of a deployment over every heartbeat, each record counted once. */
-  static Map<String, Long> telemetry(FakeCloud cloud, String deployment) {
+  static Map<String, Long> telemetry(LoopbackCloud cloud, String deployment) {
     Map<Long, TelemetryRecord> bySequence = new HashMap<>();
     for (Heartbeat hb : cloud.heartbeats) {
       for (TelemetryRecord r : hb.telemetry()) {

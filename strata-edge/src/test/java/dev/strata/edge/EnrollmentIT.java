@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.strata.api.EnrollmentToken;
 import dev.strata.control.Json;
 import dev.strata.control.PublicKeys;
 import dev.strata.core.ErrorCode;
 import dev.strata.core.StrataException;
 import dev.strata.edge.testing.TestModels;
-import dev.strata.registry.fleet.EnrollmentToken;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,7 +29,7 @@ class EnrollmentIT {
 
   @Test
   void aCloudPresentingAnotherKeyThanTheOneGivenIsNotEnrolledWith() throws Exception {
-    try (FakeCloud cloud = FakeCloud.start(dir.resolve("cloud"), Map.of())) {
+    try (LoopbackCloud cloud = LoopbackCloud.start(dir.resolve("cloud"), Map.of())) {
       String token = cloud.enrollmentToken(Map.of());
       String otherKey =
           PublicKeys.encode(KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPublic());
@@ -45,7 +45,7 @@ class EnrollmentIT {
         assertThat(agent.nodeId()).isEmpty();
         assertThat(agent.ready()).isTrue(); // it serves (nothing) all the same
       }
-      assertThat(cloud.registry.fleet().enrollmentTokens())
+      assertThat(cloud.api.enrollmentTokens())
           .singleElement()
           .satisfies(t -> assertThat(t.usedAt()).isEmpty());
       assertThat(Files.exists(dir.resolve("wrong/node.json"))).isFalse();
@@ -54,10 +54,10 @@ class EnrollmentIT {
           EdgeAgent.start(
               TestModels.agent(cloud.url(), dir.resolve("right"))
                   .enrollToken(token)
-                  .cloudKey(cloud.registry.signer().publicKeyBase64())
+                  .cloudKey(cloud.signingKey())
                   .build())) {
         await().atMost(Duration.ofSeconds(10)).until(() -> agent.nodeId().isPresent());
-        assertThat(cloud.registry.fleet().enrollmentTokens())
+        assertThat(cloud.api.enrollmentTokens())
             .singleElement()
             .extracting(EnrollmentToken::nodeId)
             .isEqualTo(agent.nodeId());
@@ -67,7 +67,7 @@ class EnrollmentIT {
 
   @Test
   void oneAgentPerDataDirectory() throws Exception {
-    try (FakeCloud cloud = FakeCloud.start(dir.resolve("cloud"), Map.of());
+    try (LoopbackCloud cloud = LoopbackCloud.start(dir.resolve("cloud"), Map.of());
         EdgeAgent first =
             EdgeAgent.start(
                 TestModels.agent(cloud.url(), dir.resolve("edge"))

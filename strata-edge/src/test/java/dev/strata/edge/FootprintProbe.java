@@ -1,5 +1,8 @@
 package dev.strata.edge;
 
+import dev.strata.api.DeploymentSpec;
+import dev.strata.api.Selector;
+import dev.strata.api.Variant;
 import dev.strata.control.ConfidenceMeasure;
 import dev.strata.control.InferencePolicy;
 import dev.strata.core.InferenceRequest;
@@ -9,9 +12,6 @@ import dev.strata.core.Tensor;
 import dev.strata.onnx.ExampleModels;
 import dev.strata.protocol.client.ClientConfig;
 import dev.strata.protocol.client.StrataClient;
-import dev.strata.registry.deploy.DeploymentSpec;
-import dev.strata.registry.fleet.Selector;
-import dev.strata.registry.model.Variant;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -42,8 +42,8 @@ public final class FootprintProbe {
     int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 30;
     boolean grpc = args.length > 3 && args[3].equals("grpc");
     Path dir = Files.createTempDirectory("strata-footprint-");
-    try (FakeCloud cloud =
-        FakeCloud.start(
+    try (LoopbackCloud cloud =
+        LoopbackCloud.start(
             dir.resolve("cloud"), Map.of("fashion-cnn", ExampleModels.smallCnn(2).toByteArray()))) {
       Variant v = cloud.publish("fashion-edge", "fp32", ExampleModels.smallCnn(1).toByteArray());
       cloud.deploy(

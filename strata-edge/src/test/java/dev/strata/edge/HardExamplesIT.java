@@ -6,16 +6,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.strata.api.DeploymentSpec;
+import dev.strata.api.Sample;
+import dev.strata.api.Selector;
 import dev.strata.control.ConfidenceMeasure;
 import dev.strata.control.HardExamplePolicy;
 import dev.strata.control.InferencePolicy;
 import dev.strata.control.Json;
 import dev.strata.edge.testing.TestModels;
 import dev.strata.protocol.client.StrataClient;
-import dev.strata.registry.artifact.ArtifactContent;
-import dev.strata.registry.deploy.DeploymentSpec;
-import dev.strata.registry.fleet.Selector;
-import dev.strata.registry.samples.Sample;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -36,8 +35,8 @@ class HardExamplesIT {
 
   @Test
   void escalatedInputsAreUploadedWhereOptedInAndWithinTheCap() throws Exception {
-    try (FakeCloud cloud =
-        FakeCloud.start(dir.resolve("cloud"), Map.of("cloud-mlp", TestModels.mlp(9)))) {
+    try (LoopbackCloud cloud =
+        LoopbackCloud.start(dir.resolve("cloud"), Map.of("cloud-mlp", TestModels.mlp(9)))) {
       deploy(cloud, "on", "mlp-a", HardExamplePolicy.upTo(1 << 20, 64 * 1024));
       deploy(cloud, "tiny", "mlp-b", HardExamplePolicy.upTo(1 << 20, 50));
       deploy(cloud, "off", "mlp-c", HardExamplePolicy.DISABLED);
@@ -58,22 +57,20 @@ class HardExamplesIT {
 
         await()
             .atMost(Duration.ofSeconds(20))
-            .until(() -> cloud.registry.samples().list("on", Optional.empty(), 100).size() == 5);
+            .until(() -> cloud.api.samples("on", 100).size() == 5);
         await()
             .atMost(Duration.ofSeconds(20))
             .until(() -> agent.status().path("hardExamples").path("tooLarge").asLong() == 5);
-        Sample s = cloud.registry.samples().list("on", Optional.empty(), 100).getFirst();
+        Sample s = cloud.api.samples("on", 100).getFirst();
         assertThat(s.model()).isEqualTo("mlp-a");
         assertThat(s.contentType()).isEqualTo("application/json");
         assertThat(s.edgeAnswer().path("model_name").asText()).isEqualTo("mlp-a");
         assertThat(s.cloudAnswer().path("model_name").asText()).isEqualTo("cloud-mlp");
         assertThat(s.edgeAnswer().path("outputs").get(0).path("data")).hasSize(TestModels.CLASSES);
-        try (ArtifactContent input = cloud.registry.samples().openInput(s.id())) {
-          JsonNode json = Json.mapper().readTree(input.stream());
-          assertThat(json.path("inputs").get(0).path("data")).hasSize(TestModels.IN);
-        }
-        assertThat(cloud.registry.samples().list("tiny", Optional.empty(), 100)).isEmpty();
-        assertThat(cloud.registry.samples().list("off", Optional.empty(), 100)).isEmpty();
+        JsonNode json = Json.mapper().readTree(cloud.api.sampleInput(s.id()));
+        assertThat(json.path("inputs").get(0).path("data")).hasSize(TestModels.IN);
+        assertThat(cloud.api.samples("tiny", 100)).isEmpty();
+        assertThat(cloud.api.samples("off", 100)).isEmpty();
         await() // the store has them before the agent has the answers
             .atMost(Duration.ofSeconds(10))
             .until(() -> agent.status().path("hardExamples").path("uploaded").asLong() == 5);
@@ -81,7 +78,7 @@ class HardExamplesIT {
     }
   }
 
-  private static void deploy(FakeCloud cloud, String name, String model, HardExamplePolicy h) {
+  private static void deploy(LoopbackCloud cloud, String name, String model, HardExamplePolicy h) {
     var v = cloud.publish(model, "fp32", TestModels.mlp(model.hashCode()));
     cloud.deploy(
         name,

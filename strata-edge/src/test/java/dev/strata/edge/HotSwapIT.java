@@ -4,11 +4,11 @@ import static dev.strata.edge.testing.TestModels.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.strata.api.DeploymentSpec;
+import dev.strata.api.Selector;
+import dev.strata.api.Variant;
 import dev.strata.edge.testing.TestModels;
 import dev.strata.protocol.client.StrataClient;
-import dev.strata.registry.deploy.DeploymentSpec;
-import dev.strata.registry.fleet.Selector;
-import dev.strata.registry.model.Variant;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,7 +30,7 @@ class HotSwapIT {
 
   @Test
   void aNewVersionUnderLoadFailsNoRequest() throws Exception {
-    try (FakeCloud cloud = FakeCloud.start(dir.resolve("cloud"), Map.of())) {
+    try (LoopbackCloud cloud = LoopbackCloud.start(dir.resolve("cloud"), Map.of())) {
       Variant v1 = cloud.publish("mlp", "fp32", TestModels.mlp(1));
       cloud.deploy("det", DeploymentSpec.edge("mlp", v1.version(), "fp32", Selector.ALL));
       try (EdgeAgent agent =

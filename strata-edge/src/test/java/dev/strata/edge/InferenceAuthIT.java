@@ -3,10 +3,10 @@ package dev.strata.edge;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.strata.api.DeploymentSpec;
+import dev.strata.api.Selector;
+import dev.strata.api.Variant;
 import dev.strata.edge.testing.TestModels;
-import dev.strata.registry.deploy.DeploymentSpec;
-import dev.strata.registry.fleet.Selector;
-import dev.strata.registry.model.Variant;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,7 +34,7 @@ class InferenceAuthIT {
 
   @Test
   void onlyListedTokensMayInfer() throws Exception {
-    try (FakeCloud cloud = FakeCloud.start(dir.resolve("cloud"), Map.of())) {
+    try (LoopbackCloud cloud = LoopbackCloud.start(dir.resolve("cloud"), Map.of())) {
       Variant v = cloud.publish("mlp", "fp32", TestModels.mlp(1));
       cloud.deploy("det", DeploymentSpec.edge("mlp", v.version(), "fp32", Selector.ALL));
       EdgeConfig config =
@@ -74,7 +74,7 @@ class InferenceAuthIT {
 
   @Test
   void withoutTheFlagNoTokenIsNeeded() throws Exception {
-    try (FakeCloud cloud = FakeCloud.start(dir.resolve("cloud"), Map.of())) {
+    try (LoopbackCloud cloud = LoopbackCloud.start(dir.resolve("cloud"), Map.of())) {
       EdgeConfig config =
           TestModels.agent(cloud.url(), dir.resolve("edge"))
               .enrollToken(cloud.enrollmentToken(Map.of()))

@@ -3,7 +3,9 @@ package dev.strata.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.strata.api.Deployment;
+import dev.strata.api.Revision;
+import dev.strata.api.RevisionStatus;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -48,8 +50,8 @@ class CanaryRollbackIT {
 
       // a canary that cannot load: rolled back on the canary node's FAILED report
       EdgeProcess canary = canary(admin, a, b, unloadable, 2);
-      JsonNode rolledBack = awaitRolledBack(admin, 2);
-      assertThat(rolledBack.get("reason").asText()).contains("failed to load revision 2");
+      Revision rolledBack = awaitRolledBack(admin, 2);
+      assertThat(rolledBack.reason()).contains("failed to load revision 2");
       assertThat(List.of(onA, onB)).allSatisfy(l -> assertThat(l.failures()).as("%s", l).isEmpty());
       Steps.awaitServing(canary, "mlp", good);
 
@@ -58,7 +60,7 @@ class CanaryRollbackIT {
       Load onCanary = canary == a ? onA : onB;
       Load outside = canary == a ? onB : onA;
       rolledBack = awaitRolledBack(admin, 3);
-      assertThat(rolledBack.get("reason").asText()).contains("error rate");
+      assertThat(rolledBack.reason()).contains("error rate");
       assertThat(onCanary.failures()).as("the canary's clients met the failing model").isNotEmpty();
       Steps.awaitServing(canary, "mlp", good);
       long settled = onCanary.ok();
@@ -80,13 +82,14 @@ class CanaryRollbackIT {
 
     harness.record(onA);
     harness.record(onB);
-    JsonNode deployment = admin.deployment("det");
-    assertThat(Steps.absent(deployment, "canary")).as("%s", deployment).isTrue();
-    assertThat(deployment.get("stable").get("number").asLong()).isEqualTo(1);
-    assertThat(deployment.get("stable").get("version").asLong()).isEqualTo(good);
-    JsonNode history = admin.revisions("det");
-    assertThat(history.findValuesAsText("status"))
-        .containsExactly("ROLLED_BACK", "ROLLED_BACK", "ACTIVE");
+    Deployment deployment = admin.deployment("det");
+    assertThat(deployment.canary()).as("%s", deployment).isEmpty();
+    assertThat(deployment.stable().orElseThrow().number()).isEqualTo(1);
+    assertThat(deployment.stable().orElseThrow().version()).isEqualTo(good);
+    assertThat(admin.revisions("det"))
+        .extracting(Revision::status)
+        .containsExactly(
+            RevisionStatus.ROLLED_BACK, RevisionStatus.ROLLED_BACK, RevisionStatus.ACTIVE);
     Steps.awaitInSync(admin, "det", 2);
   }
 
@@ -96,33 +99,32 @@ class CanaryRollbackIT {
    */
   private static EdgeProcess canary(
       ManagementClient admin, EdgeProcess a, EdgeProcess b, long version, long revision) {
-    JsonNode d =
+    Deployment d =
         admin.apply(
             "det", Spec.edge("mlp", version).selector("tier=gateway").canary(50, 20, 0.05, 20));
-    assertThat(d.get("canary").get("number").asLong()).isEqualTo(revision);
-    assertThat(d.get("stable").get("number").asLong()).isEqualTo(1);
-    JsonNode nodes = d.get("canaryNodes");
-    assertThat(nodes).hasSize(1);
-    String id = nodes.get(0).asText();
+    assertThat(d.canary().orElseThrow().number()).isEqualTo(revision);
+    assertThat(d.stable().orElseThrow().number()).isEqualTo(1);
+    assertThat(d.canaryNodes()).hasSize(1);
+    String id = d.canaryNodes().getFirst();
     return id.equals(a.nodeId().orElseThrow()) ? a : b;
   }
 
   /** Waits until revision {@code number} is rolled back; returns it. */
-  private static JsonNode awaitRolledBack(ManagementClient admin, long number) {
-    JsonNode[] revision = new JsonNode[1];
+  private static Revision awaitRolledBack(ManagementClient admin, long number) {
+    Revision[] revision = new Revision[1];
     await("revision " + number + " rolled back")
         .atMost(Steps.ROLLOUT)
         .pollInterval(Duration.ofMillis(200))
         .untilAsserted(
             () -> {
-              JsonNode d = admin.deployment("det");
-              assertThat(Steps.absent(d, "canary")).as("%s", d).isTrue();
-              for (JsonNode r : admin.revisions("det")) {
-                if (r.get("number").asLong() == number) {
+              Deployment d = admin.deployment("det");
+              assertThat(d.canary()).as("%s", d).isEmpty();
+              for (Revision r : admin.revisions("det")) {
+                if (r.number() == number) {
                   revision[0] = r;
                 }
               }
-              assertThat(revision[0].get("status").asText()).isEqualTo("ROLLED_BACK");
+              assertThat(revision[0].status()).isEqualTo(RevisionStatus.ROLLED_BACK);
             });
     return revision[0];
   }

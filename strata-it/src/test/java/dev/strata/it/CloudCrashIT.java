@@ -3,7 +3,10 @@ package dev.strata.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.strata.api.Artifact;
+import dev.strata.api.Deployment;
+import dev.strata.api.Model;
+import dev.strata.api.Revision;
 import dev.strata.registry.testing.TestDb;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -66,8 +69,10 @@ class CloudCrashIT {
                 () -> {
                   try {
                     outcome.set(
-                        admin.upload(
-                            largeSha, LARGE, () -> new Gated(large, LARGE / 2, cloudDead)));
+                        admin
+                            .api()
+                            .uploadArtifact(
+                                () -> new Gated(large, LARGE / 2, cloudDead), LARGE, largeSha));
                   } catch (RuntimeException e) {
                     outcome.set(e);
                   }
@@ -87,20 +92,14 @@ class CloudCrashIT {
     cloud.start();
     assertThat(files(tmp)).as("partial uploads swept at start").isEmpty();
     assertThat(objects(cloud)).containsExactly(ManagementClient.sha256(small));
-    assertThat(admin.head("/api/v1/artifacts/" + largeSha).status()).isEqualTo(404);
-    JsonNode models = admin.get("/api/v1/models").expect(200).get("items");
-    assertThat(models.findValuesAsText("name")).containsExactly("mlp");
-    assertThat(
-            admin
-                .get("/api/v1/models/mlp/versions/1/variants/fp32")
-                .expect(200)
-                .get("sha256")
-                .asText())
+    assertThat(admin.api().hasArtifact(largeSha)).isFalse();
+    assertThat(admin.api().models()).extracting(Model::name).containsExactly("mlp");
+    assertThat(admin.api().variant("mlp", 1, "fp32").sha256())
         .isEqualTo(ManagementClient.sha256(small));
 
-    JsonNode stored =
-        admin.upload(largeSha, LARGE, () -> new ByteArrayInputStream(large)).expect(201);
-    assertThat(stored.get("size").asLong()).isEqualTo(LARGE);
+    Artifact stored =
+        admin.api().uploadArtifact(() -> new ByteArrayInputStream(large), LARGE, largeSha);
+    assertThat(stored.size()).isEqualTo(LARGE);
     Path file = objectPath(cloud, largeSha);
     assertThat(Files.size(file)).isEqualTo(LARGE);
     assertThat(ManagementClient.sha256(Files.readAllBytes(file))).isEqualTo(largeSha);
@@ -155,18 +154,17 @@ class CloudCrashIT {
       int acknowledged = revisionsAcknowledged.get();
 
       cloud.start();
-      JsonNode deployment = admin.deployment("det");
-      JsonNode stable = deployment.get("stable");
-      assertThat(stable.get("version").asLong()).isIn(versions[0], versions[1]);
-      boolean inCanary = !Steps.absent(deployment, "canary");
+      Deployment deployment = admin.deployment("det");
+      Revision stable = deployment.stable().orElseThrow();
+      assertThat(stable.version()).isIn(versions[0], versions[1]);
+      boolean inCanary = deployment.canary().isPresent();
       List<Long> numbers = new ArrayList<>();
       Map<String, List<Long>> byStatus = new TreeMap<>();
-      for (JsonNode r : admin.revisions("det")) {
-        long n = r.get("number").asLong();
-        numbers.add(n);
-        byStatus.computeIfAbsent(r.get("status").asText(), k -> new ArrayList<>()).add(n);
+      for (Revision r : admin.revisions("det")) {
+        numbers.add(r.number());
+        byStatus.computeIfAbsent(r.status().name(), k -> new ArrayList<>()).add(r.number());
       }
-      assertThat(byStatus.get("ACTIVE")).containsExactly(stable.get("number").asLong());
+      assertThat(byStatus.get("ACTIVE")).containsExactly(stable.number());
       assertThat(byStatus)
           .as("%s", byStatus)
           .containsOnlyKeys(
@@ -175,9 +173,8 @@ class CloudCrashIT {
                   : List.of("ACTIVE", "SUPERSEDED", "ROLLED_BACK"));
       if (inCanary) {
         assertThat(byStatus.get("CANARY"))
-            .containsExactly(deployment.get("canary").get("number").asLong());
-        assertThat(deployment.get("canaryNodes")).hasSize(1);
-        assertThat(deployment.get("canaryNodes").get(0).asText()).isEqualTo(nodeId);
+            .containsExactly(deployment.canary().orElseThrow().number());
+        assertThat(deployment.canaryNodes()).containsExactly(nodeId);
       }
       // revision 1, every acknowledged one, and at most the one in flight at the kill
       assertThat(numbers.size()).isBetween(1 + acknowledged, 2 + acknowledged);
@@ -189,14 +186,14 @@ class CloudCrashIT {
               ManagementClient.sha256(bytes[0]), ManagementClient.sha256(bytes[1]));
 
       // the edge, which served on its own meanwhile, comes back to what the registry says
-      long desired = (inCanary ? deployment.get("canary") : stable).get("version").asLong();
+      long desired = (inCanary ? deployment.canary().orElseThrow() : stable).version();
       Steps.awaitInSync(admin, "det", 1);
       Steps.awaitServing(edge, "mlp", desired);
       // and deployments go on from there
       if (inCanary) {
         admin.rollback("det", "after the crash");
       }
-      long other = stable.get("version").asLong() == versions[0] ? versions[1] : versions[0];
+      long other = stable.version() == versions[0] ? versions[1] : versions[0];
       admin.apply("det", Spec.edge("mlp", other));
       Steps.awaitServing(edge, "mlp", other);
       Steps.awaitInSync(admin, "det", 1);

@@ -3,6 +3,7 @@ package dev.strata.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.strata.control.LoadState;
 import dev.strata.core.InferenceResponse;
 import dev.strata.core.testing.SelfSignedCertificate;
 import java.time.Duration;
@@ -46,11 +47,10 @@ class CloudOverTlsIT {
         .atMost(Steps.ROLLOUT)
         .until(
             () ->
-                admin
-                    .get("/api/v1/cloud/status")
-                    .expect(200)
-                    .findValuesAsText("state")
-                    .equals(List.of("READY")));
+                admin.api().cloudStatus().models().stream()
+                    .map(m -> m.state())
+                    .toList()
+                    .equals(List.of(LoadState.READY)));
     InferenceResponse[] last = new InferenceResponse[1];
     await("edge-1 escalating to the cloud over TLS")
         .atMost(Duration.ofSeconds(30))

@@ -2,12 +2,15 @@ package dev.strata.it;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.strata.api.CloudApiClient;
+import dev.strata.core.StrataException;
 import dev.strata.core.testing.SelfSignedCertificate;
 import dev.strata.protocol.client.ClientConfig;
 import dev.strata.protocol.client.StrataClient;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +33,7 @@ final class CloudProcess {
   private final HttpClient http;
   private final Harness harness;
   private final Optional<SelfSignedCertificate> tls;
+  private final ManagementClient admin;
 
   CloudProcess(
       Harness harness,
@@ -47,6 +51,7 @@ final class CloudProcess {
     this.grpcPort = grpcPort;
     this.database = database;
     this.http = http;
+    this.admin = new ManagementClient(harness.closeAfter(adminClient(url(), tls)));
     List<String> args = new ArrayList<>();
     args.addAll(
         List.of(
@@ -85,17 +90,24 @@ final class CloudProcess {
   /** Starts the process and returns once its API and inference endpoints answer. */
   CloudProcess start() {
     process.start();
-    ManagementClient admin = admin();
     await("cloud ready on " + url())
         .atMost(START_TIMEOUT)
         .pollInterval(Duration.ofMillis(100))
         .until(
             () -> {
               process.requireAlive();
-              return Http.ok(http, url().resolve("/v2/health/ready"))
-                  && admin.get("/api/v1/whoami").status() == 200;
+              return Http.ok(http, url().resolve("/v2/health/ready")) && apiAnswers();
             });
     return this;
+  }
+
+  private boolean apiAnswers() {
+    try {
+      admin.api().fleetSummary();
+      return true;
+    } catch (StrataException e) {
+      return false;
+    }
   }
 
   /** {@code kill -9}: no shutdown hook, nothing flushed. */
@@ -125,8 +137,25 @@ final class CloudProcess {
     return grpcPort;
   }
 
+  /** The cloud's API with the admin token (one client for the test, valid across restarts). */
   ManagementClient admin() {
-    return new ManagementClient(http, url(), ADMIN_TOKEN);
+    return admin;
+  }
+
+  private static CloudApiClient adminClient(URI url, Optional<SelfSignedCertificate> tls) {
+    CloudApiClient.Builder b =
+        CloudApiClient.builder(url)
+            .token(ADMIN_TOKEN)
+            .connectTimeout(Duration.ofSeconds(2))
+            .timeout(Duration.ofSeconds(30));
+    if (tls.isPresent()) {
+      try {
+        b.sslContext(tls.get().clientContext());
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException("the test certificate's trust store", e);
+      }
+    }
+    return b.build();
   }
 
   /** A REST client of the cloud's own {@code /v2}, closed with the test. */

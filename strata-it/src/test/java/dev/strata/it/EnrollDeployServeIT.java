@@ -4,6 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.strata.api.Deployment;
+import dev.strata.api.DeploymentStatus;
+import dev.strata.api.Node;
+import dev.strata.api.NodeRollout;
+import dev.strata.api.NodeState;
+import dev.strata.control.LoadState;
 import dev.strata.core.InferenceRequest;
 import dev.strata.core.InferenceResponse;
 import dev.strata.protocol.client.StrataClient;
@@ -41,8 +47,7 @@ class EnrollDeployServeIT {
     ManagementClient admin = cloud.admin();
     long v1 = admin.publish("mlp", Models.mlp(1));
     // the cloud serves the same variant, to compare answers with
-    assertThat(
-            admin.apply("mlp-cloud", Spec.cloud("mlp", v1)).get("stable").get("version").asLong())
+    assertThat(admin.apply("mlp-cloud", Spec.cloud("mlp", v1)).stable().orElseThrow().version())
         .isEqualTo(v1);
 
     String token = admin.enrollmentToken(Map.of("site", "lab"));
@@ -57,26 +62,26 @@ class EnrollDeployServeIT {
         .atMost(Duration.ofSeconds(30))
         .untilAsserted(
             () -> {
-              JsonNode nodes = admin.nodes();
+              List<Node> nodes = admin.nodes();
               assertThat(nodes).hasSize(1);
-              assertThat(nodes.get(0).get("name").asText()).isEqualTo("edge-1");
-              assertThat(nodes.get(0).get("labels").get("site").asText()).isEqualTo("lab");
-              assertThat(nodes.get(0).get("state").asText()).isEqualTo("ONLINE");
+              assertThat(nodes.getFirst().name()).isEqualTo("edge-1");
+              assertThat(nodes.getFirst().labels()).containsEntry("site", "lab");
+              assertThat(nodes.getFirst().state()).isEqualTo(NodeState.ONLINE);
             });
     String nodeId = edge.nodeId().orElseThrow();
-    assertThat(admin.nodes().get(0).get("id").asText()).isEqualTo(nodeId);
+    assertThat(admin.nodes().getFirst().id()).isEqualTo(nodeId);
 
-    JsonNode created = admin.apply("mlp-edge", Spec.edge("mlp", v1).selector("site=lab"));
-    assertThat(created.get("stable").get("number").asLong()).isEqualTo(1);
+    Deployment created = admin.apply("mlp-edge", Spec.edge("mlp", v1).selector("site=lab"));
+    assertThat(created.stable().orElseThrow().number()).isEqualTo(1);
     await("edge-1 in sync with mlp-edge")
         .atMost(Duration.ofSeconds(60))
         .untilAsserted(
             () -> {
-              JsonNode status = admin.status("mlp-edge");
-              assertThat(status.get("inSync").asInt()).as("%s", status).isEqualTo(1);
-              JsonNode node = status.get("nodes").get(0);
-              assertThat(node.get("nodeId").asText()).isEqualTo(nodeId);
-              assertThat(node.get("actual").get("state").asText()).isEqualTo("READY");
+              DeploymentStatus status = admin.status("mlp-edge");
+              assertThat(status.inSync()).as("%s", status).isEqualTo(1);
+              NodeRollout node = status.nodes().getFirst();
+              assertThat(node.nodeId()).isEqualTo(nodeId);
+              assertThat(node.actual().orElseThrow().state()).isEqualTo(LoadState.READY);
             });
     StrataClient cloudRest = cloud.rest();
     await("the cloud serves mlp")
@@ -102,12 +107,7 @@ class EnrollDeployServeIT {
     }
 
     // what the edge serves is the artifact the registry holds, under its digest
-    String sha =
-        admin
-            .get("/api/v1/models/mlp/versions/" + v1 + "/variants/fp32")
-            .expect(200)
-            .get("sha256")
-            .asText();
+    String sha = admin.api().variant("mlp", v1, "fp32").sha256();
     Path cached = edge.dataDir().resolve("artifacts").resolve(sha);
     assertThat(cached).exists();
     assertThat(ManagementClient.sha256(Files.readAllBytes(cached))).isEqualTo(sha);

@@ -1,6 +1,7 @@
 package dev.strata.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.strata.control.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -55,7 +56,11 @@ final class Http {
           http.send(
               HttpRequest.newBuilder(uri).timeout(CALL_TIMEOUT).GET().build(),
               HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-      return new ManagementClient.Reply(r.statusCode(), r.body()).expect(200);
+      if (r.statusCode() != 200) {
+        throw new AssertionError(
+            "GET " + uri + ": expected 200 but got " + r.statusCode() + ": " + r.body());
+      }
+      return Json.mapper().readTree(r.body());
     } catch (IOException e) {
       throw new UncheckedIOException("GET " + uri + " failed", e);
     } catch (InterruptedException e) {

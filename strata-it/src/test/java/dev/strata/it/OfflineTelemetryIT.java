@@ -3,11 +3,15 @@ package dev.strata.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.strata.api.StoredTelemetry;
+import dev.strata.api.TelemetryQuery;
+import dev.strata.api.TelemetrySummary;
+import dev.strata.api.TelemetryWindow;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -30,8 +34,8 @@ class OfflineTelemetryIT {
     return edge.status().get("deployments").get("det").get("requests").asLong();
   }
 
-  private static JsonNode total(ManagementClient admin) {
-    return admin.get("/api/v1/deployments/det/telemetry").expect(200).get("total");
+  private static TelemetrySummary total(ManagementClient admin) {
+    return admin.api().deploymentTelemetry("det", TelemetryWindow.LAST_HOUR).total();
   }
 
   @Test
@@ -46,8 +50,8 @@ class OfflineTelemetryIT {
     await("the cloud's telemetry of det at " + served + " requests")
         .atMost(Duration.ofSeconds(30))
         .pollInterval(Duration.ofMillis(200))
-        .until(() -> total(admin).get("requests").asLong() == served);
-    JsonNode before = total(admin);
+        .until(() -> total(admin).requests() == served);
+    TelemetrySummary before = total(admin);
 
     cloud.kill();
     Load load = Load.start("mlp", List.of(edge.rest(), edge.grpc()));
@@ -71,33 +75,36 @@ class OfflineTelemetryIT {
     await("the cloud's telemetry of det at " + expected + " requests")
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(200))
-        .until(() -> total(admin).get("requests").asLong() >= expected);
-    JsonNode after = total(admin);
-    assertThat(after.get("requests").asLong()).as("%s", after).isEqualTo(expected);
+        .until(() -> total(admin).requests() >= expected);
+    TelemetrySummary after = total(admin);
+    assertThat(after.requests()).as("%s", after).isEqualTo(expected);
     // the cascade escalates every request; while the cloud was gone each fell back to the edge
-    assertThat(after.get("escalations").asLong() - before.get("escalations").asLong())
-        .isEqualTo(offline);
-    assertThat(after.get("fallbacks").asLong() - before.get("fallbacks").asLong())
-        .isEqualTo(offline);
-    assertThat(after.get("errors").asLong()).isEqualTo(before.get("errors").asLong());
-    assertThat(after.get("lost").asLong()).isZero();
-    assertThat(after.get("latency").get("count").asLong()).isEqualTo(expected);
+    assertThat(after.escalations() - before.escalations()).isEqualTo(offline);
+    assertThat(after.fallbacks() - before.fallbacks()).isEqualTo(offline);
+    assertThat(after.errors()).isEqualTo(before.errors());
+    assertThat(after.lost()).isZero();
+    assertThat(after.latency().count()).isEqualTo(expected);
     await("edge-1 has nothing left to send")
         .atMost(Duration.ofSeconds(10))
         .until(() -> edge.status().get("telemetry").get("pendingBytes").asLong() == 0);
 
     // the node's records: numbered without a gap; those received after the restart hold exactly
     // the requests of the outage, in intervals that had ended before the cloud was back
-    JsonNode items =
-        admin.get("/api/v1/nodes/" + nodeId + "/telemetry?limit=10000").expect(200).get("items");
+    List<StoredTelemetry> items =
+        admin
+            .api()
+            .nodeTelemetry(
+                nodeId,
+                new TelemetryQuery(
+                    TelemetryWindow.LAST_HOUR, Optional.empty(), TelemetryQuery.MAX_LIMIT));
     List<Long> sequences = new ArrayList<>();
     long late = 0;
     boolean endedBefore = false;
-    for (JsonNode r : items) {
-      sequences.add(r.get("sequence").asLong());
-      if (!Instant.parse(r.get("receivedAt").asText()).isBefore(restart)) {
-        late += r.get("requests").asLong();
-        endedBefore |= Instant.parse(r.get("end").asText()).isBefore(restart);
+    for (StoredTelemetry r : items) {
+      sequences.add(r.sequence());
+      if (!r.receivedAt().isBefore(restart)) {
+        late += r.requests();
+        endedBefore |= r.end().isBefore(restart);
       }
     }
     assertThat(sequences).isSorted().doesNotHaveDuplicates().startsWith(1L);

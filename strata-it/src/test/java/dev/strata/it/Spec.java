@@ -1,51 +1,52 @@
 package dev.strata.it;
 
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import dev.strata.api.DeploymentSpec;
+import dev.strata.api.RolloutStrategy;
+import dev.strata.api.Selector;
+import dev.strata.api.Target;
+import dev.strata.control.ConfidenceMeasure;
+import dev.strata.control.HardExamplePolicy;
+import dev.strata.control.InferencePolicy;
+import java.util.Optional;
 
 /**
- * A {@code DeploymentSpec} as JSON (docs/api.md, "Deployments"), built fluently: variant {@code
- * fp32}, every node, all at once and edge-only unless changed.
+ * A {@link DeploymentSpec} built fluently: variant {@code fp32}, every node, all at once and
+ * edge-only unless changed.
  */
 final class Spec {
-  private final Map<String, Object> json = new LinkedHashMap<>();
+  private final String model;
+  private final long version;
+  private final Target target;
+  private Selector selector = Selector.ALL;
+  private RolloutStrategy strategy = RolloutStrategy.ALL_AT_ONCE;
+  private InferencePolicy policy = InferencePolicy.EDGE_ONLY;
 
-  private Spec(String model, long version, String target) {
-    json.put("model", model);
-    json.put("version", version);
-    json.put("variant", "fp32");
-    json.put("target", target);
+  private Spec(String model, long version, Target target) {
+    this.model = model;
+    this.version = version;
+    this.target = target;
   }
 
   /** Deploy {@code model} version {@code version} to the edges. */
   static Spec edge(String model, long version) {
-    return new Spec(model, version, "EDGE");
+    return new Spec(model, version, Target.EDGE);
   }
 
   /** Serve {@code model} version {@code version} on the cloud itself. */
   static Spec cloud(String model, long version) {
-    return new Spec(model, version, "CLOUD");
+    return new Spec(model, version, Target.CLOUD);
   }
 
-  Spec selector(String selector) {
-    json.put("selector", selector);
+  Spec selector(String value) {
+    selector = Selector.parse(value);
     return this;
   }
 
   /** Escalate to {@code cloudModel} when the edge's top probability is below {@code threshold}. */
   Spec cascade(String cloudModel, double threshold) {
-    json.put(
-        "policy",
-        Map.of(
-            "type",
-            "cascade",
-            "measure",
-            "MAX_PROBABILITY",
-            "threshold",
-            threshold,
-            "cloudModel",
-            cloudModel));
+    policy =
+        new InferencePolicy.Cascade(
+            ConfidenceMeasure.MAX_PROBABILITY, threshold, Optional.of(cloudModel));
     return this;
   }
 
@@ -55,28 +56,18 @@ final class Spec {
    * healthy heartbeats (0: by hand).
    */
   Spec canary(int percent, int promoteAfterHeartbeats, double maxErrorRate, int minRequests) {
-    json.put(
-        "strategy",
-        Map.of(
-            "type",
-            "canary",
-            "percent",
-            percent,
-            "promoteAfterHeartbeats",
-            promoteAfterHeartbeats,
-            "maxErrorRate",
-            maxErrorRate,
-            "minRequests",
-            minRequests));
+    strategy =
+        new RolloutStrategy.Canary(percent, promoteAfterHeartbeats, maxErrorRate, minRequests);
     return this;
   }
 
-  Map<String, Object> json() {
-    return Collections.unmodifiableMap(new LinkedHashMap<>(json));
+  DeploymentSpec spec() {
+    return new DeploymentSpec(
+        model, version, "fp32", target, selector, strategy, policy, HardExamplePolicy.DISABLED);
   }
 
   @Override
   public String toString() {
-    return ManagementClient.write(json);
+    return spec().toString();
   }
 }

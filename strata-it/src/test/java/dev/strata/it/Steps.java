@@ -3,7 +3,7 @@ package dev.strata.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.strata.api.DeploymentStatus;
 import dev.strata.core.InferenceResponse;
 import dev.strata.registry.testing.TestDb;
 import java.time.Duration;
@@ -18,22 +18,16 @@ final class Steps {
 
   private Steps() {}
 
-  /** Whether {@code field} is null or left out of {@code json}. */
-  static boolean absent(JsonNode json, String field) {
-    JsonNode v = json.path(field);
-    return v.isNull() || v.isMissingNode();
-  }
-
   /** Waits until {@code n} nodes run the deployment's desired revision, ready. */
-  static JsonNode awaitInSync(ManagementClient admin, String deployment, int n) {
-    JsonNode[] last = new JsonNode[1];
+  static DeploymentStatus awaitInSync(ManagementClient admin, String deployment, int n) {
+    DeploymentStatus[] last = new DeploymentStatus[1];
     await(deployment + " in sync on " + n + " node(s)")
         .atMost(ROLLOUT)
         .pollInterval(Duration.ofMillis(200))
         .untilAsserted(
             () -> {
               last[0] = admin.status(deployment);
-              assertThat(last[0].get("inSync").asInt()).as("%s", last[0]).isEqualTo(n);
+              assertThat(last[0].inSync()).as("%s", last[0]).isEqualTo(n);
             });
     return last[0];
   }

@@ -5,6 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.strata.api.Deployment;
+import dev.strata.api.DeploymentStatus;
+import dev.strata.control.Json;
+import dev.strata.control.LoadState;
+import dev.strata.control.LoadedModel;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -85,7 +90,7 @@ class TamperedArtifactIT {
                   + " AND name = 'fp32'")) {
         try (ResultSet rs = q.executeQuery()) {
           assertThat(rs.next()).isTrue();
-          signed = (ObjectNode) ManagementClient.JSON.readTree(rs.getString(1));
+          signed = (ObjectNode) Json.mapper().readTree(rs.getString(1));
         }
       }
       ObjectNode manifest = (ObjectNode) signed.get("manifest");
@@ -97,7 +102,7 @@ class TamperedArtifactIT {
                   + " WHERE model = 'mlp' AND version = 2 AND name = 'fp32'")) {
         u.setString(1, evilSha);
         u.setLong(2, evil.length);
-        u.setString(3, ManagementClient.write(signed));
+        u.setString(3, Json.write(signed));
         assertThat(u.executeUpdate()).isEqualTo(1);
       }
     }
@@ -124,7 +129,7 @@ class TamperedArtifactIT {
         .pollInterval(Duration.ofMillis(200))
         .untilAsserted(
             () ->
-                assertThat(admin.status("det-other").get("failed").asInt())
+                assertThat(admin.status("det-other").failed())
                     .as("%s", admin.status("det-other"))
                     .isEqualTo(1));
     cloud.kill();
@@ -160,21 +165,21 @@ class TamperedArtifactIT {
     String reason;
     try (load) {
       await("load running").atMost(Duration.ofSeconds(30)).until(() -> load.ok() > 50);
-      JsonNode applied = admin.apply("det", Spec.edge("mlp", 2));
-      assertThat(applied.get("stable").get("number").asLong()).isEqualTo(2);
-      JsonNode[] node = new JsonNode[1];
+      Deployment applied = admin.apply("det", Spec.edge("mlp", 2));
+      assertThat(applied.stable().orElseThrow().number()).isEqualTo(2);
+      LoadedModel[] actual = new LoadedModel[1];
       await("edge-1 reports revision 2 FAILED")
           .atMost(Steps.ROLLOUT)
           .pollInterval(Duration.ofMillis(200))
           .untilAsserted(
               () -> {
-                JsonNode status = admin.status("det");
-                assertThat(status.get("failed").asInt()).as("%s", status).isEqualTo(1);
-                node[0] = status.get("nodes").get(0);
-                assertThat(node[0].get("actual").get("revision").asLong()).isEqualTo(2);
-                assertThat(node[0].get("actual").get("state").asText()).isEqualTo("FAILED");
+                DeploymentStatus status = admin.status("det");
+                assertThat(status.failed()).as("%s", status).isEqualTo(1);
+                actual[0] = status.nodes().getFirst().actual().orElseThrow();
+                assertThat(actual[0].revision()).isEqualTo(2);
+                assertThat(actual[0].state()).isEqualTo(LoadState.FAILED);
               });
-      reason = node[0].get("actual").get("error").asText();
+      reason = actual[0].error().orElseThrow();
       long atRejection = load.ok();
       await("more answers after the rejection")
           .atMost(Duration.ofSeconds(30))

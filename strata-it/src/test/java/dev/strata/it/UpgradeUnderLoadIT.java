@@ -3,7 +3,7 @@ package dev.strata.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.strata.api.DeploymentStatus;
 import dev.strata.core.InferenceResponse;
 import java.time.Duration;
 import java.util.List;
@@ -49,8 +49,8 @@ class UpgradeUnderLoadIT {
     assertThat(load.servedBy()).containsOnlyKeys("edge");
     assertThat(load.backwards()).as("answers from version 1 after version 2 answered").isZero();
 
-    JsonNode status = Steps.awaitInSync(admin, "det", 1);
-    assertThat(status.get("nodes").get(0).get("actual").get("version").asLong()).isEqualTo(v2);
+    DeploymentStatus status = Steps.awaitInSync(admin, "det", 1);
+    assertThat(status.nodes().getFirst().actual().orElseThrow().version()).isEqualTo(v2);
     for (int i = 0; i < 20; i++) {
       InferenceResponse r =
           (i % 2 == 0 ? edge.rest() : edge.grpc()).infer(Models.request("mlp", i));

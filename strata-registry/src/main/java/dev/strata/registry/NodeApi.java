@@ -2,6 +2,7 @@ package dev.strata.registry;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.strata.api.Sample;
 import dev.strata.control.DesiredState;
 import dev.strata.control.EnrollRequest;
 import dev.strata.control.Enrollment;
@@ -16,7 +17,6 @@ import dev.strata.registry.deploy.DeploymentService;
 import dev.strata.registry.fleet.FleetService;
 import dev.strata.registry.fleet.FleetSettings;
 import dev.strata.registry.model.ModelRegistry;
-import dev.strata.registry.samples.Sample;
 import dev.strata.registry.samples.SampleStore;
 import java.io.InputStream;
 import java.util.Optional;

@@ -1,15 +1,15 @@
 package dev.strata.registry;
 
+import dev.strata.api.CreateEnrollmentTokenRequest;
+import dev.strata.api.DeploymentSpec;
+import dev.strata.api.RolloutStrategy;
+import dev.strata.api.Selector;
+import dev.strata.api.Variant;
 import dev.strata.control.EnrollRequest;
 import dev.strata.core.AtomicFiles;
 import dev.strata.registry.db.DatabaseConfig;
 import dev.strata.registry.db.Sql;
 import dev.strata.registry.deploy.DeploymentService;
-import dev.strata.registry.deploy.DeploymentSpec;
-import dev.strata.registry.deploy.RolloutStrategy;
-import dev.strata.registry.fleet.CreateEnrollmentTokenRequest;
-import dev.strata.registry.fleet.Selector;
-import dev.strata.registry.model.Variant;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;

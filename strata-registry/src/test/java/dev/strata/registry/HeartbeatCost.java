@@ -1,5 +1,9 @@
 package dev.strata.registry;
 
+import dev.strata.api.CreateEnrollmentTokenRequest;
+import dev.strata.api.DeploymentSpec;
+import dev.strata.api.Selector;
+import dev.strata.api.Variant;
 import dev.strata.control.DeploymentCounters;
 import dev.strata.control.EnrollRequest;
 import dev.strata.control.Enrollment;
@@ -10,10 +14,6 @@ import dev.strata.control.LoadState;
 import dev.strata.control.LoadedModel;
 import dev.strata.control.TelemetryRecord;
 import dev.strata.registry.auth.NodePrincipal;
-import dev.strata.registry.deploy.DeploymentSpec;
-import dev.strata.registry.fleet.CreateEnrollmentTokenRequest;
-import dev.strata.registry.fleet.Selector;
-import dev.strata.registry.model.Variant;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;

@@ -1,13 +1,13 @@
 package dev.strata.registry;
 
+import dev.strata.api.Artifact;
+import dev.strata.api.CreateModelRequest;
+import dev.strata.api.CreateVariantRequest;
+import dev.strata.api.CreateVersionRequest;
+import dev.strata.api.ModelVersion;
+import dev.strata.api.Variant;
 import dev.strata.core.StrataException;
-import dev.strata.registry.artifact.Artifact;
-import dev.strata.registry.model.CreateModelRequest;
-import dev.strata.registry.model.CreateVariantRequest;
-import dev.strata.registry.model.CreateVersionRequest;
 import dev.strata.registry.model.ModelRegistry;
-import dev.strata.registry.model.ModelVersion;
-import dev.strata.registry.model.Variant;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;

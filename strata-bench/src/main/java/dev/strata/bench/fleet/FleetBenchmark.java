@@ -1,9 +1,9 @@
 package dev.strata.bench.fleet;
 
+import dev.strata.api.CloudApiClient;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -114,13 +114,13 @@ public final class FleetBenchmark implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     ExecutorService clientPool = Executors.newFixedThreadPool(clientThreads);
-    HttpClient http =
-        HttpClient.newBuilder()
+    CloudApiClient http =
+        CloudApiClient.builder(url)
             .executor(clientPool)
-            .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10))
+            .timeout(Duration.ofSeconds(30))
             .build();
-    ControlPlane cloud = new ControlPlane(url, adminToken, http);
+    ControlPlane cloud = new ControlPlane(http, adminToken);
     ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
     try {
       Result r = run(cloud, timer, out);
@@ -350,20 +350,16 @@ public final class FleetBenchmark implements Callable<Integer> {
           cloud
               .enroll(tokens.get(i), a.name())
               .thenAccept(
-                  r -> {
+                  e -> {
                     enroll.record(due, System.nanoTime());
-                    if (r.statusCode() != 201) {
-                      throw new IllegalStateException(
-                          "enroll " + a.name() + ": " + r.statusCode() + " " + r.body());
-                    }
-                    a.enrolled(SimulatedAgent.field(r, "credential"), "");
+                    a.enrolled(e.credential(), "");
                     long pollDue = System.nanoTime();
                     timer.execute(() -> a.poll(polls, pollDue)); // a new agent fetches its state
                   })
               .whenComplete(
                   (ok, failure) -> {
                     if (failure != null) {
-                      enroll.error(failure.toString());
+                      enroll.error(a.name() + ": " + SimulatedAgent.why(failure));
                     }
                     inFlight.release();
                   }));

@@ -1,8 +1,14 @@
 package dev.strata.bench.fleet;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
-import java.net.http.HttpResponse;
+import dev.strata.control.DeploymentCounters;
+import dev.strata.control.Health;
+import dev.strata.control.Heartbeat;
+import dev.strata.control.LoadState;
+import dev.strata.control.LoadedModel;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
 
 /**
  * One simulated edge agent: no model, no threads of its own, only the control-plane traffic a real
@@ -51,19 +57,28 @@ final class SimulatedAgent {
     this.etag = etag;
   }
 
-  String heartbeatJson() {
+  Heartbeat heartbeat() {
     requests += 120;
-    return "{\"agentVersion\":\"0.1.0-sim\",\"health\":\"HEALTHY\",\"models\":[{\"deployment\":"
-        + "\"fleet-bench\",\"revision\":1,\"model\":\"fleet-bench-model\",\"version\":1,"
-        + "\"variant\":\"int8\",\"state\":\"READY\",\"error\":null}],\"queueDepth\":1,"
-        + "\"cpuPercent\":12.5,\"memoryUsedBytes\":268435456,\"memoryTotalBytes\":1073741824,"
-        + "\"deployments\":{\"fleet-bench\":{\"revision\":1,\"requests\":"
-        + requests
-        + ",\"errors\":0,\"escalations\":"
-        + requests / 30
-        + "}},\"desiredStateEtag\":\""
-        + etag
-        + "\"}";
+    String e = etag;
+    return new Heartbeat(
+        "0.1.0-sim",
+        Health.HEALTHY,
+        List.of(
+            new LoadedModel(
+                Optional.of("fleet-bench"),
+                1,
+                "fleet-bench-model",
+                1,
+                "int8",
+                LoadState.READY,
+                Optional.empty())),
+        1,
+        12.5,
+        268435456L,
+        1073741824L,
+        Map.of("fleet-bench", new DeploymentCounters(1, requests, 0, requests / 30)),
+        e.isEmpty() ? Optional.empty() : Optional.of(e),
+        List.of());
   }
 
   void heartbeat(OpStats beats, OpStats polls, long due) {
@@ -73,17 +88,17 @@ final class SimulatedAgent {
       beats.late();
     }
     cloud
-        .heartbeat(credential, heartbeatJson())
+        .heartbeat(credential, heartbeat())
         .whenComplete(
             (r, failure) -> {
               long done = System.nanoTime();
               inFlight.release();
-              if (failure != null || r.statusCode() != 200) {
-                beats.error(failure != null ? failure.toString() : r.statusCode() + " " + r.body());
+              if (failure != null) {
+                beats.error(why(failure));
                 return;
               }
               beats.record(due, done);
-              String current = field(r, "desiredStateEtag");
+              String current = r.desiredStateEtag();
               if (!current.isEmpty() && !current.equals(etag)) {
                 followUps.execute(() -> poll(polls, done));
               }
@@ -99,26 +114,24 @@ final class SimulatedAgent {
     cloud
         .desiredState(credential, etag)
         .whenComplete(
-            (r, failure) -> {
+            (state, failure) -> {
               long done = System.nanoTime();
               inFlight.release();
-              if (failure != null || (r.statusCode() != 200 && r.statusCode() != 304)) {
-                polls.error(failure != null ? failure.toString() : r.statusCode() + " " + r.body());
+              if (failure != null) {
+                polls.error(why(failure));
                 return;
               }
               polls.record(due, done);
-              if (r.statusCode() == 200) {
-                etag = field(r, "etag");
-              }
+              state.ifPresent(s -> etag = s.etag());
             });
   }
 
-  static String field(HttpResponse<String> r, String name) {
-    try {
-      JsonNode n = ControlPlane.JSON.readTree(r.body()).get(name);
-      return n == null || n.isNull() ? "" : n.asText();
-    } catch (IOException e) {
-      return "";
-    }
+  /** The client's error (code and the cloud's message), not its CompletionException wrapper. */
+  static String why(Throwable failure) {
+    Throwable cause =
+        failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
+    return cause.toString();
   }
 }

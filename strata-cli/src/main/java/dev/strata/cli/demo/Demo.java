@@ -2,15 +2,15 @@ package dev.strata.cli.demo;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.strata.cloud.client.CloudApiClient;
+import dev.strata.api.CloudApiClient;
+import dev.strata.api.DeploymentSpec;
+import dev.strata.api.RolloutStrategy;
+import dev.strata.api.Selector;
+import dev.strata.api.Target;
+import dev.strata.api.Variant;
 import dev.strata.control.HardExamplePolicy;
 import dev.strata.protocol.client.ClientConfig;
 import dev.strata.protocol.client.StrataClient;
-import dev.strata.registry.deploy.DeploymentSpec;
-import dev.strata.registry.deploy.RolloutStrategy;
-import dev.strata.registry.deploy.Target;
-import dev.strata.registry.fleet.Selector;
-import dev.strata.registry.model.Variant;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,14 +1,14 @@
 package dev.strata.cli.demo;
 
+import dev.strata.api.CloudApiClient;
+import dev.strata.api.CloudStatus;
+import dev.strata.api.Deployment;
+import dev.strata.api.DeploymentSpec;
 import dev.strata.cloud.CloudConfig;
 import dev.strata.cloud.CloudServer;
-import dev.strata.cloud.CloudStatus;
-import dev.strata.cloud.client.CloudApiClient;
 import dev.strata.control.LoadState;
 import dev.strata.core.ErrorCode;
 import dev.strata.core.StrataException;
-import dev.strata.registry.deploy.Deployment;
-import dev.strata.registry.deploy.DeploymentSpec;
 import dev.strata.registry.fleet.FleetSettings;
 import java.net.BindException;
 import java.time.Clock;

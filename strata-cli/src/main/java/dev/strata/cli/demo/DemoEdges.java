@@ -1,6 +1,9 @@
 package dev.strata.cli.demo;
 
-import dev.strata.cloud.client.CloudApiClient;
+import dev.strata.api.CloudApiClient;
+import dev.strata.api.DeploymentStatus;
+import dev.strata.api.Node;
+import dev.strata.api.NodeRollout;
 import dev.strata.control.LoadState;
 import dev.strata.core.ErrorCode;
 import dev.strata.core.StrataException;
@@ -8,9 +11,6 @@ import dev.strata.edge.EdgeAgent;
 import dev.strata.edge.EdgeDeployment;
 import dev.strata.protocol.client.ClientConfig;
 import dev.strata.protocol.client.StrataClient;
-import dev.strata.registry.deploy.DeploymentStatus;
-import dev.strata.registry.deploy.NodeRollout;
-import dev.strata.registry.fleet.Node;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;

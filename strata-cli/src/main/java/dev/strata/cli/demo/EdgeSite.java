@@ -2,10 +2,10 @@ package dev.strata.cli.demo;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.strata.cloud.client.CloudApiClient;
+import dev.strata.api.CloudApiClient;
+import dev.strata.api.CreateEnrollmentTokenRequest;
 import dev.strata.edge.EdgeAgent;
 import dev.strata.edge.EdgeConfig;
-import dev.strata.registry.fleet.CreateEnrollmentTokenRequest;
 import dev.strata.serving.ServingConfig;
 import java.io.IOException;
 import java.net.URI;

@@ -2,6 +2,7 @@ package dev.strata.registry.artifact;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.strata.api.Artifact;
 import java.io.IOException;
 import java.io.InputStream;
 

@@ -1,5 +1,6 @@
 package dev.strata.registry.artifact;
 
+import dev.strata.api.Artifact;
 import java.io.InputStream;
 import java.util.List;
 import java.util.Optional;

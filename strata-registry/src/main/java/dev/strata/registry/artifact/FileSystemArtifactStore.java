@@ -2,6 +2,7 @@ package dev.strata.registry.artifact;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.strata.api.Artifact;
 import dev.strata.control.Sha256;
 import dev.strata.core.AtomicFiles;
 import dev.strata.core.ErrorCode;

@@ -2,6 +2,10 @@ package dev.strata.registry.auth;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.strata.api.ApiKey;
+import dev.strata.api.CreateApiKeyRequest;
+import dev.strata.api.IssuedApiKey;
+import dev.strata.api.Role;
 import dev.strata.core.StrataException;
 import dev.strata.registry.db.Database;
 import dev.strata.registry.db.Sql;

@@ -2,6 +2,7 @@ package dev.strata.registry.auth;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.strata.api.Role;
 import dev.strata.core.ErrorCode;
 import dev.strata.core.StrataException;
 import java.util.Optional;

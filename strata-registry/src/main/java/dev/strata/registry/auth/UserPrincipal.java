@@ -2,6 +2,8 @@ package dev.strata.registry.auth;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.strata.api.Role;
+
 /**
  * A management caller.
  *

@@ -1,12 +1,15 @@
 package dev.strata.registry.deploy;
 
+import dev.strata.api.Deployment;
+import dev.strata.api.Node;
+import dev.strata.api.Revision;
+import dev.strata.api.RolloutStrategy;
 import dev.strata.control.DeploymentCounters;
 import dev.strata.control.Health;
 import dev.strata.control.Heartbeat;
 import dev.strata.control.LoadState;
 import dev.strata.control.LoadedModel;
 import dev.strata.registry.fleet.HeartbeatListener;
-import dev.strata.registry.fleet.Node;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;

@@ -1,11 +1,17 @@
 package dev.strata.registry.deploy;
 
+import dev.strata.api.Deployment;
+import dev.strata.api.DeploymentSpec;
+import dev.strata.api.Revision;
+import dev.strata.api.RevisionStatus;
+import dev.strata.api.RolloutStrategy;
+import dev.strata.api.Selector;
+import dev.strata.api.Target;
 import dev.strata.control.HardExamplePolicy;
 import dev.strata.control.InferencePolicy;
 import dev.strata.control.Json;
 import dev.strata.core.StrataException;
 import dev.strata.registry.db.Sql;
-import dev.strata.registry.fleet.Selector;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -1,5 +1,10 @@
 package dev.strata.registry.deploy;
 
+import dev.strata.api.Deployment;
+import dev.strata.api.DeploymentSpec;
+import dev.strata.api.DeploymentStatus;
+import dev.strata.api.NodeView;
+import dev.strata.api.Revision;
 import dev.strata.control.DesiredState;
 import java.util.List;
 

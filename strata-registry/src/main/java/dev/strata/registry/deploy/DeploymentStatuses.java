@@ -1,10 +1,15 @@
 package dev.strata.registry.deploy;
 
+import dev.strata.api.Deployment;
+import dev.strata.api.DeploymentStatus;
+import dev.strata.api.Node;
+import dev.strata.api.NodeRollout;
+import dev.strata.api.Revision;
+import dev.strata.api.Target;
 import dev.strata.control.DeploymentCounters;
 import dev.strata.control.LoadState;
 import dev.strata.control.LoadedModel;
 import dev.strata.registry.fleet.FleetService;
-import dev.strata.registry.fleet.Node;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

@@ -1,5 +1,11 @@
 package dev.strata.registry.fleet;
 
+import dev.strata.api.CreateEnrollmentTokenRequest;
+import dev.strata.api.EnrollmentToken;
+import dev.strata.api.FleetSummary;
+import dev.strata.api.IssuedEnrollmentToken;
+import dev.strata.api.Node;
+import dev.strata.api.Selector;
 import dev.strata.control.EnrollRequest;
 import dev.strata.control.Enrollment;
 import dev.strata.control.Heartbeat;
@@ -60,7 +66,4 @@ public interface FleetService extends NodeCredentials {
 
   /** Writes the heartbeats received since the last flush to the database, in one transaction. */
   int flush();
-
-  /** Node counts by liveness. */
-  record FleetSummary(int total, int online, int stale, int offline) {}
 }

@@ -2,6 +2,7 @@ package dev.strata.registry.fleet;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.strata.api.NodeState;
 import dev.strata.core.StrataException;
 import java.time.Duration;
 

@@ -2,6 +2,13 @@ package dev.strata.registry.fleet;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.strata.api.CreateEnrollmentTokenRequest;
+import dev.strata.api.EnrollmentToken;
+import dev.strata.api.FleetSummary;
+import dev.strata.api.IssuedEnrollmentToken;
+import dev.strata.api.Node;
+import dev.strata.api.NodeState;
+import dev.strata.api.Selector;
 import dev.strata.control.EnrollRequest;
 import dev.strata.control.Enrollment;
 import dev.strata.control.Heartbeat;

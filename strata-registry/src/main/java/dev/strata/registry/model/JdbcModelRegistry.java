@@ -2,12 +2,21 @@ package dev.strata.registry.model;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.strata.api.Artifact;
+import dev.strata.api.CreateModelRequest;
+import dev.strata.api.CreateVariantRequest;
+import dev.strata.api.CreateVersionRequest;
+import dev.strata.api.Model;
+import dev.strata.api.ModelVersion;
+import dev.strata.api.Stage;
+import dev.strata.api.UpdateModelRequest;
+import dev.strata.api.UpdateVersionRequest;
+import dev.strata.api.Variant;
 import dev.strata.control.Json;
 import dev.strata.control.Sha256;
 import dev.strata.control.SignedManifest;
 import dev.strata.core.ErrorCode;
 import dev.strata.core.StrataException;
-import dev.strata.registry.artifact.Artifact;
 import dev.strata.registry.artifact.ArtifactContent;
 import dev.strata.registry.artifact.ArtifactStore;
 import dev.strata.registry.db.Database;

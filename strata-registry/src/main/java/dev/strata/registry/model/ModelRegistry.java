@@ -1,6 +1,15 @@
 package dev.strata.registry.model;
 
-import dev.strata.registry.artifact.Artifact;
+import dev.strata.api.Artifact;
+import dev.strata.api.CreateModelRequest;
+import dev.strata.api.CreateVariantRequest;
+import dev.strata.api.CreateVersionRequest;
+import dev.strata.api.Model;
+import dev.strata.api.ModelVersion;
+import dev.strata.api.Stage;
+import dev.strata.api.UpdateModelRequest;
+import dev.strata.api.UpdateVersionRequest;
+import dev.strata.api.Variant;
 import dev.strata.registry.artifact.ArtifactContent;
 import java.io.InputStream;
 import java.time.Duration;

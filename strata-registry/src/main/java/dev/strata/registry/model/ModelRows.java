@@ -1,6 +1,11 @@
 package dev.strata.registry.model;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import dev.strata.api.Model;
+import dev.strata.api.ModelSignature;
+import dev.strata.api.ModelVersion;
+import dev.strata.api.Stage;
+import dev.strata.api.Variant;
 import dev.strata.control.Json;
 import dev.strata.control.SignedManifest;
 import java.sql.ResultSet;

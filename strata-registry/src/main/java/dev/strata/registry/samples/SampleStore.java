@@ -4,23 +4,25 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.strata.api.Artifact;
+import dev.strata.api.Deployment;
+import dev.strata.api.Node;
+import dev.strata.api.Revision;
+import dev.strata.api.Sample;
+import dev.strata.api.SampleUsage;
 import dev.strata.control.HardExamplePolicy;
 import dev.strata.control.Json;
 import dev.strata.control.SampleUpload;
 import dev.strata.core.ErrorCode;
 import dev.strata.core.StrataException;
-import dev.strata.registry.artifact.Artifact;
 import dev.strata.registry.artifact.ArtifactContent;
 import dev.strata.registry.artifact.ArtifactStore;
 import dev.strata.registry.auth.NodePrincipal;
 import dev.strata.registry.auth.Secrets;
 import dev.strata.registry.db.Database;
 import dev.strata.registry.db.Sql;
-import dev.strata.registry.deploy.Deployment;
 import dev.strata.registry.deploy.DeploymentService;
-import dev.strata.registry.deploy.Revision;
 import dev.strata.registry.fleet.FleetService;
-import dev.strata.registry.fleet.Node;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -199,19 +201,16 @@ public final class SampleStore {
   }
 
   /** The bytes and count of a deployment's samples. */
-  public Usage usage(String deployment) {
+  public SampleUsage usage(String deployment) {
     return db.read(
         c ->
             Sql.queryOne(
                     c,
                     "SELECT COUNT(*), COALESCE(SUM(input_size), 0) FROM samples WHERE deployment = ?",
-                    rs -> new Usage(rs.getLong(1), rs.getLong(2)),
+                    rs -> new SampleUsage(rs.getLong(1), rs.getLong(2)),
                     deployment)
                 .orElseThrow());
   }
-
-  /** How many samples a deployment has and their input bytes. */
-  public record Usage(long samples, long bytes) {}
 
   public ArtifactContent openInput(String id) {
     return inputs.open(get(id).inputSha256());

@@ -2,6 +2,12 @@ package dev.strata.registry.telemetry;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.strata.api.DeploymentTelemetry;
+import dev.strata.api.NodeTelemetry;
+import dev.strata.api.StoredTelemetry;
+import dev.strata.api.TelemetryQuery;
+import dev.strata.api.TelemetrySummary;
+import dev.strata.api.TelemetryWindow;
 import dev.strata.control.Json;
 import dev.strata.control.LatencyHistogram;
 import dev.strata.core.ErrorCode;

@@ -1,5 +1,6 @@
 package dev.strata.registry.telemetry;
 
+import dev.strata.api.LatencySummary;
 import dev.strata.control.LatencyHistogram;
 import java.util.Map;
 import java.util.Optional;

@@ -1,5 +1,9 @@
 package dev.strata.registry.telemetry;
 
+import dev.strata.api.DeploymentTelemetry;
+import dev.strata.api.StoredTelemetry;
+import dev.strata.api.TelemetryQuery;
+import dev.strata.api.TelemetryWindow;
 import java.util.List;
 
 /** The telemetry edge nodes reported, as management reads it. */

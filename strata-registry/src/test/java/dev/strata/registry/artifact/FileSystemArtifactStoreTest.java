@@ -3,6 +3,7 @@ package dev.strata.registry.artifact;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.strata.api.Artifact;
 import dev.strata.control.Sha256;
 import dev.strata.core.ErrorCode;
 import dev.strata.core.StrataException;

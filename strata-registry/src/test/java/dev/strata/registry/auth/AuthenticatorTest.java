@@ -3,13 +3,17 @@ package dev.strata.registry.auth;
 import static dev.strata.registry.StrataAssertions.assertCode;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.api.ApiKey;
+import dev.strata.api.CreateApiKeyRequest;
+import dev.strata.api.CreateEnrollmentTokenRequest;
+import dev.strata.api.IssuedApiKey;
+import dev.strata.api.Role;
 import dev.strata.control.EnrollRequest;
 import dev.strata.control.Enrollment;
 import dev.strata.core.ErrorCode;
 import dev.strata.registry.Registry;
 import dev.strata.registry.RegistryConfig;
 import dev.strata.registry.RegistryFixture;
-import dev.strata.registry.fleet.CreateEnrollmentTokenRequest;
 import dev.strata.registry.testing.TestDb;
 import java.nio.file.Files;
 import java.nio.file.Path;

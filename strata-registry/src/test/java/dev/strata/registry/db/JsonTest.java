@@ -3,14 +3,14 @@ package dev.strata.registry.db;
 import static dev.strata.registry.StrataAssertions.assertCode;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.api.DeploymentSpec;
+import dev.strata.api.RolloutStrategy;
+import dev.strata.api.Selector;
 import dev.strata.control.ConfidenceMeasure;
 import dev.strata.control.Heartbeat;
 import dev.strata.control.InferencePolicy;
 import dev.strata.control.Json;
 import dev.strata.core.ErrorCode;
-import dev.strata.registry.deploy.DeploymentSpec;
-import dev.strata.registry.deploy.RolloutStrategy;
-import dev.strata.registry.fleet.Selector;
 import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;

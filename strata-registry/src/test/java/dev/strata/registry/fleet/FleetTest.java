@@ -3,6 +3,12 @@ package dev.strata.registry.fleet;
 import static dev.strata.registry.StrataAssertions.assertCode;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.api.CreateEnrollmentTokenRequest;
+import dev.strata.api.FleetSummary;
+import dev.strata.api.IssuedEnrollmentToken;
+import dev.strata.api.Node;
+import dev.strata.api.NodeState;
+import dev.strata.api.Selector;
 import dev.strata.control.DeploymentCounters;
 import dev.strata.control.EnrollRequest;
 import dev.strata.control.Enrollment;
@@ -188,7 +194,7 @@ class FleetTest {
     assertThat(fleet.node(e.nodeId()).state()).isEqualTo(NodeState.ONLINE);
     fx.clock.advance(Duration.ofSeconds(31));
     assertThat(fleet.node(e.nodeId()).state()).isEqualTo(NodeState.STALE);
-    assertThat(fleet.summary()).isEqualTo(new FleetService.FleetSummary(1, 0, 1, 0));
+    assertThat(fleet.summary()).isEqualTo(new FleetSummary(1, 0, 1, 0));
     fx.clock.advance(Duration.ofMinutes(2));
     assertThat(fleet.node(e.nodeId()).state()).isEqualTo(NodeState.OFFLINE);
     fleet.heartbeat(principal(e), Heartbeat.healthy("1.0"));

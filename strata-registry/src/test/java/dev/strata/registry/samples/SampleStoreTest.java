@@ -4,6 +4,12 @@ import static dev.strata.registry.StrataAssertions.assertCode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.strata.api.CreateEnrollmentTokenRequest;
+import dev.strata.api.DeploymentSpec;
+import dev.strata.api.Sample;
+import dev.strata.api.SampleUsage;
+import dev.strata.api.Selector;
+import dev.strata.api.Variant;
 import dev.strata.control.EnrollRequest;
 import dev.strata.control.HardExamplePolicy;
 import dev.strata.control.Json;
@@ -12,10 +18,6 @@ import dev.strata.core.ErrorCode;
 import dev.strata.registry.RegistryFixture;
 import dev.strata.registry.TestModels;
 import dev.strata.registry.auth.NodePrincipal;
-import dev.strata.registry.deploy.DeploymentSpec;
-import dev.strata.registry.fleet.CreateEnrollmentTokenRequest;
-import dev.strata.registry.fleet.Selector;
-import dev.strata.registry.model.Variant;
 import dev.strata.registry.testing.TestDb;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -115,7 +117,7 @@ class SampleStoreTest {
     put(edge, "bbbbbbbbbb");
     fx.clock.advance(Duration.ofSeconds(1));
     Sample third = put(edge, "cccccccccc");
-    assertThat(samples.usage("clf-edge")).isEqualTo(new SampleStore.Usage(2, 20));
+    assertThat(samples.usage("clf-edge")).isEqualTo(new SampleUsage(2, 20));
     assertCode(() -> samples.get(first.id()), ErrorCode.NOT_FOUND, first.id());
     // its input is gone too, unless another sample shares it
     assertThat(fx.registry().samples().list("clf-edge", Optional.empty(), 10))

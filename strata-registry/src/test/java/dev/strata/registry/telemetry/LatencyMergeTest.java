@@ -2,6 +2,7 @@ package dev.strata.registry.telemetry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.api.LatencySummary;
 import dev.strata.control.LatencyHistogram;
 import java.util.List;
 import java.util.Optional;

@@ -1,7 +1,0 @@
-package dev.strata.registry.deploy;
-
-/** Where a deployment runs: on the cloud itself, or on the edge nodes its selector matches. */
-public enum Target {
-  CLOUD,
-  EDGE
-}
