@@ -7,11 +7,16 @@ same batch size and thread counts, without augmentation (as the Java benchmark),
 JSON line per epoch plus ONNX-free inference throughput of the trained network.
 
     /usr/bin/python3 strata-bench/python/train_reference.py --threads 2 --epochs 2
+    /usr/bin/python3 strata-bench/python/train_reference.py --smoke   # a few seconds: does it work?
+
+Needs python3-torch (apt-get install -y python3-torch) and the Fashion-MNIST IDX files
+(apt-get install -y dataset-fashion-mnist, or --data data/fashion-mnist-subset).
 """
 import argparse
 import gzip
 import json
 import math
+import os
 import struct
 import time
 
@@ -48,7 +53,13 @@ def main():
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--train-images", type=int, default=55000)
+    p.add_argument("--smoke", action="store_true",
+                   help="one epoch of 256 images of the shipped subset, one thread")
     a = p.parse_args()
+    if a.smoke:
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        a.data = os.path.join(root, "data", "fashion-mnist-subset")
+        a.threads, a.epochs, a.train_images, a.batch_size = 1, 1, 256, 64
     torch.set_num_threads(a.threads)
     torch.set_num_interop_threads(1)
     torch.manual_seed(42)

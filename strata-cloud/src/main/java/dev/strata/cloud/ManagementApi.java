@@ -104,6 +104,9 @@ final class ManagementApi {
 
   private CompletionStage<HttpResult> handle(Endpoint e, HttpCall call) {
     CompletableFuture<HttpResult> result = new CompletableFuture<>();
+    // The body's network buffers go back to the pool once the result completes, which a closed
+    // connection may do at any time: copy it here, on the event loop, before the hop.
+    ByteBuffer body = call.body();
     executor.execute(
         () -> {
           Optional<Principal> principal = Optional.empty();
@@ -111,9 +114,8 @@ final class ManagementApi {
           try {
             principal = authenticate(e.access(), call.headers());
             authorize(e.access(), principal);
-            ByteBuffer b = call.body();
-            byte[] bytes = new byte[b.remaining()];
-            b.duplicate().get(bytes);
+            byte[] bytes = new byte[body.remaining()];
+            body.duplicate().get(bytes);
             ApiRequest request =
                 new ApiRequest(
                     call.method(),

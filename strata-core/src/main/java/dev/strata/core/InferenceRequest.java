@@ -36,6 +36,11 @@ public record InferenceRequest(
     requireNonNull(timeout, "timeout");
   }
 
+  /** This request with other inputs. */
+  public InferenceRequest withInputs(List<Tensor> newInputs) {
+    return new InferenceRequest(model, version, id, newInputs, outputs, parameters, timeout);
+  }
+
   /** A request for all outputs of the newest version, without id, parameters or timeout. */
   public static InferenceRequest of(String model, List<Tensor> inputs) {
     return new InferenceRequest(

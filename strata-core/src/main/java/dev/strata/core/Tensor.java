@@ -10,6 +10,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A named, typed, shaped block of data. The data is always held in the Open Inference Protocol's
@@ -17,33 +18,54 @@ import java.util.List;
  * little-endian length followed by the bytes. Every transport (JSON, the binary extension, gRPC raw
  * contents) converts to and from this one form, so the runtime never sees transport details.
  *
- * <p>The compact constructor checks that the data length agrees with the shape.
+ * <p>The data may lie in several buffers ({@link #ofSegments}), as a request body arrives over the
+ * network: the tensor is then a view of those buffers, and {@link #copyTo(ByteBuffer)} moves the
+ * bytes where they are needed (the runtime's batch buffer) without joining them first. Whoever
+ * makes a tensor over memory it reuses (a pooled network buffer) says how long the tensor is valid;
+ * {@link #copy()} makes one that owns its data.
+ *
+ * <p>The constructor checks that the data length agrees with the shape. Two tensors are equal when
+ * their names, datatypes, shapes and bytes are.
  */
-public record Tensor(String name, DataType datatype, Shape shape, ByteBuffer data) {
+public final class Tensor {
+  private final String name;
+  private final DataType datatype;
+  private final Shape shape;
+  // Read-only little-endian views, in order; one for contiguous data.
+  private final ByteBuffer[] segments;
+  private final int size;
+  private volatile ByteBuffer joined;
 
-  public Tensor {
-    requireNonNull(name, "name");
-    requireNonNull(datatype, "datatype");
-    requireNonNull(shape, "shape");
-    requireNonNull(data, "data");
+  public Tensor(String name, DataType datatype, Shape shape, ByteBuffer data) {
+    this(name, datatype, shape, new ByteBuffer[] {view(requireNonNull(data, "data"))});
+  }
+
+  private Tensor(String name, DataType datatype, Shape shape, ByteBuffer[] segments) {
+    this.name = requireNonNull(name, "name");
+    this.datatype = requireNonNull(datatype, "datatype");
+    this.shape = requireNonNull(shape, "shape");
     if (shape.isDynamic()) {
       throw StrataException.invalid("tensor '%s': shape %s has a dynamic dimension", name, shape);
     }
-    data =
-        data.slice()
-            .order(ByteOrder.LITTLE_ENDIAN)
-            .asReadOnlyBuffer()
-            .order(ByteOrder.LITTLE_ENDIAN);
+    this.segments = segments;
+    long total = 0;
+    for (ByteBuffer s : segments) {
+      total += s.remaining();
+    }
+    if (total > Integer.MAX_VALUE) {
+      throw StrataException.invalid("tensor '%s': %d bytes of data is too large", name, total);
+    }
+    this.size = (int) total;
     long elements = shape.numElements();
     if (datatype.isFixedSize()) {
       long expected = elements * datatype.byteSize();
-      if (data.remaining() != expected) {
+      if (size != expected) {
         throw StrataException.invalid(
             "tensor '%s': %d bytes of %s data for shape %s (expected: %d bytes, %d elements)",
-            name, data.remaining(), datatype, shape, expected, elements);
+            name, size, datatype, shape, expected, elements);
       }
     } else {
-      long found = countBytesElements(name, data);
+      long found = countBytesElements(name, segments[0]);
       if (found != elements) {
         throw StrataException.invalid(
             "tensor '%s': %d BYTES elements for shape %s (expected: %d)",
@@ -52,15 +74,119 @@ public record Tensor(String name, DataType datatype, Shape shape, ByteBuffer dat
     }
   }
 
-  /** The data as a read-only little-endian buffer positioned at 0 (a fresh view per call). */
-  @Override
+  /**
+   * A tensor whose data is the concatenation of {@code segments} (their remaining bytes), which it
+   * views without copying, e.g. the network buffers a request body arrived in. BYTES data is joined
+   * into one buffer, since its elements may straddle segments.
+   */
+  public static Tensor ofSegments(
+      String name, DataType datatype, Shape shape, List<ByteBuffer> segments) {
+    requireNonNull(segments, "segments");
+    if (segments.size() == 1) {
+      return new Tensor(name, datatype, shape, segments.get(0));
+    }
+    ByteBuffer[] views = new ByteBuffer[Math.max(1, segments.size())];
+    views[0] = ByteBuffer.allocate(0);
+    for (int i = 0; i < segments.size(); i++) {
+      views[i] = view(requireNonNull(segments.get(i), "segments[" + i + "]"));
+    }
+    if (datatype == DataType.BYTES && views.length > 1) {
+      return new Tensor(name, datatype, shape, new ByteBuffer[] {join(views)});
+    }
+    return new Tensor(name, datatype, shape, views);
+  }
+
+  private static ByteBuffer view(ByteBuffer b) {
+    return b.slice()
+        .order(ByteOrder.LITTLE_ENDIAN)
+        .asReadOnlyBuffer()
+        .order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  private static ByteBuffer join(ByteBuffer[] segments) {
+    long total = 0;
+    for (ByteBuffer s : segments) {
+      total += s.remaining();
+    }
+    if (total > Integer.MAX_VALUE) {
+      throw StrataException.invalid("%d bytes of tensor data is too large", total);
+    }
+    ByteBuffer out = ByteBuffer.allocate((int) total);
+    for (ByteBuffer s : segments) {
+      out.put(s.duplicate());
+    }
+    return view(out.flip());
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public DataType datatype() {
+    return datatype;
+  }
+
+  public Shape shape() {
+    return shape;
+  }
+
+  /**
+   * The data as a read-only little-endian buffer positioned at 0 (a fresh view per call). Data in
+   * several segments is joined into one buffer on the first call (a copy, kept for later calls);
+   * {@link #copyTo(ByteBuffer)} avoids that.
+   */
   public ByteBuffer data() {
-    return data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer d;
+    if (segments.length == 1) {
+      d = segments[0];
+    } else {
+      d = joined;
+      if (d == null) {
+        d = join(segments);
+        joined = d;
+      }
+    }
+    return d.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  /** Whether the data lies in one buffer, so that {@link #data()} is a view, not a copy. */
+  public boolean isContiguous() {
+    return segments.length == 1;
+  }
+
+  /** The buffers the data lies in, in order: fresh read-only little-endian views. */
+  public List<ByteBuffer> segments() {
+    List<ByteBuffer> out = new ArrayList<>(segments.length);
+    for (ByteBuffer s : segments) {
+      out.add(s.duplicate().order(ByteOrder.LITTLE_ENDIAN));
+    }
+    return out;
+  }
+
+  /**
+   * Puts the data into {@code dst} at its position, advancing it by {@link #byteSize()}.
+   *
+   * @throws java.nio.BufferOverflowException when {@code dst} has less room than that
+   */
+  public void copyTo(ByteBuffer dst) {
+    if (dst.remaining() < size) {
+      throw new java.nio.BufferOverflowException();
+    }
+    for (ByteBuffer s : segments) {
+      dst.put(s.duplicate());
+    }
+  }
+
+  /** A tensor equal to this one that owns its data: a contiguous copy on the heap. */
+  public Tensor copy() {
+    ByteBuffer out = ByteBuffer.allocate(size);
+    copyTo(out);
+    return new Tensor(name, datatype, shape, out.flip());
   }
 
   /** The size of the raw data in bytes. */
   public int byteSize() {
-    return data.remaining();
+    return size;
   }
 
   public long numElements() {
@@ -68,11 +194,11 @@ public record Tensor(String name, DataType datatype, Shape shape, ByteBuffer dat
   }
 
   public Tensor withName(String newName) {
-    return new Tensor(newName, datatype, shape, data);
+    return new Tensor(newName, datatype, shape, segments);
   }
 
   public Tensor withShape(Shape newShape) {
-    return new Tensor(name, datatype, newShape, data);
+    return new Tensor(name, datatype, newShape, segments);
   }
 
   // ---- factories -------------------------------------------------------------------------------
@@ -276,7 +402,22 @@ public record Tensor(String name, DataType datatype, Shape shape, ByteBuffer dat
   }
 
   @Override
+  public boolean equals(Object o) {
+    return o instanceof Tensor t
+        && name.equals(t.name)
+        && datatype == t.datatype
+        && shape.equals(t.shape)
+        && size == t.size
+        && data().equals(t.data());
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(name, datatype, shape, data());
+  }
+
+  @Override
   public String toString() {
-    return "Tensor[" + name + ", " + datatype + shape + ", " + data.remaining() + " bytes]";
+    return "Tensor[" + name + ", " + datatype + shape + ", " + size + " bytes]";
   }
 }

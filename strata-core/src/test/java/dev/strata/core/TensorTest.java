@@ -58,6 +58,54 @@ class TensorTest {
   }
 
   @Test
+  void segmentedDataIsAViewThatCopiesOutInOneStep() {
+    ByteBuffer all = Tensor.ofFloats("x", Shape.of(4), 1f, 2f, 3f, 4f).data();
+    ByteBuffer direct = ByteBuffer.allocateDirect(10);
+    direct.put(all.slice(6, 10)).flip();
+    Tensor t = Tensor.ofSegments("x", DataType.FP32, Shape.of(4), List.of(all.slice(0, 6), direct));
+    assertThat(t.isContiguous()).isFalse();
+    assertThat(t.segments()).hasSize(2);
+    assertThat(t.byteSize()).isEqualTo(16);
+
+    ByteBuffer dst = ByteBuffer.allocate(20).position(2);
+    t.copyTo(dst);
+    assertThat(dst.position()).isEqualTo(18);
+    assertThat(dst.slice(2, 16)).isEqualTo(all);
+
+    assertThat(t.floats()).containsExactly(1f, 2f, 3f, 4f);
+    assertThat(t).isEqualTo(Tensor.ofFloats("x", Shape.of(4), 1f, 2f, 3f, 4f));
+    assertThat(t.copy().isContiguous()).isTrue();
+    assertThat(t.copy()).isEqualTo(t);
+    assertThat(t.withName("y").segments()).hasSize(2);
+  }
+
+  @Test
+  void segmentedDataMustAgreeWithTheShape() {
+    List<ByteBuffer> parts = List.of(ByteBuffer.allocate(4), ByteBuffer.allocate(4));
+    assertThatThrownBy(() -> Tensor.ofSegments("x", DataType.FP32, Shape.of(3), parts))
+        .isInstanceOf(StrataException.class)
+        .hasMessageContaining("8 bytes of FP32 data")
+        .hasMessageContaining("expected: 12 bytes");
+  }
+
+  @Test
+  void segmentedBytesElementsAreJoined() {
+    ByteBuffer whole = Tensor.ofStrings("s", Shape.of(2), List.of("ab", "cde")).data();
+    Tensor t =
+        Tensor.ofSegments(
+            "s", DataType.BYTES, Shape.of(2), List.of(whole.slice(0, 5), whole.slice(5, 8)));
+    assertThat(t.isContiguous()).isTrue();
+    assertThat(t.strings()).containsExactly("ab", "cde");
+  }
+
+  @Test
+  void copyToRefusesAShortDestination() {
+    Tensor t = Tensor.ofInts("i", Shape.of(2), 1, 2);
+    assertThatThrownBy(() -> t.copyTo(ByteBuffer.allocate(7)))
+        .isInstanceOf(java.nio.BufferOverflowException.class);
+  }
+
+  @Test
   void dataTypeParsesWireAndConfigNames() {
     assertThat(DataType.fromWireName("fp32")).isEqualTo(DataType.FP32);
     assertThat(DataType.fromWireName("TYPE_INT64")).isEqualTo(DataType.INT64);

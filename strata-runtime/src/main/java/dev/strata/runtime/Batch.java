@@ -17,6 +17,13 @@ final class Batch {
     rows += p.rows;
   }
 
+  /** Hands every request's inputs back: the execution that read them has ended. */
+  void releaseInputs() {
+    for (int i = 0; i < size; i++) {
+      items[i].releaseInputs();
+    }
+  }
+
   void clear() {
     for (int i = 0; i < size; i++) {
       items[i] = null;

@@ -8,8 +8,10 @@ import dev.strata.core.ModelStatistics;
 import dev.strata.core.RepositoryEntry;
 import dev.strata.core.ServerMetadata;
 import dev.strata.core.StrataException;
+import dev.strata.core.Tensor;
 import dev.strata.modelconfig.Triton;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -61,6 +63,31 @@ public interface InferenceService extends AutoCloseable {
    * dependent stages should be short or move to their own executor.
    */
   CompletableFuture<InferenceResponse> infer(InferenceRequest request);
+
+  /**
+   * {@link #infer(InferenceRequest)} for a request whose input tensors are views of memory that the
+   * caller reuses once {@code release} has run, such as the pooled network buffers a request body
+   * arrived in. The service runs {@code release} exactly once, when it reads the inputs no more: at
+   * once for a request it turns away, when a queued request leaves the queue (cancelled, timed out,
+   * shut down), or when the execution that read it ends, which for a request cancelled or timed out
+   * while it runs is after its future completed. Nothing the future returns refers to the inputs.
+   *
+   * <p>This default copies the inputs and releases them before queueing; the runtime reads them in
+   * place. A decorator that hands the request on unchanged should pass {@code release} on.
+   */
+  default CompletableFuture<InferenceResponse> infer(InferenceRequest request, Runnable release) {
+    InferenceRequest owned;
+    try {
+      List<Tensor> copies = new ArrayList<>(request.inputs().size());
+      for (Tensor t : request.inputs()) {
+        copies.add(t.copy());
+      }
+      owned = request.withInputs(copies);
+    } finally {
+      release.run();
+    }
+    return infer(owned);
+  }
 
   /**
    * Statistics of every ready version of every model, of one model, or of one version.

@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One ONNX Runtime session of a version and the worker thread that feeds it: take a batch from the
  * queue, copy the inputs into this instance's reusable direct buffers (ONNX Runtime reads them in
- * place), run, copy each output out once and hand every request a slice of it, complete the
- * futures. Only the worker touches the session, the buffers and the scratch state.
+ * place; a request's input in several network buffers is copied straight from them), run, copy each
+ * output out once and hand every request a slice of it, complete the futures, hand the requests'
+ * inputs back. Only the worker touches the session, the buffers and the scratch state.
  */
 final class ModelInstance implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ModelInstance.class);
@@ -93,6 +94,7 @@ final class ModelInstance implements AutoCloseable {
         try {
           execute(batch);
         } finally {
+          batch.releaseInputs();
           batch.clear();
         }
       }
@@ -209,9 +211,10 @@ final class ModelInstance implements AutoCloseable {
       }
       return OnnxTensor.createTensor(env, values, shape);
     }
-    if (b.size == 1) {
+    if (b.size == 1 && first.isContiguous()) {
       ByteBuffer data = first.data();
-      if (data.isDirect()) {
+      // Aligned as ONNX Runtime aligns its own buffers: the request's data is read in place.
+      if (data.isDirect() && data.alignmentOffset(0, OrtTensors.ALIGNMENT) == 0) {
         return OrtTensors.wrap(env, data, shape, inputJavaTypes[i]); // no copy at all
       }
     }
@@ -222,7 +225,7 @@ final class ModelInstance implements AutoCloseable {
     ByteBuffer buffer = OrtTensors.ensureDirect(pool[i], Math.toIntExact(bytes));
     pool[i] = buffer;
     for (int k = 0; k < b.size; k++) {
-      buffer.put(b.items[k].inputs[i].data());
+      b.items[k].inputs[i].copyTo(buffer); // the one copy of a request's input
     }
     buffer.flip();
     return OrtTensors.wrap(env, buffer, shape, inputJavaTypes[i]);

@@ -170,8 +170,31 @@ public final class ModelManager implements InferenceService {
 
   @Override
   public CompletableFuture<InferenceResponse> infer(InferenceRequest request) {
+    return infer(request, Pending.NOTHING_TO_RELEASE);
+  }
+
+  /** Reads the inputs in place, and releases them as the interface says. */
+  @Override
+  public CompletableFuture<InferenceResponse> infer(InferenceRequest request, Runnable release) {
     long start = System.nanoTime();
     requireNonNull(request, "request");
+    Pending p = new Pending(request, start, requireNonNull(release, "release"));
+    CompletableFuture<InferenceResponse> queued;
+    try {
+      queued = queue(p);
+    } catch (RuntimeException | Error e) {
+      p.releaseInputs();
+      throw e;
+    }
+    if (queued != p) {
+      p.releaseInputs(); // turned away: no queue or worker will read it
+    }
+    return queued;
+  }
+
+  /** Routes and queues a request: {@code p} itself when it is queued, else a failed future. */
+  private CompletableFuture<InferenceResponse> queue(Pending p) {
+    InferenceRequest request = p.request;
     if (!accepting) {
       return CompletableFuture.failedFuture(shuttingDown());
     }
@@ -188,7 +211,6 @@ public final class ModelManager implements InferenceService {
                 "model '%s' has no version '%s'", request.model(), request.version().get()));
       }
     }
-    Pending p = new Pending(request, start);
     // A version that closed its queue has already been replaced in the routing: read it again.
     for (int attempt = 0; attempt < 8; attempt++) {
       Routing routing = entry.routing;

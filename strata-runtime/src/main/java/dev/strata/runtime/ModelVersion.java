@@ -116,15 +116,21 @@ final class ModelVersion implements AutoCloseable {
 
   void cancelled(Pending p) {
     if (p.claim()) {
-      queue.remove(p);
+      boolean queued = queue.remove(p);
       p.cancelTimer();
       rejected(p, ErrorCode.CANCELLED);
+      if (queued) {
+        p.releaseInputs(); // else a worker holds it and releases it after its execution
+      }
     }
   }
 
   private void expire(Pending p, long timeoutNanos) {
     if (p.claim()) {
       boolean queued = queue.remove(p);
+      if (queued) {
+        p.releaseInputs();
+      }
       fail(
           p,
           new StrataException(
@@ -216,6 +222,7 @@ final class ModelVersion implements AutoCloseable {
    */
   void abort(String reason) {
     for (Pending p : queue.closeAndClear()) {
+      p.releaseInputs();
       if (p.claim()) {
         fail(p, StrataException.unavailable("model '%s' version %s: %s", model, label, reason));
       }

@@ -39,6 +39,9 @@ final class OrtTensors {
           DataType.FP64,
           DataType.BYTES);
 
+  /** The alignment ONNX Runtime gives its own CPU buffers, in bytes. */
+  static final int ALIGNMENT = 64;
+
   private OrtTensors() {}
 
   static boolean supports(DataType type) {

@@ -7,6 +7,8 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A request on its way through a version's scheduler, and the future its caller holds: one object
@@ -16,13 +18,24 @@ import java.util.concurrent.ScheduledFuture;
  * <p>Several parties may end a request: the worker (success or failure), the timeout timer, the
  * caller's cancel, a shutdown. Whoever {@linkplain #claim() claims} it first records it in the
  * statistics and metrics, so each request counts exactly once.
+ *
+ * <p>Its inputs may be views of the caller's memory ({@link
+ * InferenceService#infer(InferenceRequest, Runnable)}): {@link #releaseInputs()} hands them back
+ * once, called by whoever last reads them: the runtime when it does not queue the request, whoever
+ * takes it out of the queue without running it, or the worker when the execution that read it ends.
  */
 final class Pending extends CompletableFuture<InferenceResponse> {
+  private static final Logger LOG = LoggerFactory.getLogger(Pending.class);
   private static final VarHandle CLAIMED;
+  private static final VarHandle RELEASED;
+
+  /** The release of a request whose inputs the caller does not reuse. */
+  static final Runnable NOTHING_TO_RELEASE = () -> {};
 
   static {
     try {
       CLAIMED = MethodHandles.lookup().findVarHandle(Pending.class, "claimed", boolean.class);
+      RELEASED = MethodHandles.lookup().findVarHandle(Pending.class, "released", boolean.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -30,6 +43,11 @@ final class Pending extends CompletableFuture<InferenceResponse> {
 
   @SuppressWarnings("unused") // through CLAIMED
   private volatile boolean claimed;
+
+  @SuppressWarnings("unused") // through RELEASED
+  private volatile boolean released;
+
+  private final Runnable release;
 
   final InferenceRequest request;
 
@@ -53,8 +71,24 @@ final class Pending extends CompletableFuture<InferenceResponse> {
   boolean queued;
 
   Pending(InferenceRequest request, long startNanos) {
+    this(request, startNanos, NOTHING_TO_RELEASE);
+  }
+
+  Pending(InferenceRequest request, long startNanos, Runnable release) {
     this.request = request;
     this.startNanos = startNanos;
+    this.release = release;
+  }
+
+  /** Hands the inputs back to the caller; only the first call does anything. */
+  void releaseInputs() {
+    if (RELEASED.compareAndSet(this, false, true)) {
+      try {
+        release.run();
+      } catch (RuntimeException e) {
+        LOG.error("releasing the inputs of a request failed", e);
+      }
+    }
   }
 
   @Override

@@ -122,6 +122,7 @@ final class RequestQueue {
         Pending next = p.next;
         if (p.isDone()) {
           unlink(p); // cancelled or timed out between its completion and its removal
+          p.releaseInputs();
         } else if (!policy.batching) {
           first = p;
           n = 1;
@@ -174,6 +175,8 @@ final class RequestQueue {
         unlink(p);
         if (!p.isDone()) {
           batch.add(p);
+        } else {
+          p.releaseInputs();
         }
       }
       return true;

@@ -21,7 +21,9 @@ import java.util.function.Consumer;
  * decision available at once costs nothing more; one that completes later holds the call, without
  * blocking the network thread, until it is known: the call's listener events wait and are replayed
  * in order once the call starts. A refused call is closed with UNAUTHENTICATED or PERMISSION_DENIED
- * before any message reaches the service.
+ * before any message reaches the service; a message that holds network buffers ({@link
+ * AutoCloseable}, such as a {@link dev.strata.protocol.grpc.ReceivedInferRequest}) is closed
+ * instead.
  */
 final class GrpcAuthInterceptor implements ServerInterceptor {
   static final Set<String> PUBLIC_METHODS =
@@ -56,7 +58,12 @@ final class GrpcAuthInterceptor implements ServerInterceptor {
         return next.startCall(call, headers);
       }
       refuse(call, refused);
-      return new ServerCall.Listener<>() {};
+      return new ServerCall.Listener<>() {
+        @Override
+        public void onMessage(Q message) {
+          discard(message);
+        }
+      };
     }
     Deferred<Q> deferred = new Deferred<>();
     Context context = Context.current();
@@ -87,6 +94,17 @@ final class GrpcAuthInterceptor implements ServerInterceptor {
     }
   }
 
+  /** Drops a message that will never reach the service, handing back what it holds. */
+  static void discard(Object message) {
+    if (message instanceof AutoCloseable c) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        throw new IllegalStateException("closing a discarded message failed", e);
+      }
+    }
+  }
+
   private static void refuse(ServerCall<?, ?> call, Throwable failure) {
     Throwable t = HttpErrors.unwrap(failure);
     StrataException e =
@@ -101,6 +119,7 @@ final class GrpcAuthInterceptor implements ServerInterceptor {
   /** Holds a call's listener events until the authorization decision, then replays them. */
   private static final class Deferred<Q> extends ServerCall.Listener<Q> {
     private final List<Consumer<ServerCall.Listener<Q>>> held = new ArrayList<>();
+    private final List<Q> heldMessages = new ArrayList<>(1);
     private ServerCall.Listener<Q> delegate;
     private boolean refused;
 
@@ -109,6 +128,8 @@ final class GrpcAuthInterceptor implements ServerInterceptor {
       if (start == null) {
         refused = true;
         held.clear();
+        heldMessages.forEach(GrpcAuthInterceptor::discard);
+        heldMessages.clear();
         refuse.run();
         return;
       }
@@ -117,6 +138,7 @@ final class GrpcAuthInterceptor implements ServerInterceptor {
         event.accept(delegate);
       }
       held.clear();
+      heldMessages.clear();
     }
 
     private synchronized void dispatch(Consumer<ServerCall.Listener<Q>> event) {
@@ -128,7 +150,14 @@ final class GrpcAuthInterceptor implements ServerInterceptor {
     }
 
     @Override
-    public void onMessage(Q message) {
+    public synchronized void onMessage(Q message) {
+      if (refused) {
+        discard(message);
+        return;
+      }
+      if (delegate == null) {
+        heldMessages.add(message);
+      }
       dispatch(l -> l.onMessage(message));
     }
 

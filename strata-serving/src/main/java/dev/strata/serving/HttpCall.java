@@ -17,8 +17,8 @@ import java.util.function.Function;
  * @param pathParams the values of the route's {@code {name}} segments, URL-decoded
  * @param query the query parameters
  * @param headers a case-insensitive header lookup
- * @param body the body in an array-backed buffer that handlers read but must not modify (empty when
- *     there is none)
+ * @param content the body, in the network buffers it arrived in (see {@link RequestBody} for how
+ *     long they are valid)
  */
 public record HttpCall(
     String method,
@@ -26,7 +26,7 @@ public record HttpCall(
     Map<String, String> pathParams,
     Map<String, List<String>> query,
     Function<String, Optional<String>> headers,
-    ByteBuffer body)
+    RequestBody content)
     implements RequestHead {
   public HttpCall {
     requireNonNull(method, "method");
@@ -34,6 +34,25 @@ public record HttpCall(
     pathParams = Map.copyOf(pathParams);
     query = Map.copyOf(query);
     requireNonNull(headers, "headers");
-    requireNonNull(body, "body");
+    requireNonNull(content, "content");
+  }
+
+  /** A call whose body is {@code body}'s remaining bytes, owned by the call. */
+  public HttpCall(
+      String method,
+      String path,
+      Map<String, String> pathParams,
+      Map<String, List<String>> query,
+      Function<String, Optional<String>> headers,
+      ByteBuffer body) {
+    this(method, path, pathParams, query, headers, RequestBody.of(body));
+  }
+
+  /**
+   * The body in an array-backed buffer that handlers read but must not modify (empty when there is
+   * none): {@link RequestBody#bytes()}, so read it before handing work to another thread.
+   */
+  public ByteBuffer body() {
+    return content.bytes();
   }
 }

@@ -3,7 +3,6 @@ package dev.strata.serving;
 import dev.strata.core.ErrorCode;
 import dev.strata.core.StrataException;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
@@ -46,14 +45,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One connection's HTTP/1.1 state: collects each request body up to the size limit (or streams it
- * to a streaming route's handler), dispatches to the route's handler, and writes responses in
- * request order (HTTP/1.1 pipelining) as their stages complete; a streamed response body is written
- * in chunks as the connection can take them. A connection closed by the client cancels its pending
- * requests, so queued inference work for it never runs.
+ * to a streaming route's handler), dispatches to the route's handler with the body still in the
+ * pooled buffers it arrived in (a {@link RequestBody}, released when the handler's stage
+ * completes), and writes responses in request order (HTTP/1.1 pipelining) as their stages complete;
+ * a streamed response body is written in chunks as the connection can take them. A connection
+ * closed by the client cancels its pending requests, so queued inference work for it never runs.
  */
 final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(HttpConnectionHandler.class);
-  private static final ByteBuffer EMPTY = ByteBuffer.allocate(0).asReadOnlyBuffer();
   private static final int STREAM_HIGH_WATER = 1 << 20;
   private static final int STREAM_LOW_WATER = 256 << 10;
   private static final int RESPONSE_CHUNK = 64 << 10;
@@ -65,6 +64,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
 
   private HttpRequest current;
+  private QueryStringDecoder currentUri;
   private HttpRoutes.Match currentMatch;
   private CompositeByteBuf body;
   private RequestBodyStream streaming;
@@ -99,6 +99,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
   private void startRequest(ChannelHandlerContext ctx, HttpRequest request) {
     releaseBody();
     current = request;
+    currentUri = null;
     currentMatch = null;
     discarding = false;
     if (request.decoderResult().isFailure()) {
@@ -114,6 +115,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
       reject(ctx, ErrorCode.INVALID_ARGUMENT, badUri.get());
       return;
     }
+    currentUri = uri;
     try {
       currentMatch = routes.match(request.method().name(), uri.rawPath());
     } catch (IllegalArgumentException e) {
@@ -236,7 +238,8 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
           reject(ctx, ErrorCode.PAYLOAD_TOO_LARGE, tooLarge((long) size + chunk.readableBytes()));
         } else {
           if (body == null) {
-            body = ctx.alloc().compositeHeapBuffer(Integer.MAX_VALUE);
+            // The chunks themselves, not copies: slices of the pooled buffers the socket read into.
+            body = ctx.alloc().compositeBuffer(Integer.MAX_VALUE);
           }
           body.addComponent(true, chunk.retain());
         }
@@ -247,6 +250,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
         dispatch(ctx);
       }
       current = null;
+      currentUri = null;
       currentMatch = null;
       releaseBody();
     }
@@ -271,9 +275,10 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
 
   private void dispatch(ChannelHandlerContext ctx) {
     HttpRequest request = current;
-    ByteBuffer bytes = EMPTY;
+    RequestBody content = RequestBody.EMPTY;
     if (body != null && body.isReadable()) {
-      bytes = ByteBuffer.wrap(ByteBufUtil.getBytes(body));
+      content = RequestBody.pooled(body); // the handler's now, until its stage completes
+      body = null;
     }
     releaseBody();
     boolean keepAlive = HttpUtil.isKeepAlive(request);
@@ -285,16 +290,17 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
               HttpErrors.of(ErrorCode.UNAVAILABLE, "server is shutting down"));
       keepAlive = false;
     } else {
-      stage = route(request, currentMatch, bytes);
+      stage = route(request, currentUri, currentMatch, content);
     }
     Pending p = new Pending(keepAlive, request.method() == HttpMethod.HEAD, stage);
     pending.add(p);
+    RequestBody held = content;
+    stage.whenComplete((result, failure) -> held.release());
     stage.whenComplete((result, failure) -> completeOnLoop(ctx, p, result, failure));
   }
 
   private CompletionStage<HttpResult> route(
-      HttpRequest request, HttpRoutes.Match match, ByteBuffer bytes) {
-    QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+      HttpRequest request, QueryStringDecoder uri, HttpRoutes.Match match, RequestBody content) {
     String method = request.method().name();
     try {
       return switch (match) {
@@ -306,7 +312,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
                   found.pathParams(),
                   uri.parameters(),
                   headerLookup(request),
-                  bytes);
+                  content);
           CompletionStage<HttpResult> s = found.handler().handle(call);
           yield s == null
               ? CompletableFuture.failedFuture(new IllegalStateException("handler returned null"))

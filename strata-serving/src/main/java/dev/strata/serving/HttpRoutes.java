@@ -10,6 +10,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A route table: method + path pattern → handler. A pattern is a {@code /}-separated path whose
@@ -94,21 +97,7 @@ public final class HttpRoutes {
       } else if (r.handler != null) {
         HttpHandler h = r.handler;
         out.routes.add(
-            new Route(
-                r.method,
-                r.pattern,
-                call ->
-                    authorizer
-                        .authorize(AuthRequest.of(call))
-                        .thenCompose(
-                            ok -> {
-                              try {
-                                return h.handle(call);
-                              } catch (Exception e) {
-                                return java.util.concurrent.CompletableFuture.failedFuture(e);
-                              }
-                            }),
-                null));
+            new Route(r.method, r.pattern, call -> authorized(authorizer, h, call), null));
       } else {
         StreamingHandler h = r.streaming;
         out.routes.add(
@@ -123,6 +112,39 @@ public final class HttpRoutes {
       }
     }
     return out;
+  }
+
+  /**
+   * Runs {@code handler} once {@code authorizer} agrees. Cancelling the result (a closed
+   * connection) cancels the handler's stage too, so that its work hears of it; before the decision,
+   * the handler never runs.
+   */
+  private static CompletableFuture<HttpResult> authorized(
+      RequestAuthorizer authorizer, HttpHandler handler, HttpCall call) {
+    AtomicReference<CompletionStage<HttpResult>> inner = new AtomicReference<>();
+    CompletableFuture<HttpResult> result =
+        authorizer
+            .authorize(AuthRequest.of(call))
+            .toCompletableFuture()
+            .thenCompose(
+                ok -> {
+                  CompletionStage<HttpResult> s;
+                  try {
+                    s = handler.handle(call);
+                  } catch (Exception e) {
+                    s = CompletableFuture.failedFuture(e);
+                  }
+                  inner.set(s);
+                  return s;
+                });
+    result.whenComplete(
+        (r, failure) -> {
+          CompletionStage<HttpResult> s = inner.get();
+          if (result.isCancelled() && s != null) {
+            s.toCompletableFuture().cancel(false);
+          }
+        });
+    return result;
   }
 
   /** The outcome of looking a request up. */

@@ -15,6 +15,7 @@ import dev.strata.protocol.grpc.ModelReadyRequest;
 import dev.strata.protocol.grpc.ModelReadyResponse;
 import dev.strata.protocol.grpc.ModelStatisticsRequest;
 import dev.strata.protocol.grpc.ModelStatisticsResponse;
+import dev.strata.protocol.grpc.ReceivedInferRequest;
 import dev.strata.protocol.grpc.RepositoryIndexRequest;
 import dev.strata.protocol.grpc.RepositoryIndexResponse;
 import dev.strata.protocol.grpc.RepositoryModelLoadRequest;
@@ -28,16 +29,15 @@ import dev.strata.protocol.grpc.ServerMetadataResponse;
 import dev.strata.protocol.grpc.ServerReadyRequest;
 import dev.strata.protocol.grpc.ServerReadyResponse;
 import dev.strata.runtime.InferenceService;
-import io.grpc.Context;
-import io.grpc.Deadline;
-import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
 import io.grpc.stub.StreamObserver;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code inference.GRPCInferenceService} over an {@link InferenceService}. Calls run on the network
  * thread (the server uses a direct executor): they decode, enqueue and return; the runtime's worker
- * completes the call. A cancelled call cancels its queued inference.
+ * completes the call. A cancelled call cancels its queued inference. {@code ModelInfer} is served
+ * by {@link ModelInferCalls} (see {@link #definition()}).
  */
 final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
   private static final Logger log = LoggerFactory.getLogger(OipGrpcService.class);
@@ -168,33 +169,32 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
         });
   }
 
-  @Override
-  public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
-    CompletableFuture<dev.strata.core.InferenceResponse> inference;
-    try {
-      Deadline deadline = Context.current().getDeadline();
-      Optional<Duration> left =
-          deadline == null
-              ? Optional.empty()
-              : Optional.of(
-                  Duration.ofNanos(Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS))));
-      inference = service.infer(GrpcConverters.inferenceRequest(request, left));
-    } catch (RuntimeException e) {
-      fail(out, e);
-      return;
+  /**
+   * This service as the server binds it: the generated methods, except {@code ModelInfer}, whose
+   * request is parsed in place by {@link ReceivedInferRequest#marshaller()} and served by {@link
+   * ModelInferCalls}.
+   */
+  ServerServiceDefinition definition() {
+    ServerServiceDefinition generated = bindService();
+    MethodDescriptor<ModelInferRequest, ModelInferResponse> standard =
+        GRPCInferenceServiceGrpc.getModelInferMethod();
+    MethodDescriptor<ReceivedInferRequest, ModelInferResponse> inPlace =
+        standard.toBuilder(ReceivedInferRequest.marshaller(), standard.getResponseMarshaller())
+            .build();
+    ServiceDescriptor generatedDescriptor = generated.getServiceDescriptor();
+    ServiceDescriptor.Builder descriptor =
+        ServiceDescriptor.newBuilder(generatedDescriptor.getName())
+            .setSchemaDescriptor(generatedDescriptor.getSchemaDescriptor());
+    for (MethodDescriptor<?, ?> m : generatedDescriptor.getMethods()) {
+      descriptor.addMethod(m == standard ? inPlace : m);
     }
-    if (out instanceof ServerCallStreamObserver<ModelInferResponse> call) {
-      call.setOnCancelHandler(() -> inference.cancel(false));
+    ServerServiceDefinition.Builder b = ServerServiceDefinition.builder(descriptor.build());
+    for (ServerMethodDefinition<?, ?> m : generated.getMethods()) {
+      if (m.getMethodDescriptor() != standard) {
+        b.addMethod(m);
+      }
     }
-    inference.whenComplete(
-        (response, failure) -> {
-          if (failure != null) {
-            fail(out, failure);
-          } else {
-            out.onNext(GrpcConverters.modelInferResponse(response));
-            out.onCompleted();
-          }
-        });
+    return b.addMethod(inPlace, new ModelInferCalls(service)).build();
   }
 
   private static StrataException unsupportedParameters(java.util.Set<String> names) {

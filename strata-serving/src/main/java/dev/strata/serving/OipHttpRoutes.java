@@ -100,16 +100,23 @@ final class OipHttpRoutes {
       headerLength = OptionalInt.of(RestCodec.parseInferenceHeaderContentLength(header.get()));
     }
     String model = call.pathParam("model");
+    // Binary tensors stay in the network buffers the body arrived in, until the runtime has read
+    // them: it runs the release, which may be after this call is answered or cancelled.
+    Runnable release = call.content().retain();
     RestCodec.DecodedInfer decoded;
     try {
-      decoded = codec.decodeInfer(model, version, call.body(), headerLength);
+      decoded = codec.decodeInfer(model, version, call.content().buffers(), headerLength);
     } catch (StrataException e) {
+      release.run();
       // An unknown model is a 404 whatever the body says; looking it up only on this error path
       // keeps the hot path free of it.
       service.modelMetadata(model, version);
       throw e;
+    } catch (RuntimeException | Error e) {
+      release.run();
+      throw e;
     }
-    CompletableFuture<InferenceResponse> inference = service.infer(decoded.request());
+    CompletableFuture<InferenceResponse> inference = service.infer(decoded.request(), release);
     CompletableFuture<HttpResult> result =
         inference.thenApply(response -> inferResult(codec.encodeInfer(response, decoded.format())));
     // The connection cancels the result when the client goes away; the inference must hear of it.

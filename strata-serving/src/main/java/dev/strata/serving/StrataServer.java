@@ -205,9 +205,10 @@ public final class StrataServer implements AutoCloseable {
       config.tls().ifPresent(tls -> b.sslContext(TlsContexts.forGrpc(tls)));
       OipGrpcService oip = new OipGrpcService(service);
       if (authorizer == RequestAuthorizer.allowAll()) {
-        b.addService(oip);
+        b.addService(oip.definition());
       } else {
-        b.addService(ServerInterceptors.intercept(oip, new GrpcAuthInterceptor(authorizer)));
+        b.addService(
+            ServerInterceptors.intercept(oip.definition(), new GrpcAuthInterceptor(authorizer)));
       }
       return b.build().start();
     } catch (IOException e) {

@@ -76,6 +76,42 @@ class HttpRoutesExtensionsTest {
   }
 
   @Test
+  void cancellingAnAuthorizedRouteCancelsItsHandlersStage() throws Exception {
+    CompletableFuture<HttpResult> handlers = new CompletableFuture<>();
+    CompletableFuture<Void> decision = new CompletableFuture<>();
+    HttpRoutes routes =
+        HttpRoutes.create()
+            .get("/slow", call -> handlers)
+            .authorized(request -> decision, Set.of());
+    HttpCall call =
+        new HttpCall(
+            "GET", "/slow", Map.of(), Map.of(), h -> Optional.empty(), ByteBuffer.allocate(0));
+    var found = (HttpRoutes.Found) routes.match("GET", "/slow");
+
+    CompletableFuture<HttpResult> answered = found.handler().handle(call).toCompletableFuture();
+    decision.complete(null);
+    answered.cancel(false);
+    assertThat(handlers).isCancelled(); // the work behind it hears that nobody waits
+
+    CompletableFuture<Void> late = new CompletableFuture<>();
+    java.util.concurrent.atomic.AtomicBoolean ran = new java.util.concurrent.atomic.AtomicBoolean();
+    var undecided =
+        (HttpRoutes.Found)
+            HttpRoutes.create()
+                .get(
+                    "/x",
+                    c -> {
+                      ran.set(true);
+                      return handlers;
+                    })
+                .authorized(request -> late, Set.of())
+                .match("GET", "/x");
+    undecided.handler().handle(call).toCompletableFuture().cancel(false);
+    late.complete(null);
+    assertThat(ran).isFalse(); // cancelled before the decision: the handler never runs
+  }
+
+  @Test
   void bearerTokensAreReadCaseInsensitively() {
     assertThat(AuthRequest.bearerToken(Optional.of("bearer abc "))).hasValue("abc");
     assertThat(AuthRequest.bearerToken(Optional.of("Basic abc"))).isEmpty();

@@ -308,7 +308,7 @@ public final class LoadGenerator implements Callable<Integer> {
     System.out.println(
         String.format(
             Locale.ROOT,
-            "{\"kind\":\"server\",\"model\":\"%s\",\"transport\":\"%s\",\"concurrency\":%d,\"rate\":%.1f,"
+            "{\"kind\":\"server\",\"tool\":\"load\",\"model\":\"%s\",\"transport\":\"%s\",\"concurrency\":%d,\"rate\":%.1f,"
                 + "\"req_per_s\":%.1f,\"windows\":[%s],\"spread\":%.3f,\"p50_us\":%.1f,\"p90_us\":%.1f,"
                 + "\"p99_us\":%.1f,\"p999_us\":%.1f,\"errors\":%d,\"mean_batch\":%.2f,"
                 + "\"server_cpu_us_per_req\":%.1f,\"client_cpu_us_per_req\":%.1f%s}",

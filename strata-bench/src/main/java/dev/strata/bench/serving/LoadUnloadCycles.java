@@ -36,6 +36,18 @@ public final class LoadUnloadCycles implements Callable<Integer> {
   @Option(names = "--cycles", defaultValue = "200")
   int cycles;
 
+  @Option(
+      names = "--warmup-cycles",
+      defaultValue = "10",
+      description = "Cycles before the baseline RSS (default: ${DEFAULT-VALUE}).")
+  int warmupCycles;
+
+  @Option(
+      names = "--sample-every",
+      defaultValue = "20",
+      description = "Cycles between RSS samples; the last cycle is always sampled.")
+  int sampleEvery;
+
   @Option(names = "--pid", required = true, description = "The server's process id.")
   long pid;
 
@@ -45,20 +57,24 @@ public final class LoadUnloadCycles implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    if (cycles < 1 || sampleEvery < 1 || warmupCycles < 0) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "--cycles and --sample-every must be >= 1, --warmup-cycles >= 0");
+    }
     InferenceRequest request = InferenceRequest.of(model, List.of(BenchModels.input(model, 3)));
     List<Long> samples = new ArrayList<>();
     long warm;
     try (StrataClient c = StrataClient.rest(ClientConfig.of(host, httpPort))) {
       // Warm up: a few cycles first, so that one-time allocations (code, arenas, pools) are in
       // the baseline rather than counted as growth.
-      for (int i = 0; i < 10; i++) {
+      for (int i = 0; i < warmupCycles; i++) {
         cycle(c, request);
       }
       warm = rssKb();
       long t0 = System.nanoTime();
       for (int i = 1; i <= cycles; i++) {
         cycle(c, request);
-        if (i % 20 == 0) {
+        if (i % sampleEvery == 0 || i == cycles) {
           samples.add(rssKb());
         }
       }

@@ -52,7 +52,11 @@ public final class ServingReport implements Callable<Integer> {
     return 0;
   }
 
-  /** Saturated throughput per transport and round, against the round's in-process reference. */
+  /**
+   * Saturated throughput per transport, load generator and client count, one column per round
+   * against the round's in-process reference: for the small model the server's added cost per
+   * request ({@code 1/server - 1/in-process}, µs), for resnet the ratio server / in-process.
+   */
   private static void saturation(List<JsonNode> lines, String model) {
     List<JsonNode> servers =
         select(lines, model, "server").stream()
@@ -61,52 +65,132 @@ public final class ServingReport implements Callable<Integer> {
     if (servers.isEmpty()) {
       return;
     }
+    boolean small = model.equals("small");
+    List<Integer> rounds =
+        servers.stream().map(n -> n.path("round").asInt()).distinct().sorted().toList();
+    StringBuilder head = new StringBuilder("| transport | load generator | clients |");
+    StringBuilder rule = new StringBuilder("| --- | --- | ---: |");
+    for (int r : rounds) {
+      head.append(" round ").append(r).append(" |");
+      rule.append(" ---: |");
+    }
+    head.append(" **median** | target | server / in-process | server req/s | mean batch |")
+        .append(" server CPU µs/req |");
+    rule.append(" ---: | ---: | ---: | ---: | ---: | ---: |");
     System.out.printf(
         Locale.ROOT,
-        "%n%s, saturation (closed loop)%n%n"
-            + "| transport | round | server req/s | in-process items/s (batch) | server / in-process"
-            + " | added µs per request | mean batch | server CPU µs/req |%n"
-            + "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |%n",
-        model);
+        "%n%s, saturation (closed loop): %s%n%n%s%n%s%n",
+        model,
+        small
+            ? "the server's added cost per request, 1/server − 1/in-process, µs"
+            : "server throughput / in-process ONNX Runtime",
+        head,
+        rule);
     for (String transport : List.of("binary", "grpc", "json")) {
-      List<Double> added = new ArrayList<>();
-      List<Double> ratios = new ArrayList<>();
-      for (JsonNode s : servers) {
-        if (!s.path("transport").asText().equals(transport)) {
-          continue;
+      for (String tool : List.of("load", "wrk")) {
+        List<Integer> clients =
+            servers.stream()
+                .filter(n -> n.path("transport").asText().equals(transport))
+                .filter(n -> n.path("tool").asText("load").equals(tool))
+                .map(n -> n.path("concurrency").asInt())
+                .distinct()
+                .sorted()
+                .toList();
+        for (int c : clients) {
+          row(lines, servers, model, transport, tool, c, rounds, small);
         }
-        int round = s.path("round").asInt();
-        Optional<JsonNode> ref = reference(lines, model, round);
-        if (ref.isEmpty()) {
-          continue;
-        }
-        double server = s.path("req_per_s").asDouble();
-        double inProcess = ref.get().path("items_per_s").asDouble();
-        double addedUs = 1e6 / server - 1e6 / inProcess;
-        added.add(addedUs);
-        ratios.add(server / inProcess);
-        System.out.printf(
-            Locale.ROOT,
-            "| %s | %d | %.0f | %.0f (%d) | %.3f | %.1f | %.1f | %.1f |%n",
-            transport,
-            round,
-            server,
-            inProcess,
-            ref.get().path("batch").asInt(),
-            server / inProcess,
-            addedUs,
-            s.path("mean_batch").asDouble(),
-            s.path("server_cpu_us_per_req").asDouble());
-      }
-      if (!added.isEmpty()) {
-        System.out.printf(
-            Locale.ROOT,
-            "| **%s, median** | | | | **%.3f** | **%.1f** | | |%n",
-            transport,
-            median(ratios),
-            median(added));
       }
     }
+    System.out.print("\nin-process references (items/s at the reference batch):");
+    for (int r : rounds) {
+      reference(lines, model, r)
+          .ifPresent(
+              ref ->
+                  System.out.printf(
+                      Locale.ROOT,
+                      " round %d %.0f (batch %d);",
+                      r,
+                      ref.path("items_per_s").asDouble(),
+                      ref.path("batch").asInt()));
+    }
+    System.out.println();
+  }
+
+  private static void row(
+      List<JsonNode> lines,
+      List<JsonNode> servers,
+      String model,
+      String transport,
+      String tool,
+      int clients,
+      List<Integer> rounds,
+      boolean small) {
+    List<Double> metric = new ArrayList<>();
+    List<Double> ratios = new ArrayList<>();
+    List<Double> rates = new ArrayList<>();
+    List<Double> batches = new ArrayList<>();
+    List<Double> cpu = new ArrayList<>();
+    StringBuilder perRound = new StringBuilder();
+    for (int r : rounds) {
+      Optional<JsonNode> s =
+          servers.stream()
+              .filter(n -> n.path("transport").asText().equals(transport))
+              .filter(n -> n.path("tool").asText("load").equals(tool))
+              .filter(n -> n.path("concurrency").asInt() == clients)
+              .filter(n -> n.path("round").asInt() == r)
+              .findFirst();
+      Optional<JsonNode> ref = reference(lines, model, r);
+      if (s.isEmpty() || ref.isEmpty() || s.get().path("req_per_s").asDouble() == 0) {
+        perRound.append(" – |");
+        continue;
+      }
+      double server = s.get().path("req_per_s").asDouble();
+      double inProcess = ref.get().path("items_per_s").asDouble();
+      double added = 1e6 / server - 1e6 / inProcess;
+      double ratio = server / inProcess;
+      metric.add(small ? added : ratio);
+      ratios.add(ratio);
+      rates.add(server);
+      batches.add(s.get().path("mean_batch").asDouble());
+      cpu.add(s.get().path("server_cpu_us_per_req").asDouble());
+      perRound.append(
+          small
+              ? String.format(Locale.ROOT, " %.1f µs |", added)
+              : String.format(Locale.ROOT, " %.3f |", ratio));
+      if (s.get().path("errors").asLong() > 0) {
+        perRound.insert(perRound.length() - 1, "(" + s.get().path("errors").asLong() + " errors) ");
+      }
+    }
+    if (metric.isEmpty()) {
+      return;
+    }
+    String target =
+        small
+            ? (transport.equals("json") ? "≤ 100 µs" : "≤ 40 µs")
+            : (transport.equals("json") ? "" : "≥ 0.95×");
+    System.out.printf(
+        Locale.ROOT,
+        "| %s | %s | %d |%s **%s** | %s | %.3f | %.0f | %.1f | %.1f |%n",
+        label(transport),
+        tool.equals("wrk") ? "wrk" : "LoadGenerator",
+        clients,
+        perRound,
+        small
+            ? String.format(Locale.ROOT, "%.1f µs", median(metric))
+            : String.format(Locale.ROOT, "%.3f×", median(metric)),
+        target,
+        median(ratios),
+        median(rates),
+        median(batches),
+        median(cpu));
+  }
+
+  private static String label(String transport) {
+    return switch (transport) {
+      case "binary" -> "REST, binary tensors";
+      case "grpc" -> "gRPC (`raw_input_contents`)";
+      default -> "REST, JSON";
+    };
   }
 
   /** Open-loop runs at half the saturated rate: p99 against in-process batch-1 p99 + 1 ms. */
@@ -144,7 +228,13 @@ public final class ServingReport implements Callable<Integer> {
   }
 
   private static void startup(List<JsonNode> lines) {
-    for (String cpus : List.of("0-1", "0")) {
+    List<String> sets =
+        lines.stream()
+            .filter(n -> n.path("kind").asText().equals("startup"))
+            .map(n -> n.path("cpus").asText("0"))
+            .distinct()
+            .toList();
+    for (String cpus : sets) {
       List<Double> ms =
           lines.stream()
               .filter(n -> n.path("kind").asText().equals("startup"))

@@ -31,9 +31,10 @@ import java.util.Optional;
  * ways: a server decodes requests and encodes responses, a client the reverse. Stateless.
  *
  * <p>Tensor data: {@code raw_input_contents} and {@code raw_output_contents} are already the raw
- * little-endian form of {@link Tensor}, so they are wrapped, not copied (protobuf has copied them
- * once off the wire). Outputs are always sent raw, as Triton does. Typed {@code contents} are read
- * too, checked for count and range; FP16 and BF16 have no typed field.
+ * little-endian form of {@link Tensor}, so they are wrapped, not copied; a message parsed with
+ * aliasing ({@link ReceivedInferRequest}) leaves them in the network buffers, several of them for
+ * large contents ({@link Tensor#ofSegments}). Outputs are always sent raw, as Triton does. Typed
+ * {@code contents} are read too, checked for count and range; FP16 and BF16 have no typed field.
  *
  * <p>Parameters: bool, int64, string, double and uint64 become Boolean, Long, String, Double and
  * Long (BigInteger past Long's range). Consumed parameters are removed as the REST codec does: the
@@ -463,7 +464,12 @@ public final class GrpcConverters {
             "%s: raw contents has %d bytes for %s shape %s (expected: %d)",
             label, raw.size(), type, shape, elements * type.byteSize());
       }
-      data = raw.asReadOnlyByteBuffer();
+      try {
+        // an aliased ByteString of several network buffers is viewed as it lies, not joined
+        return Tensor.ofSegments(name, type, shape, raw.asReadOnlyByteBufferList());
+      } catch (StrataException e) {
+        throw StrataException.invalid("%s: %s", label, e.getMessage());
+      }
     } else if (contents != null) {
       data = TypedContents.decode(label, type, shape, elements, contents);
     } else if (elements == 0) {

@@ -12,7 +12,7 @@ import java.util.OptionalInt;
 /**
  * The binary tensor data extension: the body is {@code L} bytes of JSON followed by the raw data of
  * every tensor that declared {@code binary_data_size}, in the order the JSON lists them. Tensors
- * become views of the body: no copy.
+ * become views of the body, also of a body in several buffers ({@link Tensor#ofSegments}): no copy.
  */
 final class BinaryParts {
   private BinaryParts() {}
@@ -52,14 +52,15 @@ final class BinaryParts {
   }
 
   /**
-   * Builds the tensors, slicing binary data from {@code body[start, end)} in order.
+   * Builds the tensors, slicing binary data from {@code binary} in order.
    *
    * @param hasHeader whether the body had an Inference-Header-Content-Length header
    */
   static List<Tensor> tensors(
-      List<TensorObjectReader.Parsed> parsed, byte[] body, int start, int end, boolean hasHeader) {
+      List<TensorObjectReader.Parsed> parsed, Segments binary, boolean hasHeader) {
     List<Tensor> out = new ArrayList<>(parsed.size());
-    int at = start;
+    long at = 0;
+    long end = binary.length();
     String lastBinary = null;
     for (TensorObjectReader.Parsed t : parsed) {
       ByteBuffer data = t.data;
@@ -84,9 +85,14 @@ final class BinaryParts {
               "%s: binary data truncated: parameters.%s is %d but only %d bytes remain",
               t.label, OipNames.BINARY_DATA_SIZE, size, end - at);
         }
-        data = ByteBuffer.wrap(body, at, (int) size);
-        at += (int) size;
+        try {
+          out.add(Tensor.ofSegments(t.name, t.datatype, t.shape, binary.slice(at, (int) size)));
+        } catch (StrataException e) {
+          throw StrataException.invalid("%s: %s", t.label, e.getMessage());
+        }
+        at += size;
         lastBinary = t.label;
+        continue;
       }
       try {
         out.add(new Tensor(t.name, t.datatype, t.shape, data));

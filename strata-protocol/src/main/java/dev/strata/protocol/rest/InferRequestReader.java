@@ -11,6 +11,7 @@ import dev.strata.protocol.OipNames;
 import dev.strata.protocol.TimeoutParameter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -32,6 +33,65 @@ final class InferRequestReader {
       int length,
       OptionalInt headerLength) {
     int jsonLength = BinaryParts.jsonLength(headerLength, length);
+    return read(
+        model,
+        version,
+        body,
+        offset,
+        jsonLength,
+        Segments.of(body, offset + jsonLength, length - jsonLength),
+        headerLength.isPresent());
+  }
+
+  /** A body in several buffers: the JSON part in one array, the binary part where it lies. */
+  static RestCodec.DecodedInfer read(
+      String model, Optional<String> version, List<ByteBuffer> body, OptionalInt headerLength) {
+    long total = 0;
+    for (ByteBuffer b : body) {
+      total += b.remaining();
+    }
+    if (total > Integer.MAX_VALUE) {
+      throw StrataException.invalid("request body of %d bytes is too large", total);
+    }
+    int jsonLength = BinaryParts.jsonLength(headerLength, (int) total);
+    ByteBuffer first = body.isEmpty() ? ByteBuffer.allocate(0) : body.get(0);
+    byte[] json;
+    int offset;
+    if (first.hasArray() && first.remaining() >= jsonLength) {
+      json = first.array();
+      offset = first.arrayOffset() + first.position();
+    } else {
+      // Only the JSON part is copied (it is parsed from one array); binary data stays where it is.
+      json = new byte[jsonLength];
+      int at = 0;
+      for (ByteBuffer b : body) {
+        int n = Math.min(b.remaining(), jsonLength - at);
+        b.get(b.position(), json, at, n);
+        at += n;
+        if (at == jsonLength) {
+          break;
+        }
+      }
+      offset = 0;
+    }
+    return read(
+        model,
+        version,
+        json,
+        offset,
+        jsonLength,
+        Segments.of(body, jsonLength),
+        headerLength.isPresent());
+  }
+
+  private static RestCodec.DecodedInfer read(
+      String model,
+      Optional<String> version,
+      byte[] body,
+      int offset,
+      int jsonLength,
+      Segments binary,
+      boolean hasHeader) {
     String id = "";
     Map<String, Object> parameters = Map.of();
     List<TensorObjectReader.Parsed> inputs = null;
@@ -71,9 +131,7 @@ final class InferRequestReader {
     if (inputs == null) {
       throw StrataException.invalid("request: missing 'inputs'");
     }
-    List<Tensor> tensors =
-        BinaryParts.tensors(
-            inputs, body, offset + jsonLength, offset + length, headerLength.isPresent());
+    List<Tensor> tensors = BinaryParts.tensors(inputs, binary, hasHeader);
 
     boolean binaryByDefault = false;
     Optional<Duration> timeout = Optional.empty();

@@ -55,7 +55,9 @@ final class InferResponseReader {
     }
     List<Tensor> tensors =
         BinaryParts.tensors(
-            outputs, body, offset + jsonLength, offset + length, headerLength.isPresent());
+            outputs,
+            Segments.of(body, offset + jsonLength, length - jsonLength),
+            headerLength.isPresent());
     return new InferenceResponse(model, version, id, tensors, parameters);
   }
 }

@@ -27,8 +27,8 @@ import java.util.OptionalInt;
  * Inference-Header-Content-Length} header gives the JSON's length when binary data follows. JSON is
  * read and written with Jackson's streaming API, numbers going straight between the text and the
  * little-endian raw form of {@link dev.strata.core.Tensor}. Binary tensors are views of the body
- * array, not copies: the caller must not reuse the array while the decoded request or response is
- * in use.
+ * (its array, or the buffers a body in several buffers lies in), not copies: the caller must not
+ * reuse that memory while the decoded request or response is in use.
  *
  * <p>Choices where the protocol is silent, following Triton:
  *
@@ -118,6 +118,24 @@ public final class RestCodec {
     byte[] copy = new byte[body.remaining()];
     body.duplicate().get(copy);
     return decodeInfer(model, version, copy, 0, copy.length, headerLength);
+  }
+
+  /**
+   * Decodes an inference request body that lies in several buffers, the remaining bytes of each in
+   * order, as it arrived from the network. The JSON part is parsed in place when one array holds
+   * it, else from a copy of that part alone; binary tensors become views of the buffers ({@link
+   * dev.strata.core.Tensor#ofSegments}), so the caller keeps the buffers unchanged while the
+   * request is in use. The buffers' positions are not moved.
+   *
+   * @throws StrataException INVALID_ARGUMENT naming what is wrong with the body
+   */
+  public DecodedInfer decodeInfer(
+      String model, Optional<String> version, List<ByteBuffer> body, OptionalInt headerLength) {
+    requireNonNull(model, "model");
+    requireNonNull(version, "version");
+    requireNonNull(body, "body");
+    requireNonNull(headerLength, "headerLength");
+    return InferRequestReader.read(model, version, body, headerLength);
   }
 
   /**
