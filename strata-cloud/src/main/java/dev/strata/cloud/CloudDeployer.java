@@ -9,11 +9,14 @@ import dev.strata.control.DesiredState;
 import dev.strata.control.LoadState;
 import dev.strata.control.ManifestVerificationException;
 import dev.strata.control.ManifestVerifier;
-import dev.strata.core.ErrorCode;
-import dev.strata.core.StrataException;
 import dev.strata.registry.deploy.DeploymentService;
 import dev.strata.registry.model.ModelRegistry;
 import dev.strata.runtime.InferenceService;
+import dev.strata.runtime.ModelConfig;
+import dev.strata.runtime.backend.Backends;
+import dev.strata.runtime.install.Backoff;
+import dev.strata.runtime.install.ModelInstaller;
+import dev.strata.runtime.install.ModelReconciler;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,11 +38,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the models the cloud serves equal to its deployments ({@code target: CLOUD}): for each
- * model it verifies the signed manifests, copies the artifacts into the cloud's repository ({@link
- * CloudRepository}), writes a config.json serving exactly the deployed versions, and asks the
- * runtime to load it, which swaps versions without failing a request; models no longer deployed are
- * unloaded and removed. It runs on one thread, when told of a change and every {@code interval} in
- * case something changed by another way (a manual unload, a failed load to retry with backoff).
+ * model the shared reconcile core ({@link ModelReconciler}) verifies the signed manifests, copies
+ * the artifacts into the runtime's repository through its {@link ModelInstaller}, configures it to
+ * serve exactly the deployed versions, and has the runtime load it, which swaps versions without
+ * failing a request; models no longer deployed are unloaded and removed. A failure is retried with
+ * the model's {@link Backoff}. It runs on one thread, when told of a change and every {@code
+ * interval} in case something changed by another way (a manual unload, a failed load to retry with
+ * backoff).
  */
 final class CloudDeployer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CloudDeployer.class);
@@ -48,7 +54,7 @@ final class CloudDeployer implements AutoCloseable {
   private final DeploymentService deployments;
   private final ModelRegistry models;
   private final ManifestVerifier verifier;
-  private final CloudRepository repository;
+  private final ModelInstaller installer;
   private final Clock clock;
   private final Duration interval;
   private final ScheduledExecutorService loop;
@@ -65,7 +71,8 @@ final class CloudDeployer implements AutoCloseable {
     volatile Optional<String> error = Optional.empty();
     ModelPlan failedPlan;
     Instant retryAt = Instant.MIN;
-    int failures;
+    ModelReconciler.Target applied;
+    final Backoff backoff = new Backoff(FIRST_RETRY, MAX_RETRY, new Random());
   }
 
   /** One model's deployed versions, by version number. */
@@ -77,13 +84,17 @@ final class CloudDeployer implements AutoCloseable {
       Map<String, ModelPlan> models = new LinkedHashMap<>();
       Map<String, String> refused = new LinkedHashMap<>();
       for (DesiredModel m : desired.models()) {
-        if (!m.format().equals("onnx")) {
+        if (Backends.builtIn().forFormat(m.format()).isEmpty()) {
           refused.put(
               m.deployment(),
               String.format(
-                  "variant %s of %s version %d has format %s (expected: onnx, which the cloud"
-                      + " runtime serves)",
-                  m.variant(), m.model(), m.version(), m.format()));
+                  "variant %s of %s version %d has format %s (expected one of: %s, which the"
+                      + " cloud runtime serves)",
+                  m.variant(),
+                  m.model(),
+                  m.version(),
+                  m.format(),
+                  String.join(", ", Backends.builtIn().formats())));
           continue;
         }
         ModelPlan plan = models.computeIfAbsent(m.model(), n -> new ModelPlan(n, new TreeMap<>()));
@@ -109,13 +120,13 @@ final class CloudDeployer implements AutoCloseable {
       DeploymentService deployments,
       ModelRegistry models,
       ManifestVerifier verifier,
-      CloudRepository repository,
+      ModelInstaller installer,
       Clock clock,
       Duration interval) {
     this.deployments = requireNonNull(deployments, "deployments");
     this.models = requireNonNull(models, "models");
     this.verifier = requireNonNull(verifier, "verifier");
-    this.repository = requireNonNull(repository, "repository");
+    this.installer = requireNonNull(installer, "installer");
     this.clock = requireNonNull(clock, "clock");
     this.interval = requireNonNull(interval, "interval");
     this.loop =
@@ -129,7 +140,7 @@ final class CloudDeployer implements AutoCloseable {
    * #status} and retried once running.
    */
   void prepare() {
-    repository.sweep();
+    installer.sweep();
     reconcileQuietly();
   }
 
@@ -171,7 +182,7 @@ final class CloudDeployer implements AutoCloseable {
     for (ModelPlan p : plan.models().values()) {
       apply(p);
     }
-    for (String model : repository.models()) {
+    for (String model : installer.models()) {
       if (!plan.models().containsKey(model)) {
         remove(model);
       }
@@ -188,52 +199,78 @@ final class CloudDeployer implements AutoCloseable {
       return; // failed with this very plan recently: back off
     }
     InferenceService service = runtime;
-    try {
-      boolean changed = false;
-      for (var e : p.versions().entrySet()) {
-        DesiredModel m = e.getValue();
-        ArtifactManifest manifest = verify(m);
-        changed |=
-            repository.ensureVersion(
-                p.model(),
-                e.getKey(),
-                manifest.sha256(),
-                manifest.size(),
-                sha -> {
-                  st.state = LoadState.DOWNLOADING;
-                  return models.openArtifact(sha, 0, Long.MAX_VALUE).stream();
-                });
-      }
-      changed |= repository.writeConfig(p.model(), p.versions().navigableKeySet(), labels(p));
-      if (service != null && (changed || !serves(service, p))) {
-        st.state = LoadState.LOADING;
-        long start = System.nanoTime();
-        service.load(p.model());
-        LOG.info(
-            "cloud serves {} version(s) {} (loaded in {} ms)",
-            p.model(),
-            p.versions().keySet(),
-            (System.nanoTime() - start) / 1_000_000);
-      }
-      repository.retainVersions(p.model(), p.versions().keySet());
-      st.state = service == null ? LoadState.LOADING : LoadState.READY;
-      st.error = Optional.empty();
-      st.failedPlan = null;
-      st.failures = 0;
-    } catch (RuntimeException e) {
-      st.failures++;
-      long backoff =
-          Math.min(MAX_RETRY.toMillis(), FIRST_RETRY.toMillis() << Math.min(st.failures - 1, 10));
-      st.failedPlan = p;
-      st.retryAt = now.plusMillis(backoff);
-      st.state = LoadState.FAILED;
-      st.error = Optional.of(String.valueOf(e.getMessage()));
-      LOG.warn(
-          "cloud model {}: {} (retrying in {} s or when its deployments change)",
-          p.model(),
-          e.getMessage(),
-          backoff / 1000);
+    ModelReconciler.Target target = new ModelReconciler.Target(p.model(), p.versions(), labels(p));
+    ModelReconciler.Outcome outcome;
+    if (service == null) {
+      outcome = prepare(target);
+    } else {
+      outcome =
+          new ModelReconciler(installer, service)
+              .apply(
+                  target,
+                  Optional.ofNullable(st.applied),
+                  verifier,
+                  (m, signed, v) ->
+                      new ModelReconciler.Artifact.Remote(
+                          () -> models.openArtifact(signed.sha256(), 0, Long.MAX_VALUE).stream()),
+                  new ModelReconciler.Progress() {
+                    @Override
+                    public void state(ModelReconciler.Target t, LoadState state) {
+                      st.state = state;
+                    }
+                  });
     }
+    switch (outcome) {
+      case ModelReconciler.Outcome.Applied applied -> {
+        if (applied.loaded() && service != null) {
+          LOG.info("cloud serves {} version(s) {}", p.model(), p.versions().keySet());
+        }
+        st.state = service == null ? LoadState.LOADING : LoadState.READY;
+        st.error = Optional.empty();
+        st.failedPlan = null;
+        st.applied = target;
+        st.backoff.reset();
+      }
+      case ModelReconciler.Outcome.Rejected r -> failed(st, p, now, r.reason());
+      case ModelReconciler.Outcome.Retry r -> failed(st, p, now, r.reason());
+    }
+  }
+
+  /** Before the runtime starts: the files only, which its start-up loads. */
+  private ModelReconciler.Outcome prepare(ModelReconciler.Target target) {
+    try {
+      for (DesiredModel m : target.versions().values()) {
+        ArtifactManifest manifest = verify(m);
+        installer.install(
+            m.model(),
+            m.version(),
+            manifest.format(),
+            manifest.sha256(),
+            manifest.size(),
+            () -> models.openArtifact(manifest.sha256(), 0, Long.MAX_VALUE).stream());
+      }
+      installer.configure(
+          target.model(),
+          ModelConfig.builder().versions(target.versions().keySet()).build(),
+          target.labels());
+      installer.retainVersions(target.model(), target.versions().keySet());
+      return new ModelReconciler.Outcome.Applied(false);
+    } catch (RuntimeException e) {
+      return new ModelReconciler.Outcome.Retry(String.valueOf(e.getMessage()));
+    }
+  }
+
+  private void failed(ModelState st, ModelPlan p, Instant now, String reason) {
+    Duration backoff = st.backoff.next();
+    st.failedPlan = p;
+    st.retryAt = now.plus(backoff);
+    st.state = LoadState.FAILED;
+    st.error = Optional.of(reason);
+    LOG.warn(
+        "cloud model {}: {} (retrying in {} s or when its deployments change)",
+        p.model(),
+        reason,
+        backoff.toSeconds());
   }
 
   private ArtifactManifest verify(DesiredModel m) {
@@ -259,21 +296,6 @@ final class CloudDeployer implements AutoCloseable {
     return manifest;
   }
 
-  /** The runtime serves exactly the plan's versions. */
-  private static boolean serves(InferenceService service, ModelPlan p) {
-    for (long v : p.versions().keySet()) {
-      if (!service.modelReady(p.model(), Optional.of(Long.toString(v)))) {
-        return false;
-      }
-    }
-    try {
-      List<String> served = service.modelMetadata(p.model(), Optional.empty()).versions();
-      return served.size() == p.versions().size();
-    } catch (StrataException e) {
-      return false;
-    }
-  }
-
   private List<String> labels(ModelPlan p) {
     DesiredModel newest = p.versions().lastEntry().getValue();
     String key = newest.model() + "/" + newest.version() + "/" + newest.variant();
@@ -284,16 +306,11 @@ final class CloudDeployer implements AutoCloseable {
   private void remove(String model) {
     InferenceService service = runtime;
     if (service != null) {
-      try {
-        service.unload(model);
-        LOG.info("cloud no longer serves {}: no deployment asks for it", model);
-      } catch (StrataException e) {
-        if (e.code() != ErrorCode.NOT_FOUND) {
-          throw e;
-        }
-      }
+      new ModelReconciler(installer, service).remove(model);
+      LOG.info("cloud no longer serves {}: no deployment asks for it", model);
+    } else {
+      installer.remove(model);
     }
-    repository.removeModel(model);
   }
 
   /** The desired models with where each is. */

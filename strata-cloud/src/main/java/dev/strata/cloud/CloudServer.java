@@ -7,6 +7,8 @@ import dev.strata.control.ManifestVerifier;
 import dev.strata.registry.Registry;
 import dev.strata.runtime.ModelManager;
 import dev.strata.runtime.RuntimeConfig;
+import dev.strata.runtime.backend.Backends;
+import dev.strata.runtime.install.ModelInstaller;
 import dev.strata.serving.RequestAuthorizer;
 import dev.strata.serving.StrataServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -53,7 +55,7 @@ public final class CloudServer implements AutoCloseable {
               registry.deployments(),
               registry.models(),
               new ManifestVerifier(registry.signer().publicKey()),
-              new CloudRepository(config.modelRepository()),
+              new ModelInstaller(config.modelRepository(), Backends.builtIn()),
               clock,
               config.reconcileInterval());
       d.prepare();

@@ -178,7 +178,7 @@ class CloudDeploymentIT {
     Files.write(file, TestCloud.mlp(99)); // another valid model, not the signed one
     cloud = cloud.restart(b -> b);
     awaitServing("1");
-    assertThat(CloudRepository.digestOf(file))
+    assertThat(dev.strata.runtime.install.ModelInstaller.digestOf(file))
         .isEqualTo(dev.strata.control.Sha256.hex(TestCloud.mlp(1)));
   }
 

@@ -1,5 +1,6 @@
 package dev.strata.edge;
 
+import dev.strata.runtime.install.Backoff;
 import dev.strata.api.CloudApiClient;
 import dev.strata.control.EnrollRequest;
 import dev.strata.control.Enrollment;

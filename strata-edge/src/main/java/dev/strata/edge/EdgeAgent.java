@@ -1,5 +1,6 @@
 package dev.strata.edge;
 
+import dev.strata.runtime.install.Backoff;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,5 +1,6 @@
 package dev.strata.edge;
 
+import dev.strata.runtime.install.Backoff;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.control.Json;

@@ -1,5 +1,6 @@
 package dev.strata.edge;
 
+import dev.strata.runtime.install.Backoff;
 import dev.strata.control.ArtifactManifest;
 import dev.strata.control.DesiredModel;
 import dev.strata.control.DesiredState;

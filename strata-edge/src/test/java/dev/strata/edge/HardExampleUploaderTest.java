@@ -1,5 +1,6 @@
 package dev.strata.edge;
 
+import dev.strata.runtime.install.Backoff;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

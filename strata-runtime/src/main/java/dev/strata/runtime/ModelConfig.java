@@ -18,6 +18,8 @@ import java.util.TreeSet;
  * the ONNX file and {@link RuntimeConfig}. The JSON format is described in the module's README.
  *
  * @param name the model name, which must equal the directory name when present
+ * @param backend the backend that serves it ({@link dev.strata.runtime.backend.Backend#name()},
+ *     from Triton's {@code backend} or {@code platform}); empty: chosen by the model file
  * @param maxBatchSize 0: the model does not batch; {@code > 0}: the first dimension of every input
  *     and output is the batch; empty: derived from the ONNX file
  * @param dynamicBatching the scheduler's settings
@@ -30,6 +32,7 @@ import java.util.TreeSet;
  */
 public record ModelConfig(
     Optional<String> name,
+    Optional<String> backend,
     OptionalInt maxBatchSize,
     DynamicBatching dynamicBatching,
     Instances instances,
@@ -43,6 +46,7 @@ public record ModelConfig(
   public static final ModelConfig DEFAULT =
       new ModelConfig(
           Optional.empty(),
+          Optional.empty(),
           OptionalInt.empty(),
           DynamicBatching.DEFAULT,
           Instances.DEFAULT,
@@ -54,6 +58,13 @@ public record ModelConfig(
 
   public ModelConfig {
     requireNonNull(name, "name");
+    requireNonNull(backend, "backend");
+    if (backend.isPresent()
+        && dev.strata.runtime.backend.Backends.builtIn().forName(backend.get()).isEmpty()) {
+      throw StrataException.invalid(
+          "backend: '%s' (expected one of: %s)",
+          backend.get(), String.join(", ", dev.strata.runtime.backend.Backends.builtIn().names()));
+    }
     requireNonNull(maxBatchSize, "maxBatchSize");
     if (maxBatchSize.isPresent() && maxBatchSize.getAsInt() < 0) {
       throw StrataException.invalid("max_batch_size: %d (expected: >= 0)", maxBatchSize.getAsInt());
@@ -83,6 +94,121 @@ public record ModelConfig(
    */
   public static ModelConfig parse(String source, String json) {
     return ModelConfigReader.parse(source, json);
+  }
+
+  /** A builder starting from these settings (for configuration in code). */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** A builder starting from {@link #DEFAULT}. */
+  public static Builder builder() {
+    return new Builder(DEFAULT);
+  }
+
+  /** This configuration as {@code config.json} content, which {@link #parse} reads back equal. */
+  public String toJson() {
+    return ModelConfigWriter.write(this);
+  }
+
+  /**
+   * Builds a {@link ModelConfig} in code: every field {@code config.json} can set can be set here,
+   * checked the same way when {@link #build()} makes the record.
+   */
+  public static final class Builder {
+    private Optional<String> name;
+    private Optional<String> backend;
+    private OptionalInt maxBatchSize;
+    private DynamicBatching dynamicBatching;
+    private Instances instances;
+    private VersionPolicy versionPolicy;
+    private List<TensorConfig> inputs;
+    private List<TensorConfig> outputs;
+    private Optional<String> labels;
+    private List<WarmupSample> warmup;
+
+    private Builder(ModelConfig c) {
+      name = c.name;
+      backend = c.backend;
+      maxBatchSize = c.maxBatchSize;
+      dynamicBatching = c.dynamicBatching;
+      instances = c.instances;
+      versionPolicy = c.versionPolicy;
+      inputs = c.inputs;
+      outputs = c.outputs;
+      labels = c.labels;
+      warmup = c.warmup;
+    }
+
+    public Builder name(String name) {
+      this.name = Optional.of(name);
+      return this;
+    }
+
+    public Builder backend(String backend) {
+      this.backend = Optional.of(backend);
+      return this;
+    }
+
+    public Builder maxBatchSize(int maxBatchSize) {
+      this.maxBatchSize = OptionalInt.of(maxBatchSize);
+      return this;
+    }
+
+    public Builder dynamicBatching(DynamicBatching dynamicBatching) {
+      this.dynamicBatching = requireNonNull(dynamicBatching, "dynamicBatching");
+      return this;
+    }
+
+    public Builder instances(Instances instances) {
+      this.instances = requireNonNull(instances, "instances");
+      return this;
+    }
+
+    public Builder versionPolicy(VersionPolicy versionPolicy) {
+      this.versionPolicy = requireNonNull(versionPolicy, "versionPolicy");
+      return this;
+    }
+
+    /** Serve exactly these versions. */
+    public Builder versions(java.util.Collection<Long> versions) {
+      return versionPolicy(new VersionPolicy.Specific(List.copyOf(versions)));
+    }
+
+    public Builder inputs(List<TensorConfig> inputs) {
+      this.inputs = List.copyOf(inputs);
+      return this;
+    }
+
+    public Builder outputs(List<TensorConfig> outputs) {
+      this.outputs = List.copyOf(outputs);
+      return this;
+    }
+
+    /** A labels file in the model directory, for outputs without their own. */
+    public Builder labels(String file) {
+      this.labels = Optional.of(file);
+      return this;
+    }
+
+    public Builder warmup(List<WarmupSample> warmup) {
+      this.warmup = List.copyOf(warmup);
+      return this;
+    }
+
+    public ModelConfig build() {
+      return new ModelConfig(
+          name,
+          backend,
+          maxBatchSize,
+          dynamicBatching,
+          instances,
+          versionPolicy,
+          inputs,
+          outputs,
+          labels,
+          warmup);
+    }
   }
 
   /**

@@ -19,6 +19,8 @@ import dev.strata.runtime.ModelConfig.TensorConfig;
 import dev.strata.runtime.ModelConfig.VersionPolicy;
 import dev.strata.runtime.ModelConfig.WarmupInput;
 import dev.strata.runtime.ModelConfig.WarmupSample;
+import dev.strata.runtime.backend.Backend;
+import dev.strata.runtime.backend.Backends;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -45,8 +47,6 @@ final class ModelConfigReader {
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
           .build();
-
-  private static final List<String> PLATFORMS = List.of("onnxruntime_onnx", "onnxruntime");
 
   private ModelConfigReader() {}
 
@@ -111,14 +111,16 @@ final class ModelConfigReader {
   }
 
   private static ModelConfig convert(RawConfig raw) {
-    if (raw.platform() != null && !PLATFORMS.contains(raw.platform())) {
-      throw StrataException.invalid("platform: '%s' (expected: onnxruntime_onnx)", raw.platform());
-    }
-    if (raw.backend() != null && !PLATFORMS.contains(raw.backend())) {
-      throw StrataException.invalid("backend: '%s' (expected: onnxruntime)", raw.backend());
+    Optional<Backend> byPlatform = named("platform", raw.platform());
+    Optional<Backend> byBackend = named("backend", raw.backend());
+    if (byPlatform.isPresent() && byBackend.isPresent() && byPlatform.get() != byBackend.get()) {
+      throw StrataException.invalid(
+          "platform '%s' and backend '%s' name different backends (expected: one)",
+          raw.platform(), raw.backend());
     }
     return new ModelConfig(
         Optional.ofNullable(raw.name()),
+        byBackend.or(() -> byPlatform).map(Backend::name),
         raw.maxBatchSize() == null ? OptionalInt.empty() : OptionalInt.of(raw.maxBatchSize()),
         batching(raw.dynamicBatching()),
         instances(raw.instances()),
@@ -127,6 +129,19 @@ final class ModelConfigReader {
         tensors("outputs", raw.outputs()),
         Optional.ofNullable(raw.labels()),
         warmup(raw.warmup()));
+  }
+
+  private static Optional<Backend> named(String field, String value) {
+    if (value == null) {
+      return Optional.empty();
+    }
+    Optional<Backend> b = Backends.builtIn().forName(value);
+    if (b.isEmpty()) {
+      throw StrataException.invalid(
+          "%s: '%s' (expected one of: %s)",
+          field, value, String.join(", ", Backends.builtIn().names()));
+    }
+    return b;
   }
 
   private static DynamicBatching batching(RawBatching b) {

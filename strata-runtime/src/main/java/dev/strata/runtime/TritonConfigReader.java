@@ -15,6 +15,7 @@ import dev.strata.runtime.ModelConfig.TensorConfig;
 import dev.strata.runtime.ModelConfig.VersionPolicy;
 import dev.strata.runtime.ModelConfig.WarmupInput;
 import dev.strata.runtime.ModelConfig.WarmupSample;
+import dev.strata.runtime.backend.OnnxRuntimeBackend;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -40,7 +41,7 @@ final class TritonConfigReader {
 
   static final String INTER_OP_THREADS = "inter_op_thread_count";
 
-  private static final String MODEL_FILE = "model.onnx";
+  private static final String MODEL_FILE = OnnxRuntimeBackend.INSTANCE.modelFile();
 
   /**
    * The fields Strata honours, as paths without indices. A message field listed here is walked
@@ -192,6 +193,9 @@ final class TritonConfigReader {
     }
     return new ModelConfig(
         c.getName().isEmpty() ? Optional.empty() : Optional.of(c.getName()),
+        c.getPlatform().isEmpty() && c.getBackend().isEmpty()
+            ? Optional.empty()
+            : Optional.of(OnnxRuntimeBackend.INSTANCE.name()),
         c.hasMaxBatchSize() ? OptionalInt.of(c.getMaxBatchSize()) : OptionalInt.empty(),
         batching(c),
         instances(c),

@@ -1,4 +1,4 @@
-package dev.strata.edge;
+package dev.strata.runtime.install;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
