@@ -14,6 +14,7 @@ import dev.strata.core.ServerMetadata;
 import dev.strata.core.StrataException;
 import dev.strata.modelconfig.Triton;
 import dev.strata.runtime.InferenceService;
+import dev.strata.serving.ModelControl;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -93,6 +94,7 @@ public final class CollaborativeInferenceService implements InferenceService {
       new ConcurrentHashMap<>();
   private volatile Map<String, EdgeDeployment> deployments = Map.of();
   private volatile Function<String, Optional<String>> notServed = model -> Optional.empty();
+  private volatile ModelControl modelControl = ModelControl.of(this);
 
   /**
    * @param edge the edge runtime
@@ -142,6 +144,40 @@ public final class CollaborativeInferenceService implements InferenceService {
    */
   public void notServedReason(Function<String, Optional<String>> why) {
     this.notServed = requireNonNull(why, "why");
+  }
+
+  /**
+   * Where the local repository API's loads and unloads go when the agent allows them ({@code
+   * --repository-api}); the default loads and unloads on the edge runtime. The cloud's own
+   * deployments do not pass through it.
+   */
+  public void modelControl(ModelControl control) {
+    this.modelControl = requireNonNull(control, "control");
+  }
+
+  /**
+   * The repository API's view of model control: every call is logged at WARN (the caller is not
+   * known) and goes to the current {@link #modelControl(ModelControl)} hook.
+   */
+  ModelControl repositoryApi() {
+    return new ModelControl() {
+      @Override
+      public void load(String model) {
+        LOG.warn(
+            "model '{}': load asked for through the local repository API (--repository-api is on)",
+            model);
+        modelControl.load(model);
+      }
+
+      @Override
+      public void unload(String model) {
+        LOG.warn(
+            "model '{}': unload asked for through the local repository API (--repository-api is"
+                + " on)",
+            model);
+        modelControl.unload(model);
+      }
+    };
   }
 
   /** The deployments served now, by model. */

@@ -36,6 +36,11 @@ import org.slf4j.LoggerFactory;
 public final class EdgeAgent implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EdgeAgent.class);
 
+  /** What load and unload answer without {@code --repository-api}. */
+  static final String CONTROL_OFF =
+      "model control is off on this server: an edge changes its models only by the cloud's signed"
+          + " deployments (start it with --repository-api to allow load and unload)";
+
   private final EdgeConfig config;
   private final DataDir dir;
   private final IdentityHolder identity;
@@ -123,6 +128,11 @@ public final class EdgeAgent implements AutoCloseable {
     StrataServer.Builder serving =
         StrataServer.builder(config.serving(), service, registry)
             .routes(StatusRoutes.create(this::status));
+    if (config.repositoryApi()) {
+      serving.modelControl(service.repositoryApi());
+    } else {
+      serving.repositoryControlOff(CONTROL_OFF);
+    }
     if (config.inferenceAuth()) {
       serving.inferenceAuthorizer(InferenceTokens.open(dir.inferenceTokens()));
     }

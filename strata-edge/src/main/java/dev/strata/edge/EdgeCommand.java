@@ -82,6 +82,16 @@ public final class EdgeCommand implements Callable<Integer> {
   boolean inferenceAuth;
 
   @Option(
+      names = "--repository-api",
+      description =
+          "Allow the local repository API to load and unload models (REST POST"
+              + " /v2/repository/models/<m>/load and /unload, gRPC RepositoryModelLoad/Unload)."
+              + " Off by default: the edge changes its models only by the cloud's signed"
+              + " deployments, and those calls answer 403. When on, a load still verifies the"
+              + " size, digest and signature of the signed artifact, and every call is logged.")
+  boolean repositoryApi;
+
+  @Option(
       names = "--poll-interval",
       paramLabel = "DURATION",
       converter = DurationConverter.class,
@@ -121,6 +131,7 @@ public final class EdgeCommand implements Callable<Integer> {
             .labels(labels)
             .serving(listen.config())
             .inferenceAuth(inferenceAuth)
+            .repositoryApi(repositoryApi)
             .cloudTimeout(cloudTimeout)
             .telemetryInterval(telemetryInterval)
             .telemetryBufferBytes((long) telemetryBufferMb << 20);

@@ -36,6 +36,10 @@ import java.util.Optional;
  * @param inferenceAuth whether the local inference API ({@code /v2/...} but its health probes, and
  *     gRPC) needs {@code Authorization: Bearer <token>} with a token of {@code
  *     <dataDir>/inference-tokens} (created with one generated token if missing); default false
+ * @param repositoryApi whether the local repository API may load and unload models (REST {@code
+ *     POST /v2/repository/models/{m}/load} and {@code unload}, gRPC {@code RepositoryModelLoad} and
+ *     {@code RepositoryModelUnload}); default false: an edge changes its models only by the cloud's
+ *     signed deployments, and those calls answer 403 PERMISSION_DENIED (the index stays readable)
  * @param pollInterval how often to send heartbeats (and so to notice a new desired state); empty
  *     follows the interval the cloud asks for (10 s until it has said)
  * @param cloudTimeout how long an escalated inference may wait for the cloud before the edge answer
@@ -64,6 +68,7 @@ public record EdgeConfig(
     Map<String, String> labels,
     ServingConfig serving,
     boolean inferenceAuth,
+    boolean repositoryApi,
     Optional<Duration> pollInterval,
     Duration cloudTimeout,
     Duration requestTimeout,
@@ -178,6 +183,8 @@ public record EdgeConfig(
         + serving
         + ", inferenceAuth="
         + inferenceAuth
+        + ", repositoryApi="
+        + repositoryApi
         + ", pollInterval="
         + pollInterval
         + ", cloudTimeout="
@@ -196,6 +203,7 @@ public record EdgeConfig(
     private Map<String, String> labels = Map.of();
     private ServingConfig serving = DEFAULT_SERVING;
     private boolean inferenceAuth;
+    private boolean repositoryApi;
     private Optional<Duration> pollInterval = Optional.empty();
     private Duration cloudTimeout = Duration.ofSeconds(2);
     private Duration requestTimeout = Duration.ofSeconds(30);
@@ -248,6 +256,11 @@ public record EdgeConfig(
 
     public Builder inferenceAuth(boolean value) {
       this.inferenceAuth = value;
+      return this;
+    }
+
+    public Builder repositoryApi(boolean value) {
+      this.repositoryApi = value;
       return this;
     }
 
@@ -308,6 +321,7 @@ public record EdgeConfig(
           labels,
           serving,
           inferenceAuth,
+          repositoryApi,
           pollInterval,
           cloudTimeout,
           requestTimeout,

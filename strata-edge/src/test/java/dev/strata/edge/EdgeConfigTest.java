@@ -23,6 +23,19 @@ class EdgeConfigTest {
     assertThat(c.cloudTimeout()).isEqualTo(Duration.ofSeconds(2));
     assertThat(c.inferenceUrl()).isEqualTo(URI.create("http://cloud:8080"));
     assertThat(c.nodeName()).matches("[a-z0-9][a-z0-9._-]*");
+    assertThat(c.repositoryApi()).isFalse();
+  }
+
+  @Test
+  void theRepositoryApiIsOffUnlessAsked() {
+    EdgeCommand off = new EdgeCommand();
+    new CommandLine(off).parseArgs("--cloud", "http://cloud:8080");
+    assertThat(off.config().repositoryApi()).isFalse();
+
+    EdgeCommand on = new EdgeCommand();
+    new CommandLine(on).parseArgs("--cloud", "http://cloud:8080", "--repository-api");
+    assertThat(on.config().repositoryApi()).isTrue();
+    assertThat(on.config().toString()).contains("repositoryApi=true");
   }
 
   @Test

@@ -30,10 +30,16 @@ import java.util.Random;
  * load (about 20 requests a second) while its VmRSS is sampled. Not a test: run by hand, see
  * docs/benchmarks.md.
  *
- * <p>Arguments: the {@code strata} launcher, the JVM flags (one string, may be empty), the load
- * duration in seconds, and {@code grpc} to serve gRPC too (off by default; the load is REST).
+ * <p>Arguments: the {@code strata} launcher, the JVM flags (one string, may be empty: the JDK's
+ * defaults; {@value #LAUNCHER_DEFAULTS} leaves {@code STRATA_JAVA_OPTS} unset, so the launcher's
+ * own defaults for {@code strata edge} apply), the load duration in seconds, {@code grpc} to serve
+ * gRPC too (or {@code rest}, the default; the load is REST either way), and how many warm-up
+ * requests to send back to back before the paced load (default 2000).
  */
 public final class FootprintProbe {
+  /** The flags argument that runs the agent as a user who sets no JVM flags does. */
+  static final String LAUNCHER_DEFAULTS = "launcher-defaults";
+
   private FootprintProbe() {}
 
   public static void main(String[] args) throws Exception {
@@ -41,6 +47,7 @@ public final class FootprintProbe {
     String flags = args.length > 1 ? args[1] : "";
     int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 30;
     boolean grpc = args.length > 3 && args[3].equals("grpc");
+    int warmup = args.length > 4 ? Integer.parseInt(args[4]) : 2000;
     Path dir = Files.createTempDirectory("strata-footprint-");
     try (LoopbackCloud cloud =
         LoopbackCloud.start(
@@ -71,7 +78,11 @@ public final class FootprintProbe {
                   "footprint")
               .redirectErrorStream(true)
               .redirectOutput(dir.resolve("agent.log").toFile());
-      pb.environment().put("STRATA_JAVA_OPTS", flags);
+      if (flags.equals(LAUNCHER_DEFAULTS)) {
+        pb.environment().remove("STRATA_JAVA_OPTS");
+      } else {
+        pb.environment().put("STRATA_JAVA_OPTS", flags);
+      }
       Process agent = pb.start();
       try (StrataClient client =
           StrataClient.rest(
@@ -83,8 +94,9 @@ public final class FootprintProbe {
           }
           Thread.sleep(200);
         }
+        long atReady = rss(agent.pid());
         Random r = new Random(1);
-        for (int i = 0; i < 2000; i++) {
+        for (int i = 0; i < warmup; i++) {
           client.infer(image(r));
         }
         long afterWarmup = rss(agent.pid());
@@ -105,13 +117,16 @@ public final class FootprintProbe {
           max = Math.max(max, now);
         }
         System.out.printf(
-            "grpc=%s flags=[%s] rss_after_warmup_mb=%.1f rss_under_load_max_mb=%.1f rss_end_mb=%.1f"
-                + " requests=%d cloud=%d%n",
+            "grpc=%s flags=[%s] rss_at_ready_mb=%.1f rss_after_warmup_mb=%.1f"
+                + " rss_under_load_max_mb=%.1f rss_end_mb=%.1f warmup_requests=%d requests=%d"
+                + " cloud=%d%n",
             grpc,
             flags,
+            atReady / 1048576.0,
             afterWarmup / 1048576.0,
             max / 1048576.0,
             samples.getLast() / 1048576.0,
+            warmup,
             served,
             cloudServed);
       } finally {

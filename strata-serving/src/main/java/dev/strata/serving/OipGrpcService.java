@@ -52,10 +52,19 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
   private static final Logger log = LoggerFactory.getLogger(OipGrpcService.class);
 
   private final InferenceService service;
+  private final ModelControl modelControl;
   private final ExecutorService control = Executors.newVirtualThreadPerTaskExecutor();
 
   OipGrpcService(InferenceService service) {
+    this(service, ModelControl.of(service));
+  }
+
+  /**
+   * The service, with RepositoryModelLoad and RepositoryModelUnload going to {@code modelControl}.
+   */
+  OipGrpcService(InferenceService service, ModelControl modelControl) {
     this.service = service;
+    this.modelControl = modelControl;
   }
 
   @Override
@@ -137,7 +146,7 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
     control(
         out,
         request.getParametersMap().keySet(),
-        () -> service.load(request.getModelName()),
+        () -> modelControl.load(request.getModelName()),
         RepositoryModelLoadResponse.getDefaultInstance());
   }
 
@@ -147,7 +156,7 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
     control(
         out,
         request.getParametersMap().keySet(),
-        () -> service.unload(request.getModelName()),
+        () -> modelControl.unload(request.getModelName()),
         RepositoryModelUnloadResponse.getDefaultInstance());
   }
 

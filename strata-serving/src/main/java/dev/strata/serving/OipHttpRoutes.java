@@ -33,16 +33,23 @@ final class OipHttpRoutes {
   private static final byte[] NOT_READY = json("{\"ready\":false}");
 
   private final InferenceService service;
+  private final ModelControl modelControl;
   private final RestCodec codec = new RestCodec();
   // Loading a model blocks until it is warm; that must not hold a network thread.
   private final ExecutorService control = Executors.newVirtualThreadPerTaskExecutor();
 
-  private OipHttpRoutes(InferenceService service) {
+  private OipHttpRoutes(InferenceService service, ModelControl modelControl) {
     this.service = service;
+    this.modelControl = modelControl;
   }
 
   static HttpRoutes create(InferenceService service) {
-    OipHttpRoutes r = new OipHttpRoutes(service);
+    return create(service, ModelControl.of(service));
+  }
+
+  /** The routes, with load and unload going to {@code modelControl}. */
+  static HttpRoutes create(InferenceService service, ModelControl modelControl) {
+    OipHttpRoutes r = new OipHttpRoutes(service, modelControl);
     return HttpRoutes.create()
         .get(
             "/v2/health/live",
@@ -177,7 +184,7 @@ final class OipHttpRoutes {
     parseRepositoryBody(call);
     return CompletableFuture.supplyAsync(
         () -> {
-          service.load(model);
+          modelControl.load(model);
           return ok(new byte[0]);
         },
         control);
@@ -188,7 +195,7 @@ final class OipHttpRoutes {
     parseRepositoryBody(call);
     return CompletableFuture.supplyAsync(
         () -> {
-          service.unload(model);
+          modelControl.unload(model);
           return ok(new byte[0]);
         },
         control);

@@ -58,7 +58,9 @@ public final class StrataServer implements AutoCloseable {
       streaming = ownStreamingExecutor;
     }
     try {
-      HttpRoutes oip = OipHttpRoutes.create(service);
+      ModelControl control =
+          b.repositoryControl ? b.modelControl : ModelControl.refusing(b.controlOffMessage);
+      HttpRoutes oip = OipHttpRoutes.create(service, control);
       if (b.authorizer != RequestAuthorizer.allowAll()) {
         oip = oip.authorized(b.authorizer, PUBLIC_HTTP_ROUTES);
       }
@@ -73,7 +75,10 @@ public final class StrataServer implements AutoCloseable {
       http =
           new NettyHttpServer(
               config, routes, boss, workers, config.tls().map(TlsContexts::forHttp), streaming);
-      grpc = config.grpcPort() < 0 ? null : startGrpc(config, service, b.authorizer, boss, workers);
+      grpc =
+          config.grpcPort() < 0
+              ? null
+              : startGrpc(config, service, control, b.authorizer, boss, workers);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       shutdownGroups();
@@ -99,6 +104,10 @@ public final class StrataServer implements AutoCloseable {
                 + ":"
                 + grpcPort().orElseThrow());
   }
+
+  static final String DEFAULT_CONTROL_OFF =
+      "model control is off on this server: POST /v2/repository/models/{model}/load and unload are"
+          + " refused (the repository index stays readable)";
 
   /**
    * The HTTP routes an inference authorizer does not guard: liveness and readiness, which
@@ -135,12 +144,46 @@ public final class StrataServer implements AutoCloseable {
     private HttpRoutes routes = HttpRoutes.create();
     private RequestAuthorizer authorizer = RequestAuthorizer.allowAll();
     private Executor streamingExecutor;
+    private boolean repositoryControl = true;
+    private String controlOffMessage = DEFAULT_CONTROL_OFF;
+    private ModelControl modelControl;
 
     private Builder(
         ServingConfig config, InferenceService service, PrometheusMeterRegistry registry) {
       this.config = requireNonNull(config, "config");
       this.service = requireNonNull(service, "service");
       this.registry = requireNonNull(registry, "registry");
+      this.modelControl = ModelControl.of(service);
+    }
+
+    /**
+     * Whether the repository API may load and unload models (default true). When false, REST {@code
+     * POST /v2/repository/models/{model}/load} and {@code .../unload} answer 403 and gRPC {@code
+     * RepositoryModelLoad} and {@code RepositoryModelUnload} answer PERMISSION_DENIED; the
+     * repository index stays readable.
+     */
+    public Builder repositoryControl(boolean enabled) {
+      this.repositoryControl = enabled;
+      return this;
+    }
+
+    /**
+     * Turns repository control off (see {@link #repositoryControl(boolean)}) with {@code message}
+     * as the refusal clients get: say why, and how the operator turns it on.
+     */
+    public Builder repositoryControlOff(String message) {
+      this.controlOffMessage = requireNonNull(message, "message");
+      this.repositoryControl = false;
+      return this;
+    }
+
+    /**
+     * Where the repository API's loads and unloads go while repository control is on; default the
+     * service's own {@link InferenceService#load} and {@link InferenceService#unload}.
+     */
+    public Builder modelControl(ModelControl value) {
+      this.modelControl = requireNonNull(value, "value");
+      return this;
     }
 
     /** Extra HTTP routes, matched before {@code /metrics} and the protocol's own. */
@@ -189,6 +232,7 @@ public final class StrataServer implements AutoCloseable {
   private static Server startGrpc(
       ServingConfig config,
       InferenceService service,
+      ModelControl control,
       RequestAuthorizer authorizer,
       EventLoopGroup boss,
       EventLoopGroup workers) {
@@ -203,7 +247,7 @@ public final class StrataServer implements AutoCloseable {
               .directExecutor()
               .maxInboundMessageSize(config.maxRequestBytes());
       config.tls().ifPresent(tls -> b.sslContext(TlsContexts.forGrpc(tls)));
-      OipGrpcService oip = new OipGrpcService(service);
+      OipGrpcService oip = new OipGrpcService(service, control);
       if (authorizer == RequestAuthorizer.allowAll()) {
         b.addService(oip.definition());
       } else {
