@@ -1,6 +1,5 @@
 package dev.strata.edge;
 
-import dev.strata.runtime.install.Backoff;
 import dev.strata.api.CloudApiClient;
 import dev.strata.control.EnrollRequest;
 import dev.strata.control.Enrollment;
@@ -11,6 +10,7 @@ import dev.strata.control.TelemetryRecord;
 import dev.strata.core.ErrorCode;
 import dev.strata.core.StrataException;
 import dev.strata.core.StrataVersion;
+import dev.strata.runtime.install.Backoff;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;

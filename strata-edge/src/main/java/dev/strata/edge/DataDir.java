@@ -23,8 +23,7 @@ import java.nio.file.attribute.PosixFilePermissions;
  * state/desired.json            the last desired state received from the cloud
  * artifacts/&lt;sha256&gt;            verified artifacts
  * artifacts/&lt;sha256&gt;.partial    downloads in progress, resumed from their length
- * models/                       the runtime's model repository (&lt;model&gt;/&lt;version&gt;/model.onnx)
- * staging/                      versions being assembled before an atomic rename into models/
+ * models/                       the runtime's model repository, written only by its installer
  * telemetry/records.log         telemetry records not yet acknowledged by the cloud
  * telemetry/acked               the last acknowledged record's sequence number
  * </pre>
@@ -51,7 +50,7 @@ final class DataDir implements AutoCloseable {
     Path root = dir.toAbsolutePath().normalize();
     try {
       createPrivate(root);
-      for (String sub : new String[] {"state", "artifacts", "models", "staging", "telemetry"}) {
+      for (String sub : new String[] {"state", "artifacts", "models", "telemetry"}) {
         createPrivate(root.resolve(sub));
       }
       FileChannel ch =
@@ -114,10 +113,6 @@ final class DataDir implements AutoCloseable {
 
   Path models() {
     return root.resolve("models");
-  }
-
-  Path staging() {
-    return root.resolve("staging");
   }
 
   Path telemetry() {

@@ -1,6 +1,5 @@
 package dev.strata.edge;
 
-import dev.strata.runtime.install.Backoff;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -11,9 +10,13 @@ import dev.strata.control.ManifestVerifier;
 import dev.strata.core.StrataException;
 import dev.strata.runtime.ModelManager;
 import dev.strata.runtime.RuntimeConfig;
+import dev.strata.runtime.backend.Backends;
+import dev.strata.runtime.install.Backoff;
+import dev.strata.runtime.install.ModelInstaller;
 import dev.strata.serving.StrataServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -41,6 +44,9 @@ public final class EdgeAgent implements AutoCloseable {
       "model control is off on this server: an edge changes its models only by the cloud's signed"
           + " deployments (start it with --repository-api to allow load and unload)";
 
+  /** How often the reconciler checks that every deployed model is still served. */
+  static final Duration CHECK_INTERVAL = Duration.ofSeconds(5);
+
   private final EdgeConfig config;
   private final DataDir dir;
   private final IdentityHolder identity;
@@ -61,12 +67,12 @@ public final class EdgeAgent implements AutoCloseable {
     this.dir = track(opened, DataDir.open(config.dataDir()));
     this.identity = new IdentityHolder(dir.identity());
     ArtifactCache artifacts = new ArtifactCache(dir.artifacts());
-    ModelStore store = new ModelStore(dir.models(), dir.staging());
+    ModelInstaller installer = new ModelInstaller(dir.models(), Backends.builtIn());
     Optional<ManifestVerifier> verifier =
         identity.get().map(id -> ManifestVerifier.forPublicKey(id.manifestPublicKey()));
     AppliedState saved =
         StateFiles.read(dir.applied(), AppliedState.class).orElse(AppliedState.EMPTY);
-    AppliedState restored = Restore.from(saved, artifacts, store, verifier);
+    AppliedState restored = Restore.from(saved, artifacts, installer, verifier);
     Optional<DesiredState> target =
         StateFiles.read(dir.desired(), TargetState.class).map(TargetState::state);
 
@@ -115,12 +121,13 @@ public final class EdgeAgent implements AutoCloseable {
             new Reconciler(
                 dir,
                 artifacts,
-                store,
+                installer,
                 service,
                 service,
                 identity::get,
                 (sha, partial, size) -> asNode().downloadArtifact(sha, partial, size),
                 new Backoff(config.backoffInitial(), config.backoffMax(), random),
+                CHECK_INTERVAL,
                 telemetry,
                 restored,
                 target));
@@ -129,6 +136,7 @@ public final class EdgeAgent implements AutoCloseable {
         StrataServer.builder(config.serving(), service, registry)
             .routes(StatusRoutes.create(this::status));
     if (config.repositoryApi()) {
+      service.modelControl(reconciler);
       serving.modelControl(service.repositoryApi());
     } else {
       serving.repositoryControlOff(CONTROL_OFF);

@@ -1,6 +1,5 @@
 package dev.strata.edge;
 
-import dev.strata.runtime.install.Backoff;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.control.Json;
@@ -12,6 +11,7 @@ import dev.strata.core.StrataException;
 import dev.strata.protocol.rest.EncodedBody;
 import dev.strata.protocol.rest.ResponseFormat;
 import dev.strata.protocol.rest.RestCodec;
+import dev.strata.runtime.install.Backoff;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;

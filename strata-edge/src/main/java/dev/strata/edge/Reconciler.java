@@ -1,32 +1,33 @@
 package dev.strata.edge;
 
-import dev.strata.runtime.install.Backoff;
-import dev.strata.control.ArtifactManifest;
 import dev.strata.control.DesiredModel;
 import dev.strata.control.DesiredState;
 import dev.strata.control.Health;
 import dev.strata.control.LoadState;
 import dev.strata.control.LoadedModel;
-import dev.strata.control.ManifestVerificationException;
 import dev.strata.control.ManifestVerifier;
 import dev.strata.core.ErrorCode;
 import dev.strata.core.RepositoryEntry;
 import dev.strata.core.StrataException;
 import dev.strata.runtime.InferenceService;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.strata.runtime.install.Backoff;
+import dev.strata.runtime.install.ModelInstaller;
+import dev.strata.runtime.install.ModelReconciler;
+import dev.strata.serving.ModelControl;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -36,10 +37,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Brings what the edge serves to the desired state, on its own thread so that downloads and loads
- * never hold heartbeats back. For each desired model: verify the signed manifest against the pinned
- * key, download the artifact (resuming), verify its size and digest, install it in the repository,
- * load it (the runtime swaps versions atomically, without failing a request), then switch the
- * deployment's policy. Models no longer desired are unloaded and removed.
+ * never hold heartbeats back. The work on each model is the runtime's shared reconcile core ({@link
+ * ModelReconciler}: verify the signed manifest against the pinned key and that a backend serves its
+ * format, fetch the artifact (resuming) and verify its size and digest, install it, configure it to
+ * serve exactly the deployed version, load it — the runtime swaps versions without failing a
+ * request — and put the repository back when the load fails); this class decides what each model
+ * should be, from the whole desired state at every pass, and switches the deployment's policy.
+ *
+ * <p>Two deployments of one model on this node: the one already served keeps it (else the first in
+ * the desired state), the other is reported FAILED as a conflict — at every pass, so that once the
+ * first is deleted the other is applied. A model the runtime stopped serving for any reason is put
+ * back by the next pass (passes run every {@code checkInterval}, and at once when a heartbeat sees
+ * it gone), again verified.
  *
  * <p>A manifest or artifact that fails verification, and a model the runtime cannot load, is
  * rejected for that revision: the previous version keeps serving, the heartbeat reports the
@@ -50,7 +59,7 @@ import org.slf4j.LoggerFactory;
  * <p>What is served is written to {@code state/applied.json} after every change, so that a restart
  * without the cloud serves the same models with the same policies.
  */
-final class Reconciler implements AutoCloseable {
+final class Reconciler implements ModelControl, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
 
   /** What heartbeats report of the models. */
@@ -62,50 +71,61 @@ final class Reconciler implements AutoCloseable {
 
   private final DataDir dir;
   private final ArtifactCache artifacts;
-  private final ModelStore store;
+  private final ModelReconciler core;
   private final InferenceService runtime;
   private final CollaborativeInferenceService service;
   private final Supplier<Optional<NodeIdentity>> identity;
   private final ArtifactCache.Downloader downloader;
   private final Backoff backoff;
+  private final Duration checkInterval;
   private final TelemetryCollector telemetry;
   private final ScheduledExecutorService thread;
 
   private final Map<String, DesiredModel> applied = new LinkedHashMap<>();
   private final Map<String, LoadedModel> progress = new ConcurrentHashMap<>();
   private final Map<String, String> rejected = new ConcurrentHashMap<>();
+  private final Set<String> conflictsLogged = ConcurrentHashMap.newKeySet();
   private volatile List<DesiredModel> served = List.of();
   private volatile Optional<String> appliedEtag;
   private volatile Optional<DesiredState> target;
+  private AppliedState saved;
   private ScheduledFuture<?> next;
   private String verifierKey;
   private ManifestVerifier verifier;
 
+  /**
+   * @param installer the runtime's installer over the node's model repository
+   * @param runtime what loads the models (the service the edge serves through)
+   * @param checkInterval how often a pass checks that every applied model is still served
+   */
   Reconciler(
       DataDir dir,
       ArtifactCache artifacts,
-      ModelStore store,
+      ModelInstaller installer,
       InferenceService runtime,
       CollaborativeInferenceService service,
       Supplier<Optional<NodeIdentity>> identity,
       ArtifactCache.Downloader downloader,
       Backoff backoff,
+      Duration checkInterval,
       TelemetryCollector telemetry,
       AppliedState restored,
       Optional<DesiredState> target) {
     this.dir = dir;
     this.artifacts = artifacts;
-    this.store = store;
+    this.core = new ModelReconciler(installer, runtime);
     this.runtime = runtime;
     this.service = service;
     this.identity = identity;
     this.downloader = downloader;
     this.backoff = backoff;
+    this.checkInterval = checkInterval;
     this.telemetry = telemetry;
     for (DesiredModel m : restored.models()) {
       applied.put(m.deployment(), m);
     }
     this.appliedEtag = restored.etag();
+    this.saved = restored;
     this.target = target;
     this.thread =
         Executors.newSingleThreadScheduledExecutor(
@@ -113,11 +133,9 @@ final class Reconciler implements AutoCloseable {
     publish();
   }
 
-  /** Starts reconciling toward the saved target, if any. */
+  /** Starts reconciling toward the saved target, if any, and checking what is served. */
   void start() {
-    if (target.isPresent()) {
-      schedule(Duration.ZERO);
-    }
+    schedule(Duration.ZERO);
   }
 
   /** A new desired state from the cloud: saved, then reconciled to. */
@@ -152,6 +170,7 @@ final class Reconciler implements AutoCloseable {
     try {
       if (pass()) {
         backoff.reset();
+        schedule(checkInterval);
       } else {
         schedule(backoff.next());
       }
@@ -164,27 +183,46 @@ final class Reconciler implements AutoCloseable {
     }
   }
 
-  /** One pass over the target; false when something must be retried. */
+  /** One pass over the whole target; false when something must be retried. */
   private boolean pass() {
     Optional<DesiredState> t = target;
     if (t.isEmpty()) {
       return true;
     }
-    boolean complete = true;
-    Map<String, DesiredModel> want = new LinkedHashMap<>();
-    for (DesiredModel m : t.get().models()) {
-      want.put(m.deployment(), m);
+    List<DesiredModel> desired = t.get().models();
+    // One deployment per model: the one served keeps it, else the first in the desired state.
+    Map<String, DesiredModel> winners = new LinkedHashMap<>();
+    for (DesiredModel m : desired) {
+      DesiredModel w = winners.get(m.model());
+      if (w == null || (!isApplied(w) && isApplied(m))) {
+        winners.put(m.model(), m);
+      }
     }
+    Set<String> deployments = new HashSet<>();
+    for (DesiredModel m : desired) {
+      deployments.add(m.deployment());
+    }
+    progress.keySet().retainAll(deployments);
+    for (DesiredModel m : desired) {
+      DesiredModel w = winners.get(m.model());
+      if (w != m) {
+        conflict(m, w);
+      }
+    }
+    // Applied deployments no longer desired: removed, unless another deployment takes their model
+    // over (then they serve until it is applied or rejected).
+    Map<String, DesiredModel> superseded = new HashMap<>();
     for (DesiredModel cur : List.copyOf(applied.values())) {
-      if (!want.containsKey(cur.deployment())) {
+      DesiredModel w = winners.get(cur.model());
+      if (w == null) {
         remove(cur);
+      } else if (!w.deployment().equals(cur.deployment())) {
+        superseded.put(cur.model(), cur);
       }
     }
-    progress.keySet().retainAll(want.keySet());
-    for (DesiredModel m : want.values()) {
-      if (!reconcile(m)) {
-        complete = false;
-      }
+    boolean complete = true;
+    for (DesiredModel w : winners.values()) {
+      complete &= reconcile(w, Optional.ofNullable(superseded.get(w.model())));
     }
     if (complete) {
       appliedEtag = Optional.of(t.get().etag());
@@ -194,54 +232,97 @@ final class Reconciler implements AutoCloseable {
     return complete;
   }
 
-  /** Brings one deployment to its desired model; false when it must be retried. */
-  private boolean reconcile(DesiredModel m) {
+  private boolean isApplied(DesiredModel m) {
     DesiredModel cur = applied.get(m.deployment());
+    return cur != null && cur.model().equals(m.model());
+  }
+
+  private void conflict(DesiredModel m, DesiredModel winner) {
+    String reason =
+        "model " + m.model() + " is already served for deployment " + winner.deployment();
+    state(m, LoadState.FAILED, Optional.of(reason));
+    if (conflictsLogged.add(key(m) + "#" + winner.deployment())) {
+      LOG.error(
+          "deployment {} revision {} not applied: {} (it is applied once that deployment is"
+              + " removed)",
+          m.deployment(),
+          m.revision(),
+          reason);
+    }
+  }
+
+  /**
+   * Brings one deployment to its desired model; false when it must be retried.
+   *
+   * @param superseded a deployment no longer desired that serves the same model now
+   */
+  private boolean reconcile(DesiredModel m, Optional<DesiredModel> superseded) {
+    DesiredModel cur = applied.get(m.deployment());
+    String key = key(m);
     if (cur != null && sameArtifact(cur, m)) {
       if (!cur.equals(m)) {
         applied.put(m.deployment(), m); // a new revision of the same bytes: policy only
         publish();
       }
-      progress.remove(m.deployment());
-      return true;
-    }
-    String key = m.deployment() + "#" + m.revision() + "#" + m.sha256();
-    if (rejected.containsKey(key)) {
-      return true;
-    }
-    for (DesiredModel other : applied.values()) {
-      if (!other.deployment().equals(m.deployment()) && other.model().equals(m.model())) {
-        reject(
-            key,
-            m,
-            "model " + m.model() + " is already served for deployment " + other.deployment());
+      if (core.serves(target(m)) || rejected.containsKey(key)) {
+        progress.remove(m.deployment());
         return true;
       }
+      LOG.warn(
+          "deployment {}: {} version {} is no longer served by the runtime; putting it back",
+          m.deployment(),
+          m.model(),
+          m.version());
+    } else if (rejected.containsKey(key)) {
+      superseded.ifPresent(this::remove);
+      return true;
     }
     Optional<NodeIdentity> id = identity.get();
     if (id.isEmpty()) {
       state(m, LoadState.DOWNLOADING, Optional.of("not enrolled yet"));
       return false;
     }
-    try {
-      install(m, cur, verifier(id.get()));
-      return true;
-    } catch (ManifestVerificationException e) {
-      reject(key, m, e.getMessage());
-      return true;
-    } catch (LoadFailure e) {
-      reject(key, m, e.getMessage());
-      return true;
-    } catch (IOException | UncheckedIOException | StrataException e) {
-      LOG.warn(
-          "deployment {}: cannot fetch {} version {} yet: {}",
-          m.deployment(),
-          m.model(),
-          m.version(),
-          e.getMessage());
-      state(m, LoadState.DOWNLOADING, Optional.of(String.valueOf(e.getMessage())));
-      return false;
+    Optional<DesiredModel> previous = cur != null ? Optional.of(cur) : Optional.empty();
+    ModelReconciler.Outcome outcome =
+        core.apply(
+            target(m), previous.map(Reconciler::target), verifier(id.get()), fetcher(), hooks(m));
+    switch (outcome) {
+      case ModelReconciler.Outcome.Applied a -> {
+        superseded.ifPresent(s -> applied.remove(s.deployment()));
+        applied.put(m.deployment(), m);
+        progress.remove(m.deployment());
+        save();
+        publish();
+        LOG.info(
+            "deployment {} revision {}: serving {} version {} ({})",
+            m.deployment(),
+            m.revision(),
+            m.model(),
+            m.version(),
+            m.variant());
+        return true;
+      }
+      case ModelReconciler.Outcome.Rejected r -> {
+        reject(key, m, r.reason());
+        superseded.ifPresent(this::remove);
+        publish();
+        return true;
+      }
+      case ModelReconciler.Outcome.Retry r -> {
+        LOG.warn(
+            "deployment {}: cannot fetch {} version {} yet: {}",
+            m.deployment(),
+            m.model(),
+            m.version(),
+            r.reason());
+        state(m, LoadState.DOWNLOADING, Optional.of(r.reason()));
+        return false;
+      }
     }
+  }
+
+  private static String key(DesiredModel m) {
+    return m.deployment() + "#" + m.revision() + "#" + m.sha256();
   }
 
   private static boolean sameArtifact(DesiredModel a, DesiredModel b) {
@@ -250,101 +331,43 @@ final class Reconciler implements AutoCloseable {
         && a.version() == b.version();
   }
 
-  private void install(DesiredModel m, DesiredModel cur, ManifestVerifier v) throws IOException {
-    ArtifactManifest signed = v.verify(m.manifest());
-    if (!signed.sha256().equals(m.sha256())
-        || signed.size() != m.size()
-        || !signed.model().equals(m.model())
-        || signed.version() != m.version()
-        || !signed.variant().equals(m.variant())) {
-      throw new ManifestVerificationException(
-          String.format(
-              "deployment %s: desired %s version %d variant %s (%s, %d bytes) differs from its"
-                  + " signed manifest (%s version %d variant %s, %s, %d bytes)",
-              m.deployment(),
-              m.model(),
-              m.version(),
-              m.variant(),
-              m.sha256(),
-              m.size(),
-              signed.model(),
-              signed.version(),
-              signed.variant(),
-              signed.sha256(),
-              signed.size()));
-    }
-    if (!signed.format().equals("onnx")) {
-      throw new LoadFailure(
-          "format " + signed.format() + " cannot be served here (expected: onnx)");
-    }
-    state(m, LoadState.DOWNLOADING, Optional.empty());
-    Path file = artifacts.fetch(m.manifest(), v, downloader);
-    state(m, LoadState.LOADING, Optional.empty());
-    store.install(m.model(), m.version(), file);
-    store.serveOnly(m.model(), m.version());
-    // the policy first: no request may reach the model without it once it is loaded
-    List<DesiredModel> routes = new ArrayList<>(applied.values());
-    routes.removeIf(d -> d.deployment().equals(m.deployment()));
-    routes.add(m);
-    route(routes);
-    try {
-      runtime.load(m.model());
-    } catch (RuntimeException e) {
-      putBack(m, cur);
-      publish();
-      throw new LoadFailure("load failed: " + e.getMessage());
-    }
-    store.removeVersionsExcept(m.model(), m.version());
-    applied.put(m.deployment(), m);
-    progress.remove(m.deployment());
-    save();
-    publish();
-    LOG.info(
-        "deployment {} revision {}: serving {} version {} ({})",
-        m.deployment(),
-        m.revision(),
-        m.model(),
-        m.version(),
-        m.variant());
+  private static ModelReconciler.Target target(DesiredModel m) {
+    return new ModelReconciler.Target(m.model(), new TreeMap<>(Map.of(m.version(), m)), List.of());
   }
 
-  /** After a failed load: the repository back to what still serves. */
-  private void putBack(DesiredModel failed, DesiredModel cur) {
-    try {
-      if (cur == null) {
-        store.remove(failed.model());
-        try {
-          runtime.unload(failed.model());
-        } catch (StrataException ignored) {
-          // it never served
-        }
-        return;
+  /** Artifacts from the node's cache: verified there (downloaded, resumed, when missing). */
+  private ModelReconciler.Artifacts fetcher() {
+    return (m, signed, v) ->
+        new ModelReconciler.Artifact.Local(artifacts.fetch(m.manifest(), v, downloader));
+  }
+
+  private ModelReconciler.Progress hooks(DesiredModel m) {
+    return new ModelReconciler.Progress() {
+      @Override
+      public void state(ModelReconciler.Target t, LoadState state) {
+        Reconciler.this.state(m, state, Optional.empty());
       }
-      if (cur.version() == failed.version()) {
-        Path before = artifacts.file(cur.sha256());
-        if (Files.exists(before)) {
-          store.install(cur.model(), cur.version(), before);
-        }
-      } else {
-        store.removeVersionsExcept(cur.model(), cur.version());
+
+      @Override
+      public void beforeLoad(ModelReconciler.Target t) {
+        // the policy first: no request may reach the model without it once it is loaded
+        List<DesiredModel> routes = new ArrayList<>(applied.values());
+        routes.removeIf(d -> d.deployment().equals(m.deployment()) || d.model().equals(m.model()));
+        routes.add(m);
+        route(routes);
       }
-      store.serveOnly(cur.model(), cur.version());
-    } catch (RuntimeException e) {
-      LOG.error("cannot restore model {} after a failed load", failed.model(), e);
-    }
+
+      @Override
+      public void restored(ModelReconciler.Target failed) {
+        publish();
+      }
+    };
   }
 
   private void remove(DesiredModel cur) {
     applied.remove(cur.deployment());
     publish();
-    try {
-      runtime.unload(cur.model());
-    } catch (StrataException e) {
-      if (e.code() != ErrorCode.NOT_FOUND) {
-        LOG.warn("cannot unload {}: {}", cur.model(), e.getMessage());
-      }
-    }
-    store.remove(cur.model());
+    core.remove(cur.model());
     save();
     LOG.info("deployment {} removed: stopped serving {}", cur.deployment(), cur.model());
   }
@@ -380,6 +403,92 @@ final class Reconciler implements AutoCloseable {
       verifierKey = id.manifestPublicKey();
     }
     return verifier;
+  }
+
+  /**
+   * The repository API's load, where the node's owner allowed it ({@code --repository-api}): a
+   * model deployed here is verified again (artifact size, digest and signature; a damaged one is
+   * downloaded again) and reinstalled and loaded from the verified bytes. Nothing else can be
+   * loaded.
+   */
+  @Override
+  public void load(String model) {
+    call(
+        () -> {
+          DesiredModel m = deployedAs(model);
+          Optional<NodeIdentity> id = identity.get();
+          if (id.isEmpty()) {
+            throw new StrataException(ErrorCode.UNAVAILABLE, "this node is not enrolled yet");
+          }
+          ModelReconciler.Outcome outcome =
+              core.apply(
+                  target(m), Optional.of(target(m)), verifier(id.get()), fetcher(), hooks(m));
+          switch (outcome) {
+            case ModelReconciler.Outcome.Applied a -> {
+              publish();
+              LOG.info(
+                  "model '{}': verified and {} on request",
+                  model,
+                  a.loaded() ? "loaded again" : "unchanged");
+            }
+            case ModelReconciler.Outcome.Rejected r -> {
+              publish();
+              throw new StrataException(
+                  ErrorCode.FAILED_PRECONDITION,
+                  "model '" + model + "' was not loaded: " + r.reason());
+            }
+            case ModelReconciler.Outcome.Retry r ->
+                throw new StrataException(
+                    ErrorCode.UNAVAILABLE,
+                    "model '" + model + "' cannot be verified now: " + r.reason());
+          }
+        });
+  }
+
+  /**
+   * The repository API's unload: refused. A model deployed here is served until the cloud removes
+   * its deployment (and one that stops being served is put back by the next pass).
+   */
+  @Override
+  public void unload(String model) {
+    call(
+        () -> {
+          DesiredModel m = deployedAs(model);
+          throw new StrataException(
+              ErrorCode.FAILED_PRECONDITION,
+              "model '"
+                  + model
+                  + "' is served for deployment "
+                  + m.deployment()
+                  + ": only the cloud removes it (delete the deployment there)");
+        });
+  }
+
+  private DesiredModel deployedAs(String model) {
+    for (DesiredModel m : applied.values()) {
+      if (m.model().equals(model)) {
+        return m;
+      }
+    }
+    throw new StrataException(
+        ErrorCode.NOT_FOUND, "model '" + model + "' is not deployed to this node");
+  }
+
+  /** Runs on the reconcile thread (one change at a time) and waits for it. */
+  private void call(Runnable r) {
+    try {
+      thread.submit(r).get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StrataException(ErrorCode.UNAVAILABLE, "interrupted");
+    } catch (RejectedExecutionException e) {
+      throw new StrataException(ErrorCode.UNAVAILABLE, "the edge agent is stopping");
+    }
   }
 
   /**
@@ -425,8 +534,11 @@ final class Reconciler implements AutoCloseable {
   }
 
   private void save() {
-    StateFiles.write(
-        dir.applied(), new AppliedState(appliedEtag, List.copyOf(applied.values())), false);
+    AppliedState now = new AppliedState(appliedEtag, List.copyOf(applied.values()));
+    if (!now.equals(saved)) {
+      StateFiles.write(dir.applied(), now, false);
+      saved = now;
+    }
   }
 
   private void collectGarbage(DesiredState t) {
@@ -461,10 +573,15 @@ final class Reconciler implements AutoCloseable {
         s = LoadState.READY;
       } else if (!runtime.ready()) {
         s = LoadState.LOADING;
+      } else if (!rejected.containsKey(key(m))) {
+        // gone from the runtime: the next pass puts it back (verified), now
+        s = LoadState.LOADING;
+        error = Optional.of("not served by the runtime; being put back");
+        schedule(Duration.ZERO);
       } else {
         s = LoadState.FAILED;
         RepositoryEntry e = index.get(m.model() + "/" + m.version());
-        error = Optional.of(e == null || e.reason().isEmpty() ? "not serving" : e.reason());
+        error = Optional.of(e == null || e.reason().isEmpty() ? rejected.get(key(m)) : e.reason());
         unhealthy = true;
       }
       models.add(
@@ -493,15 +610,6 @@ final class Reconciler implements AutoCloseable {
       thread.awaitTermination(30, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    }
-  }
-
-  /** The runtime could not load a verified model, or cannot serve its format. */
-  private static final class LoadFailure extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    LoadFailure(String message) {
-      super(message, null, false, false);
     }
   }
 }

@@ -1,6 +1,5 @@
 package dev.strata.edge;
 
-import dev.strata.runtime.install.Backoff;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -12,6 +11,7 @@ import dev.strata.core.InferenceResponse;
 import dev.strata.core.Shape;
 import dev.strata.core.StrataException;
 import dev.strata.core.Tensor;
+import dev.strata.runtime.install.Backoff;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -22,10 +22,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -34,7 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The edge serves only what the cloud signed: without {@code --repository-api} the local repository
  * API's load and unload are refused over REST (403) and gRPC (PERMISSION_DENIED) and the model
- * keeps serving; with it, they reach the service's model control hook.
+ * keeps serving; with it, they reach the service's model control hook, which on an agent is the
+ * reconciler: a load verifies the deployed artifact again, an unload of a deployed model is
+ * refused.
  */
 class RepositoryApiIT {
   private static final String BODY =
@@ -124,12 +128,58 @@ class RepositoryApiIT {
   }
 
   @Test
-  void withTheFlagTheDefaultHookUnloadsOnTheRuntime() throws Exception {
+  void withTheFlagALoadVerifiesAgainAndServesOnlyTheSignedBytes() throws Exception {
     try (LoopbackCloud cloud = LoopbackCloud.start(dir.resolve("cloud"), Map.of());
         EdgeAgent agent = EdgeAgent.start(config(cloud, true))) {
       URI base = servingMlp(agent);
-      assertThat(post(base, "/v2/repository/models/mlp/unload", "{}").statusCode()).isEqualTo(200);
-      assertThat(agent.service().modelReady("mlp", java.util.Optional.empty())).isFalse();
+      String before = post(base, "/v2/models/mlp/infer", BODY).body();
+      // flip bytes of the installed file (a hard link to the cached artifact) and of its weights
+      Path file = dir.resolve("edge/models/mlp/1/model.onnx");
+      byte[] b = Files.readAllBytes(file);
+      for (int i = b.length - 64; i < b.length; i++) {
+        b[i] ^= 0x5a;
+      }
+      Files.write(file, b);
+      HttpResponse<String> load = post(base, "/v2/repository/models/mlp/load", "{}");
+      assertThat(load.statusCode()).as(load.body()).isEqualTo(200);
+      // the damaged artifact was downloaded again from the cloud, verified, and installed
+      assertThat(cloud.artifactRequests()).hasSize(2);
+      assertThat(Files.readAllBytes(file)).isEqualTo(TestModels.mlp(1));
+      assertThat(post(base, "/v2/models/mlp/infer", BODY).body()).isEqualTo(before);
+    }
+  }
+
+  @Test
+  void withTheFlagADamagedArtifactIsNotLoadedWhileTheCloudIsAway() throws Exception {
+    try (LoopbackCloud cloud = LoopbackCloud.start(dir.resolve("cloud"), Map.of());
+        EdgeAgent agent = EdgeAgent.start(config(cloud, true))) {
+      URI base = servingMlp(agent);
+      String before = post(base, "/v2/models/mlp/infer", BODY).body();
+      cloud.stop();
+      Path file = dir.resolve("edge/models/mlp/1/model.onnx");
+      byte[] b = Files.readAllBytes(file);
+      b[b.length - 8] ^= 0x5a;
+      Files.write(file, b);
+      HttpResponse<String> load = post(base, "/v2/repository/models/mlp/load", "{}");
+      assertThat(load.statusCode()).as(load.body()).isEqualTo(503);
+      assertThat(load.body()).contains("cannot be verified now");
+      // the runtime still serves the verified model it had
+      assertThat(post(base, "/v2/models/mlp/infer", BODY).body()).isEqualTo(before);
+    }
+  }
+
+  @Test
+  void withTheFlagUnloadOfADeployedModelIsRefusedAndUnknownModelsAreNotFound() throws Exception {
+    try (LoopbackCloud cloud = LoopbackCloud.start(dir.resolve("cloud"), Map.of());
+        EdgeAgent agent = EdgeAgent.start(config(cloud, true))) {
+      URI base = servingMlp(agent);
+      HttpResponse<String> unload = post(base, "/v2/repository/models/mlp/unload", "{}");
+      assertThat(unload.statusCode()).isEqualTo(409);
+      assertThat(unload.body()).contains("deployment det").contains("only the cloud removes it");
+      assertThat(agent.service().modelReady("mlp", Optional.empty())).isTrue();
+      HttpResponse<String> other = post(base, "/v2/repository/models/other/load", "{}");
+      assertThat(other.statusCode()).isEqualTo(404);
+      assertThat(other.body()).contains("not deployed to this node");
     }
   }
 

@@ -8,6 +8,7 @@ import dev.strata.runtime.ModelConfig.TensorConfig;
 import dev.strata.runtime.ModelConfig.VersionPolicy;
 import dev.strata.runtime.ModelConfig.WarmupInput;
 import dev.strata.runtime.ModelConfig.WarmupSample;
+import dev.strata.runtime.backend.OnnxRuntimeBackend;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -20,7 +21,7 @@ import java.util.Optional;
  * ModelConfig} it was loaded with and the runtime's defaults.
  */
 final class EffectiveConfig {
-  static final String PLATFORM = "onnxruntime_onnx";
+  static final String PLATFORM = OnnxRuntimeBackend.INSTANCE.platform();
   static final String BACKEND = "onnxruntime";
 
   private EffectiveConfig() {}

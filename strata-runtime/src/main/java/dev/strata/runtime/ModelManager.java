@@ -13,6 +13,7 @@ import dev.strata.core.StrataException;
 import dev.strata.core.StrataVersion;
 import dev.strata.core.TensorSpec;
 import dev.strata.modelconfig.Triton;
+import dev.strata.runtime.backend.OnnxRuntimeBackend;
 import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,7 +46,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ModelManager implements InferenceService {
   private static final Logger LOG = LoggerFactory.getLogger(ModelManager.class);
-  private static final String PLATFORM = "onnxruntime_onnx";
+  private static final String PLATFORM = OnnxRuntimeBackend.INSTANCE.platform();
   private static final List<String> EXTENSIONS =
       List.of("classification", "model_configuration", "model_repository", "statistics");
 

@@ -3,6 +3,7 @@ package dev.strata.runtime;
 import dev.strata.core.ErrorCode;
 import dev.strata.core.StrataException;
 import dev.strata.runtime.ModelConfig.TensorConfig;
+import dev.strata.runtime.backend.OnnxRuntimeBackend;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,7 +24,7 @@ import java.util.stream.Stream;
 final class ModelRepository {
   static final String CONFIG = "config.json";
   static final String TRITON_CONFIG = "config.pbtxt";
-  static final String MODEL_FILE = "model.onnx";
+  static final String MODEL_FILE = OnnxRuntimeBackend.INSTANCE.modelFile();
 
   private final Path root;
 
