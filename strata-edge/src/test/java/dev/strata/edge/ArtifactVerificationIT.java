@@ -142,8 +142,12 @@ class ArtifactVerificationIT {
     assertThat(failed.error()).hasValueSatisfying(e -> assertThat(e).startsWith("load failed"));
     assertThat(servingVersion()).isEqualTo("1");
     assertThat(Files.exists(dir.resolve("edge/models/mlp/2"))).isFalse();
-    assertThat(Files.readString(dir.resolve("edge/models/mlp/config.json")))
-        .contains("\"versions\": [1]");
+    assertThat(
+            dev.strata.control.Json.mapper()
+                .readTree(Files.readString(dir.resolve("edge/models/mlp/config.json")))
+                .at("/version_policy/specific/versions")
+                .toString())
+        .isEqualTo("[1]");
   }
 
   @Test
