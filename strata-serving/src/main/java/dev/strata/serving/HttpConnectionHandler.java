@@ -162,7 +162,9 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
     try {
       HttpResult result = handler.handle(call);
       if (!stage.complete(result)) {
-        result.stream().ifPresent(StreamedBody::close); // the client went away meanwhile
+        // the client went away meanwhile
+        result.stream().ifPresent(StreamedBody::close);
+        result.events().ifPresent(EventStream::close);
       }
     } catch (Throwable t) {
       stage.completeExceptionally(t);

@@ -19,10 +19,12 @@ public record HttpResult(
     String contentType,
     Map<String, String> headers,
     List<ByteBuffer> body,
-    Optional<StreamedBody> stream) {
+    Optional<StreamedBody> stream,
+    Optional<EventStream> events) {
   public static final String JSON = "application/json";
   public static final String OCTET_STREAM = "application/octet-stream";
   public static final String TEXT = "text/plain; charset=utf-8";
+  public static final String EVENT_STREAM = "text/event-stream";
 
   public HttpResult {
     if (status < 100 || status > 599) {
@@ -32,15 +34,29 @@ public record HttpResult(
     headers = Map.copyOf(headers);
     body = List.copyOf(body);
     requireNonNull(stream, "stream");
-    if (stream.isPresent() && !body.isEmpty()) {
+    requireNonNull(events, "events");
+    if ((stream.isPresent() || events.isPresent()) && !body.isEmpty()) {
       throw new IllegalArgumentException("a streamed result has no buffered body");
     }
+    if (stream.isPresent() && events.isPresent()) {
+      throw new IllegalArgumentException("a result streams a body or events, not both");
+    }
+  }
+
+  /** A response with a buffered body or a streamed one. */
+  public HttpResult(
+      int status,
+      String contentType,
+      Map<String, String> headers,
+      List<ByteBuffer> body,
+      Optional<StreamedBody> stream) {
+    this(status, contentType, headers, body, stream, Optional.empty());
   }
 
   /** A response with a buffered body. */
   public HttpResult(
       int status, String contentType, Map<String, String> headers, List<ByteBuffer> body) {
-    this(status, contentType, headers, body, Optional.empty());
+    this(status, contentType, headers, body, Optional.empty(), Optional.empty());
   }
 
   public static HttpResult json(int status, byte[] body) {
@@ -60,6 +76,20 @@ public record HttpResult(
       int status, String contentType, Map<String, String> headers, long length, InputStream in) {
     return new HttpResult(
         status, contentType, headers, List.of(), Optional.of(new StreamedBody(length, in)));
+  }
+
+  /**
+   * A response of server-sent events ({@code text/event-stream}, chunked) pushed through {@code
+   * events} while it is written; see {@link EventStream}.
+   */
+  public static HttpResult events(int status, EventStream events) {
+    return new HttpResult(
+        status,
+        EVENT_STREAM,
+        Map.of("Cache-Control", "no-cache"),
+        List.of(),
+        Optional.empty(),
+        Optional.of(events));
   }
 
   /** The length of the buffered body in bytes (0 for a streamed result: see {@link #length()}). */

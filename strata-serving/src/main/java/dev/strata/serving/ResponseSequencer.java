@@ -49,6 +49,9 @@ final class ResponseSequencer {
   private final Runnable closing;
   private final ArrayDeque<Slot> pending = new ArrayDeque<>();
 
+  /** An event stream is being written: the responses after it wait for its end. */
+  private boolean streaming;
+
   /**
    * @param state the server's in-flight count and draining flag (a draining server closes every
    *     connection after its current response)
@@ -141,8 +144,13 @@ final class ResponseSequencer {
       closeStream(slot.result);
       return;
     }
+    drain(ctx);
+  }
+
+  /** Writes every response that is now in order (none while an event stream is going out). */
+  private void drain(ChannelHandlerContext ctx) {
     boolean wrote = false;
-    while (!pending.isEmpty() && pending.peek().result != null) {
+    while (!streaming && !pending.isEmpty() && pending.peek().result != null) {
       Slot next = pending.poll();
       write(ctx, next);
       wrote = true;
@@ -158,6 +166,13 @@ final class ResponseSequencer {
   private void write(ChannelHandlerContext ctx, Slot slot) {
     HttpResult r = slot.result;
     boolean keepAlive = slot.keepAlive && !state.draining();
+    if (r.events().isPresent()) {
+      if (!slot.head) {
+        writeEvents(ctx, r, keepAlive);
+        return;
+      }
+      r.events().get().close(); // HEAD: the headers only
+    }
     ChannelFuture future;
     if (r.stream().isPresent()) {
       future = writeStreamed(ctx, slot, r, keepAlive);
@@ -177,6 +192,47 @@ final class ResponseSequencer {
       future.addListener(ChannelFutureListener.CLOSE);
       closing.run();
     }
+  }
+
+  /**
+   * Writes the head of an event stream and hands the connection to it; the request counts as
+   * finished, and the responses after it are written, once its last chunk is out.
+   */
+  private void writeEvents(ChannelHandlerContext ctx, HttpResult r, boolean keepAlive) {
+    EventStream events = r.events().orElseThrow();
+    HttpResponse response =
+        new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()));
+    HttpHeaders headers = response.headers();
+    headers.set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
+    r.headers().forEach(headers::set);
+    headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+    if (!keepAlive) {
+      headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      closing.run();
+    }
+    streaming = true;
+    ctx.write(response);
+    events.attach(
+        ctx,
+        f -> {
+          state.requestFinished();
+          streaming = false;
+          if (!keepAlive || !f.isSuccess()) {
+            ctx.close();
+          } else {
+            drain(ctx);
+          }
+        });
+    ctx.channel()
+        .closeFuture()
+        .addListener(
+            f -> {
+              if (streaming) { // the client went away mid-stream: the request is over
+                streaming = false;
+                state.requestFinished();
+              }
+            });
+    ctx.flush();
   }
 
   private static void setHeaders(HttpHeaders headers, HttpResult r, boolean keepAlive) {
@@ -229,6 +285,7 @@ final class ResponseSequencer {
   private static void closeStream(HttpResult result) {
     if (result != null) {
       result.stream().ifPresent(StreamedBody::close);
+      result.events().ifPresent(EventStream::close);
     }
   }
 }
