@@ -1,7 +1,9 @@
 package dev.strata.cli;
 
+import dev.strata.llm.openai.OpenAiRoutes;
 import dev.strata.runtime.ModelManager;
 import dev.strata.runtime.RuntimeConfig;
+import dev.strata.serving.RequestAuthorizer;
 import dev.strata.serving.ServingConfig;
 import dev.strata.serving.StrataServer;
 import dev.strata.serving.cli.ServingOptions;
@@ -21,7 +23,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Serve the models of a repository over the Open Inference Protocol (KServe V2):",
-      "REST on --http-port, gRPC on --grpc-port, Prometheus metrics at /metrics.",
+      "REST on --http-port, gRPC on --grpc-port, Prometheus metrics at /metrics;",
+      "language models (<repo>/<model>/<version>/model.gguf) on the OpenAI API (/v1).",
       "Layout: <repo>/<model>/<version>/model.onnx with an optional <repo>/<model>/config.json",
       "or Triton's <repo>/<model>/config.pbtxt."
     })
@@ -52,7 +55,10 @@ final class ServeCommand implements Callable<Integer> {
                 .build());
     StrataServer server;
     try {
-      server = StrataServer.start(serving, models, registry);
+      server =
+          StrataServer.builder(serving, models, registry)
+              .routes(OpenAiRoutes.create(models, registry, RequestAuthorizer.allowAll()))
+              .start();
     } catch (RuntimeException e) {
       models.close();
       throw e;

@@ -13,6 +13,8 @@ import dev.strata.core.StrataException;
 import dev.strata.core.StrataVersion;
 import dev.strata.core.TensorSpec;
 import dev.strata.modelconfig.Triton;
+import dev.strata.runtime.backend.Backends;
+import dev.strata.runtime.backend.ModelEngine;
 import dev.strata.runtime.backend.OnnxRuntimeBackend;
 import java.nio.ByteOrder;
 import java.time.Duration;
@@ -62,6 +64,7 @@ public final class ModelManager implements InferenceService {
   private final Object shutdownLock = new Object();
   private volatile boolean accepting = true;
   private volatile boolean live = true;
+  private final List<ModelEngine> engines = new ArrayList<>();
 
   private ModelManager(RuntimeConfig config) {
     this.config = requireNonNull(config, "config");
@@ -77,6 +80,47 @@ public final class ModelManager implements InferenceService {
     ModelLoader loader = new ModelLoader(config, repository, timer);
     this.lifecycle = new ModelLifecycle(repository, loader, config.drainTimeout(), () -> accepting);
     OrtSessions.environment();
+    for (ModelEngine.Provider p : Backends.engineProviders()) {
+      engines.add(p.open(config.repository()));
+    }
+  }
+
+  /**
+   * The engines serving the models of other backends than ONNX Runtime (found on the class path;
+   * see {@link ModelEngine}).
+   */
+  public List<ModelEngine> engines() {
+    return List.copyOf(engines);
+  }
+
+  /** The engine of a model: one holding it, else the one whose file its version directories hold. */
+  private Optional<ModelEngine> engineOf(String model) {
+    for (ModelEngine e : engines) {
+      if (e.models().contains(model)) {
+        return Optional.of(e);
+      }
+    }
+    if (engines.isEmpty()) {
+      return Optional.empty();
+    }
+    java.nio.file.Path dir = config.repository().resolve(model).normalize();
+    if (!dir.getParent().equals(config.repository().normalize())
+        || !java.nio.file.Files.isDirectory(dir)) {
+      return Optional.empty();
+    }
+    try (java.util.stream.Stream<java.nio.file.Path> versions = java.nio.file.Files.list(dir)) {
+      List<java.nio.file.Path> vs = versions.filter(java.nio.file.Files::isDirectory).toList();
+      for (ModelEngine e : engines) {
+        for (java.nio.file.Path v : vs) {
+          if (java.nio.file.Files.isRegularFile(v.resolve(e.backend().modelFile()))) {
+            return Optional.of(e);
+          }
+        }
+      }
+    } catch (java.io.IOException e) {
+      return Optional.empty();
+    }
+    return Optional.empty();
   }
 
   /**
@@ -131,6 +175,16 @@ public final class ModelManager implements InferenceService {
   }
 
   private void loadAtStartup(ModelEntry entry) {
+    Optional<ModelEngine> engine = engineOf(entry.name);
+    if (engine.isPresent()) {
+      models.remove(entry.name, entry);
+      try {
+        engine.get().load(entry.name);
+      } catch (RuntimeException e) {
+        LOG.warn("model '{}' is unavailable: {}", entry.name, e.getMessage());
+      }
+      return;
+    }
     try {
       lifecycle.load(entry);
     } catch (StrataException e) {
@@ -201,6 +255,10 @@ public final class ModelManager implements InferenceService {
     }
     ModelEntry entry = models.get(request.model());
     if (entry == null) {
+      Optional<ModelEngine> engine = engineOf(request.model());
+      if (engine.isPresent()) {
+        return CompletableFuture.failedFuture(servedElsewhere(request.model(), engine.get()));
+      }
       return CompletableFuture.failedFuture(unknownModel(request.model()));
     }
     long number = 0;
@@ -249,6 +307,15 @@ public final class ModelManager implements InferenceService {
         StrataException.unavailable("model '%s' is being reloaded; retry", request.model()));
   }
 
+  private static StrataException servedElsewhere(String model, ModelEngine engine) {
+    return new StrataException(
+        ErrorCode.INVALID_ARGUMENT,
+        String.format(
+            "model '%s' is served by %s, not through the inference protocol's tensors: use the"
+                + " OpenAI API (/v1/completions, /v1/chat/completions)",
+            model, engine.backend().name()));
+  }
+
   private static StrataException shuttingDown() {
     return StrataException.unavailable("the runtime is shutting down");
   }
@@ -295,6 +362,11 @@ public final class ModelManager implements InferenceService {
 
   @Override
   public ModelMetadata modelMetadata(String model, Optional<String> version) {
+    for (ModelEngine e : engines) {
+      if (e.models().contains(model)) {
+        return e.metadata(model, version);
+      }
+    }
     ModelVersion v = serving(model, version);
     ModelSignature s = v.signature;
     List<String> versions = new ArrayList<>();
@@ -334,7 +406,15 @@ public final class ModelManager implements InferenceService {
   @Override
   public boolean modelReady(String model, Optional<String> version) {
     ModelEntry entry = models.get(model);
-    if (entry == null || !accepting) {
+    if (!accepting) {
+      return false;
+    }
+    if (entry == null) {
+      for (ModelEngine e : engines) {
+        if (e.models().contains(model)) {
+          return e.ready(model, version);
+        }
+      }
       return false;
     }
     Routing routing = entry.routing;
@@ -400,9 +480,19 @@ public final class ModelManager implements InferenceService {
       LOG.warn("{}", e.getMessage());
     }
     List<RepositoryEntry> out = new ArrayList<>();
+    java.util.Set<String> byEngines = new java.util.HashSet<>();
+    List<RepositoryEntry> engineEntries = new ArrayList<>();
+    for (ModelEngine e : engines) {
+      for (RepositoryEntry r : e.index(readyOnly)) {
+        engineEntries.add(r);
+        byEngines.add(r.name());
+      }
+    }
     for (String name : names) {
       ModelEntry entry = models.get(name);
-      if (entry != null) {
+      if (byEngines.contains(name)) {
+        engineEntries.stream().filter(r -> r.name().equals(name)).forEach(out::add);
+      } else if (entry != null) {
         out.addAll(entry.index(readyOnly));
       } else if (!readyOnly) {
         out.add(new RepositoryEntry(name, "", ModelEntry.UNAVAILABLE, "not loaded"));
@@ -421,12 +511,33 @@ public final class ModelManager implements InferenceService {
       throw shuttingDown();
     }
     repository.modelDir(model); // NOT_FOUND before an entry is made for a name not on disk
+    Optional<ModelEngine> engine = engineOf(model);
+    if (engine.isPresent()) {
+      ModelEntry onnx = models.get(model);
+      engine.get().load(model);
+      if (onnx != null) { // it was an ONNX model before: that one stops
+        lifecycle.unload(onnx, "replaced by a " + engine.get().backend().name() + " model");
+        models.remove(model, onnx);
+      }
+      return;
+    }
+    for (ModelEngine e : engines) {
+      if (e.models().contains(model)) {
+        e.unload(model); // now an ONNX model
+      }
+    }
     lifecycle.load(models.computeIfAbsent(model, ModelEntry::new));
   }
 
   @Override
   public void unload(String model) {
     requireNonNull(model, "model");
+    for (ModelEngine e : engines) {
+      if (e.models().contains(model)) {
+        e.unload(model);
+        return;
+      }
+    }
     ModelEntry entry = models.get(model);
     if (entry == null) {
       throw unknownModel(model);
@@ -457,6 +568,13 @@ public final class ModelManager implements InferenceService {
         }
       }
       ModelLifecycle.retire(all, deadline, "the runtime shut down");
+      for (ModelEngine e : engines) {
+        try {
+          e.close();
+        } catch (RuntimeException ex) {
+          LOG.warn("engine {} did not close cleanly", e.backend().name(), ex);
+        }
+      }
       timer.shutdownNow();
       live = false;
       LOG.info("runtime shut down ({} version(s) closed)", all.size());

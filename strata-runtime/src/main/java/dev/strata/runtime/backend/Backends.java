@@ -14,7 +14,7 @@ import java.util.TreeSet;
  * "can this node serve that format?" question of the cloud and the edge is asked here.
  */
 public final class Backends {
-  private static final Backends BUILT_IN = new Backends(List.of(OnnxRuntimeBackend.INSTANCE));
+  private static final Backends BUILT_IN = discover();
 
   private final List<Backend> backends;
 
@@ -22,9 +22,28 @@ public final class Backends {
     this.backends = List.copyOf(backends);
   }
 
-  /** The backends this build of Strata has: ONNX Runtime. */
+  /**
+   * The backends this installation of Strata has: ONNX Runtime, then those of the {@link
+   * ModelEngine.Provider}s on the class path (llama.cpp for GGUF where strata-llm is present).
+   */
   public static Backends builtIn() {
     return BUILT_IN;
+  }
+
+  /** The engine providers on the class path. */
+  public static List<ModelEngine.Provider> engineProviders() {
+    List<ModelEngine.Provider> out = new java.util.ArrayList<>();
+    java.util.ServiceLoader.load(ModelEngine.Provider.class).forEach(out::add);
+    return out;
+  }
+
+  private static Backends discover() {
+    List<Backend> all = new java.util.ArrayList<>();
+    all.add(OnnxRuntimeBackend.INSTANCE);
+    for (ModelEngine.Provider p : engineProviders()) {
+      all.add(p.backend());
+    }
+    return new Backends(all);
   }
 
   /** Every backend, in order of preference. */
