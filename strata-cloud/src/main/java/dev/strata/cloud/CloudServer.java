@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.strata.api.CloudStatus;
 import dev.strata.control.ManifestVerifier;
 import dev.strata.registry.Registry;
+import dev.strata.llm.openai.OpenAiRoutes;
 import dev.strata.runtime.ModelManager;
 import dev.strata.runtime.RuntimeConfig;
 import dev.strata.runtime.backend.Backends;
@@ -79,7 +80,15 @@ public final class CloudServer implements AutoCloseable {
               inferenceAuth::forgetApiKeys);
       this.server =
           StrataServer.builder(config.serving(), rt, meters)
-              .routes(api.routes())
+              .routes(
+                  api.routes()
+                      .addAll(
+                          OpenAiRoutes.create(
+                              rt,
+                              meters,
+                              config.inferenceAuth()
+                                  ? inferenceAuth
+                                  : RequestAuthorizer.allowAll())))
               .inferenceAuthorizer(
                   config.inferenceAuth() ? inferenceAuth : RequestAuthorizer.allowAll())
               .start();

@@ -8,11 +8,13 @@ import dev.strata.control.DesiredState;
 import dev.strata.control.Json;
 import dev.strata.control.ManifestVerifier;
 import dev.strata.core.StrataException;
+import dev.strata.llm.openai.OpenAiRoutes;
 import dev.strata.runtime.ModelManager;
 import dev.strata.runtime.RuntimeConfig;
 import dev.strata.runtime.backend.Backends;
 import dev.strata.runtime.install.Backoff;
 import dev.strata.runtime.install.ModelInstaller;
+import dev.strata.serving.RequestAuthorizer;
 import dev.strata.serving.StrataServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -132,9 +134,15 @@ public final class EdgeAgent implements AutoCloseable {
                 restored,
                 target));
     service.notServedReason(reconciler::whyNotServed);
+    RequestAuthorizer inference =
+        config.inferenceAuth()
+            ? InferenceTokens.open(dir.inferenceTokens())
+            : RequestAuthorizer.allowAll();
     StrataServer.Builder serving =
         StrataServer.builder(config.serving(), service, registry)
-            .routes(StatusRoutes.create(this::status));
+            .routes(
+                StatusRoutes.create(this::status)
+                    .addAll(OpenAiRoutes.create(runtime, registry, inference)));
     if (config.repositoryApi()) {
       service.modelControl(reconciler);
       serving.modelControl(service.repositoryApi());
@@ -142,7 +150,7 @@ public final class EdgeAgent implements AutoCloseable {
       serving.repositoryControlOff(CONTROL_OFF);
     }
     if (config.inferenceAuth()) {
-      serving.inferenceAuthorizer(InferenceTokens.open(dir.inferenceTokens()));
+      serving.inferenceAuthorizer(inference);
     }
     this.server = serving.start();
     opened.remove(runtime); // the server owns it now

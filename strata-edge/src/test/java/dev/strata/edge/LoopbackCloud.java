@@ -144,6 +144,27 @@ final class LoopbackCloud implements AutoCloseable {
     return api.addVariant(model, v.version(), CreateVariantRequest.onnx(variant, sha));
   }
 
+  /** Registers a new version of {@code model} with one variant of these bytes in {@code format}. */
+  Variant publish(String model, String variant, byte[] bytes, String format) {
+    if (api.findModel(model).isEmpty()) {
+      api.createModel(CreateModelRequest.of(model));
+    }
+    String sha = api.uploadArtifact(bytes).sha256();
+    ModelVersion v = api.createVersion(model, CreateVersionRequest.EMPTY);
+    return api.addVariant(
+        model,
+        v.version(),
+        new CreateVariantRequest(
+            variant,
+            format,
+            sha,
+            dev.strata.api.ModelSignature.UNKNOWN,
+            List.of(),
+            Map.of(),
+            Map.of(),
+            Map.of()));
+  }
+
   Deployment deploy(String name, DeploymentSpec spec) {
     return api.applyDeployment(name, spec);
   }
