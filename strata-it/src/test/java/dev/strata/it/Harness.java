@@ -160,6 +160,30 @@ final class Harness implements BeforeEachCallback, AfterEachCallback {
     return resource;
   }
 
+  /**
+   * {@code strata serve} over {@code repository} on {@code httpPort} (gRPC off), started; its
+   * readiness is the caller's to await.
+   */
+  StrataProcess serve(Path repository, int httpPort) {
+    StrataProcess p =
+        new StrataProcess(
+            "serve",
+            JvmCommand.child(dir.resolve("tmp"), List.of()),
+            List.of(
+                "serve",
+                "--model-repository",
+                repository.toString(),
+                "--http-port",
+                Integer.toString(httpPort),
+                "--grpc-port",
+                "-1"),
+            java.util.Map.of(),
+            dir.resolve("serve.log"));
+    processes.add(p);
+    p.start();
+    return p;
+  }
+
   /** A cloud on SQLite in its data directory, started and ready. */
   CloudProcess cloud() {
     return cloud(TestDb.SQLITE);

@@ -1,0 +1,108 @@
+package dev.strata.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.langchain4j.data.message.SystemMessage;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import dev.langchain4j.model.openai.OpenAiChatModel;
+import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
+import dev.strata.llm.gguf.GgmlType;
+import dev.strata.llm.testing.TinyModels;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * LangChain4j's OpenAI client (a client nobody here wrote) against {@code strata serve} with a GGUF
+ * model in its repository: a chat, a streamed chat whose pieces make the whole answer, and the
+ * process still stopping promptly on SIGTERM after llama.cpp ran in it.
+ */
+@Timeout(180)
+class OpenAiClientIT {
+  @RegisterExtension final Harness harness = new Harness();
+
+  @Test
+  void chatAndStreamingChatThroughLangChain4j() throws Exception {
+    Path repo = harness.dir().resolve("repo");
+    Files.createDirectories(repo.resolve("tiny/1"));
+    TinyModels.write(repo.resolve("tiny/1/model.gguf"), 11, GgmlType.Q8_0);
+    int port = harness.freePort();
+    StrataProcess serve = harness.serve(repo, port);
+    URI base = URI.create("http://127.0.0.1:" + port);
+    await("serve ready")
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              serve.requireAlive();
+              return Http.ok(harness.http(), base.resolve("/v2/health/ready"));
+            });
+    String v1 = base.resolve("/v1").toString();
+
+    OpenAiChatModel chat =
+        OpenAiChatModel.builder()
+            .baseUrl(v1)
+            .apiKey("not-needed")
+            .modelName("tiny")
+            .temperature(0.0)
+            .maxTokens(8)
+            .timeout(Duration.ofSeconds(60))
+            .build();
+    ChatResponse answer =
+        chat.chat(List.of(SystemMessage.from("be brief"), UserMessage.from("hello")));
+    assertThat(answer.aiMessage().text()).isNotNull();
+    assertThat(answer.tokenUsage().outputTokenCount()).isPositive().isLessThanOrEqualTo(8);
+    assertThat(answer.tokenUsage().inputTokenCount()).isPositive();
+    assertThat(answer.modelName()).isEqualTo("tiny");
+
+    OpenAiStreamingChatModel streaming =
+        OpenAiStreamingChatModel.builder()
+            .baseUrl(v1)
+            .apiKey("not-needed")
+            .modelName("tiny")
+            .temperature(0.0)
+            .maxTokens(8)
+            .timeout(Duration.ofSeconds(60))
+            .build();
+    List<String> pieces = new CopyOnWriteArrayList<>();
+    CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+    streaming.chat(
+        List.of(SystemMessage.from("be brief"), UserMessage.from("hello")),
+        new StreamingChatResponseHandler() {
+          @Override
+          public void onPartialResponse(String partial) {
+            pieces.add(partial);
+          }
+
+          @Override
+          public void onCompleteResponse(ChatResponse response) {
+            done.complete(response);
+          }
+
+          @Override
+          public void onError(Throwable error) {
+            done.completeExceptionally(error);
+          }
+        });
+    ChatResponse streamed = done.get(60, TimeUnit.SECONDS);
+    assertThat(pieces).isNotEmpty();
+    assertThat(String.join("", pieces)).isEqualTo(streamed.aiMessage().text());
+    // greedy: the stream says what the whole answer said
+    assertThat(streamed.aiMessage().text()).isEqualTo(answer.aiMessage().text());
+
+    long t0 = System.nanoTime();
+    serve.stop();
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(20));
+  }
+}
