@@ -107,6 +107,16 @@ class BenchScriptsIT {
   }
 
   @Test
+  void generationBenchSmokeRunsEveryMode() throws Exception {
+    Run run = run(Map.of(), "strata-bench/llm-bench.sh", "--smoke");
+    assertThat(run.exit()).as(run.output()).isZero();
+    assertThat(run.output())
+        .contains("\"kind\":\"in-process-sequential\",\"streams\":1,\"tokens\":64")
+        .contains("\"kind\":\"in-process\",\"streams\":8,\"tokens\":64")
+        .contains("\"kind\":\"server\",\"streams\":8,\"tokens\":64");
+  }
+
+  @Test
   void trainingBenchNamesTheMissingDataset() throws Exception {
     Run run = run(Map.of(), "strata-bench/run-training-bench.sh", "--data", "/nonexistent");
     assertThat(run.exit()).isEqualTo(1);

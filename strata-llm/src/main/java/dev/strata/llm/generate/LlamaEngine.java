@@ -115,7 +115,9 @@ public final class LlamaEngine implements AutoCloseable {
             .setThreads(options.threads())
             .setThreadsBatch(options.threads())
             .enableContBatching()
-            .disableContextShift();
+            .disableContextShift()
+            .disableLog(); // the server loop's own lines (per slot, per request) on stderr; model
+    // errors still reach the logger
     try {
       LlamaModel m = new LlamaModel(p);
       LOG.info(

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Generation throughput of a language model (issue 10 §6): completion tokens/s with 1, 4 and 8
+# concurrent streams in-process (llama.cpp's binding) and through the server's OpenAI API
+# (streamed completions), and 8 requests one after another on one sequence.
+#   strata-bench/llm-bench.sh [--width 384] [--layers 6] [--tokens 64] [--rounds 2] [--threads 2]
+#   strata-bench/llm-bench.sh --smoke       # a tiny model, a few tokens (BenchScriptsIT runs it)
+# JSON lines on stdout; the model goes to strata-bench/target/llm-bench.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$root/bin/find-jdk.sh"
+strata_find_jdk 21 jdk || exit 1
+jar="$root/strata-bench/target/strata-bench-0.1.0-SNAPSHOT.jar"
+if [ "${STRATA_BENCH_BUILD:-1}" != 0 ]; then
+  "$root/build" -q -B -DskipTests package -pl strata-bench -am >&2
+fi
+if [ ! -f "$jar" ] || [ ! -d "$root/strata-bench/target/lib" ]; then
+  echo "llm-bench: no $jar; build first: ./build -q -DskipTests package -pl strata-bench -am" >&2
+  exit 1
+fi
+out="$root/strata-bench/target/llm-bench"
+rm -rf "$out"
+mkdir -p "$out"
+exec "$STRATA_JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
+  -Dlogback.configurationFile="$root/strata-train/logback-cli.xml" \
+  -cp "$jar:$root/strata-bench/target/lib/*" dev.strata.bench.llm.GenerationBench --dir "$out" "$@"
