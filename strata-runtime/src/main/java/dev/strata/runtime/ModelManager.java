@@ -85,6 +85,11 @@ public final class ModelManager implements InferenceService {
     }
   }
 
+  /** The model repository this runtime serves. */
+  public java.nio.file.Path repository() {
+    return config.repository();
+  }
+
   /**
    * The engines serving the models of other backends than ONNX Runtime (found on the class path;
    * see {@link ModelEngine}).

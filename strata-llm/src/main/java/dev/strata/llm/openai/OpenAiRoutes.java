@@ -9,6 +9,7 @@ import de.kherud.llama.Pair;
 import dev.strata.control.Json;
 import dev.strata.core.StrataException;
 import dev.strata.llm.LanguageModels;
+import dev.strata.llm.embed.TextEmbeddings;
 import dev.strata.llm.generate.Generation;
 import dev.strata.llm.generate.GenerationListener;
 import dev.strata.llm.generate.GenerationListener.FinishReason;
@@ -38,9 +39,10 @@ import java.util.concurrent.TimeUnit;
  * The OpenAI-compatible API ({@code /v1}) over the runtime's language models: {@code GET
  * /v1/models}, {@code POST /v1/completions} and {@code POST /v1/chat/completions} (whole, or
  * streamed as server-sent events ending {@code data: [DONE]}), with {@code max_tokens}, {@code
- * temperature}, {@code top_p}, {@code seed}, {@code stop}, {@code logit_bias} and {@code usage}.
- * Errors come in OpenAI's shape ({@link OpenAiError}). A client that disconnects from a stream
- * stops its generation at the next token.
+ * temperature}, {@code top_p}, {@code seed}, {@code stop}, {@code logit_bias} and {@code usage};
+ * and {@code POST /v1/embeddings} over the runtime's ONNX encoders ({@link TextEmbeddings}). Errors
+ * come in OpenAI's shape ({@link OpenAiError}). A client that disconnects from a stream stops its
+ * generation at the next token.
  *
  * <p>{@code logprobs} is refused (400): llama.cpp's Java binding aborts the process when asked for
  * token probabilities. {@code n} other than 1 is refused.
@@ -51,10 +53,12 @@ public final class OpenAiRoutes {
 
   private final ModelManager runtime;
   private final GenerationMetrics metrics;
+  private final TextEmbeddings embeddings;
 
   private OpenAiRoutes(ModelManager runtime, MeterRegistry registry) {
     this.runtime = runtime;
     this.metrics = new GenerationMetrics(registry);
+    this.embeddings = new TextEmbeddings(runtime.repository(), runtime);
   }
 
   /**
@@ -72,7 +76,8 @@ public final class OpenAiRoutes {
             .get("/v1/models", guarded(call -> r.models()))
             .get("/v1/models/{model}", guarded(call -> r.model(call.pathParams().get("model"))))
             .post("/v1/completions", guarded(r::completions))
-            .post("/v1/chat/completions", guarded(r::chat));
+            .post("/v1/chat/completions", guarded(r::chat))
+            .post("/v1/embeddings", guarded(r::embed));
     return authorizer == RequestAuthorizer.allowAll()
         ? routes
         : routes.authorized(authorizer, Set.of());
@@ -116,7 +121,95 @@ public final class OpenAiRoutes {
     root.put("object", "list");
     ArrayNode data = root.putArray("data");
     languageModels().ifPresent(l -> l.all().values().forEach(m -> data.add(modelObject(m))));
+    for (var e : runtime.repositoryIndex(true)) {
+      if (!e.name().isEmpty()
+          && data.findValuesAsText("id").stream().noneMatch(id -> id.equals(e.name()))) {
+        embeddings
+            .embeddingVersion(e.name())
+            .ifPresent(v -> data.add(embeddingModelObject(e.name(), v)));
+      }
+    }
     return json(200, root);
+  }
+
+  private static ObjectNode embeddingModelObject(String name, String version) {
+    ObjectNode o = Json.mapper().createObjectNode();
+    o.put("id", name);
+    o.put("object", "model");
+    o.put("created", 0);
+    o.put("owned_by", "strata");
+    o.put("version", version);
+    return o;
+  }
+
+  // ---- embeddings -------------------------------------------------------------------------------
+
+  private CompletionStage<HttpResult> embed(HttpCall call) {
+    Params p = Params.parse(call.body());
+    String model = p.requiredString("model");
+    JsonNode input = p.node("input");
+    List<String> texts = new ArrayList<>();
+    if (input == null) {
+      throw StrataException.invalid("'input' is required");
+    } else if (input.isTextual()) {
+      texts.add(input.asText());
+    } else if (input.isArray()) {
+      for (int i = 0; i < input.size(); i++) {
+        if (!input.get(i).isTextual()) {
+          throw StrataException.invalid(
+              "'input[%d]': %s (expected: a string; token arrays are not taken)",
+              i, shorten(input.get(i)));
+        }
+        texts.add(input.get(i).asText());
+      }
+    } else {
+      throw StrataException.invalid(
+          "'input': %s (expected: a string or an array of strings)", shorten(input));
+    }
+    JsonNode format = p.node("encoding_format");
+    boolean base64 = false;
+    if (format != null) {
+      if (!format.isTextual() || !Set.of("float", "base64").contains(format.asText())) {
+        throw StrataException.invalid(
+            "'encoding_format': %s (expected: float or base64)", shorten(format));
+      }
+      base64 = format.asText().equals("base64");
+    }
+    p.refuse("dimensions", "this model's vectors have a fixed size; 'dimensions' is not taken");
+    boolean asBase64 = base64;
+    return embeddings
+        .embed(model, texts)
+        .thenApply(
+            r -> {
+              ObjectNode o = Json.mapper().createObjectNode();
+              o.put("object", "list");
+              ArrayNode data = o.putArray("data");
+              for (int i = 0; i < r.vectors().size(); i++) {
+                ObjectNode e = data.addObject();
+                e.put("object", "embedding");
+                e.put("index", i);
+                float[] v = r.vectors().get(i);
+                if (asBase64) {
+                  java.nio.ByteBuffer b =
+                      java.nio.ByteBuffer.allocate(v.length * 4)
+                          .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                  for (float f : v) {
+                    b.putFloat(f);
+                  }
+                  e.put("embedding", java.util.Base64.getEncoder().encodeToString(b.array()));
+                } else {
+                  ArrayNode a = e.putArray("embedding");
+                  for (float f : v) {
+                    a.add(f);
+                  }
+                }
+              }
+              o.put("model", model);
+              ObjectNode u = o.putObject("usage");
+              u.put("prompt_tokens", r.promptTokens());
+              u.put("total_tokens", r.promptTokens());
+              return HttpResult.json(200, o.toString().getBytes(StandardCharsets.UTF_8));
+            });
   }
 
   private CompletionStage<HttpResult> model(String name) {
