@@ -3,12 +3,16 @@ package dev.strata.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.message.SystemMessage;
 import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.openai.OpenAiChatModel;
+import dev.langchain4j.model.openai.OpenAiEmbeddingModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
+import dev.langchain4j.store.embedding.CosineSimilarity;
 import dev.strata.llm.gguf.GgmlType;
 import dev.strata.llm.testing.TinyModels;
 import java.net.URI;
@@ -37,6 +41,17 @@ class OpenAiClientIT {
     Path repo = harness.dir().resolve("repo");
     Files.createDirectories(repo.resolve("tiny/1"));
     TinyModels.write(repo.resolve("tiny/1/model.gguf"), 11, GgmlType.Q8_0);
+    Path minilm = Files.createDirectories(repo.resolve("minilm/1"));
+    for (String[] f :
+        new String[][] {
+          {"all-minilm-l6-v2.onnx", "model.onnx"},
+          {"all-minilm-l6-v2-tokenizer.json", "tokenizer.json"}
+        }) {
+      try (var in = getClass().getClassLoader().getResourceAsStream(f[0])) {
+        assertThat(in).as(f[0]).isNotNull();
+        Files.copy(in, minilm.resolve(f[1]));
+      }
+    }
     int port = harness.freePort();
     StrataProcess serve = harness.serve(repo, port);
     URI base = URI.create("http://127.0.0.1:" + port);
@@ -100,6 +115,27 @@ class OpenAiClientIT {
     assertThat(String.join("", pieces)).isEqualTo(streamed.aiMessage().text());
     // greedy: the stream says what the whole answer said
     assertThat(streamed.aiMessage().text()).isEqualTo(answer.aiMessage().text());
+
+    OpenAiEmbeddingModel embeddings =
+        OpenAiEmbeddingModel.builder()
+            .baseUrl(v1)
+            .apiKey("not-needed")
+            .modelName("minilm")
+            .timeout(Duration.ofSeconds(60))
+            .build();
+    List<Embedding> vectors =
+        embeddings
+            .embedAll(
+                List.of(
+                    TextSegment.from("a cat sits on the mat"),
+                    TextSegment.from("a kitten rests on a rug"),
+                    TextSegment.from("quarterly revenue grew by four percent")))
+            .content();
+    assertThat(vectors).hasSize(3);
+    assertThat(vectors.getFirst().dimension()).isEqualTo(384);
+    double near = CosineSimilarity.between(vectors.get(0), vectors.get(1));
+    double far = CosineSimilarity.between(vectors.get(0), vectors.get(2));
+    assertThat(near).isGreaterThan(far + 0.2);
 
     long t0 = System.nanoTime();
     serve.stop();
