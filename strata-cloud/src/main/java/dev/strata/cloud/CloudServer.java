@@ -4,8 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import dev.strata.api.CloudStatus;
 import dev.strata.control.ManifestVerifier;
-import dev.strata.registry.Registry;
 import dev.strata.llm.openai.OpenAiRoutes;
+import dev.strata.registry.Registry;
 import dev.strata.runtime.ModelManager;
 import dev.strata.runtime.RuntimeConfig;
 import dev.strata.runtime.backend.Backends;

@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * The artifact formats a variant may declare, in one place: the registry refuses others when a
- * variant is added, and the signed manifest carries the declared one. A new serving backend (e.g.
- * a new format of llama.cpp) is added here; a node that lacks the format's backend refuses a
+ * variant is added, and the signed manifest carries the declared one. A new serving backend (e.g. a
+ * new format of llama.cpp) is added here; a node that lacks the format's backend refuses a
  * deployment of it before downloading anything.
  */
 public final class ModelFormats {

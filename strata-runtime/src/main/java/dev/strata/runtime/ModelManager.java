@@ -98,7 +98,9 @@ public final class ModelManager implements InferenceService {
     return List.copyOf(engines);
   }
 
-  /** The engine of a model: one holding it, else the one whose file its version directories hold. */
+  /**
+   * The engine of a model: one holding it, else the one whose file its version directories hold.
+   */
   private Optional<ModelEngine> engineOf(String model) {
     for (ModelEngine e : engines) {
       if (e.models().contains(model)) {

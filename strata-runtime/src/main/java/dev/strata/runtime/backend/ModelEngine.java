@@ -11,9 +11,9 @@ import java.util.Set;
  * An engine that serves the models of one {@link Backend} other than ONNX Runtime out of the
  * runtime's repository: the runtime ({@code ModelManager}) hands it every model whose version
  * directories hold the backend's file ({@link Backend#modelFile()}), so that loading, unloading,
- * readiness, metadata and the repository index work the same for every model, whoever installed
- * it. Engines are found on the class path: a module that brings one (strata-llm: llama.cpp for
- * GGUF) registers a {@link Provider} in {@code META-INF/services}.
+ * readiness, metadata and the repository index work the same for every model, whoever installed it.
+ * Engines are found on the class path: a module that brings one (strata-llm: llama.cpp for GGUF)
+ * registers a {@link Provider} in {@code META-INF/services}.
  *
  * <p>How clients reach an engine's models is the engine's module's (the OpenAI API for language
  * models); the Open Inference Protocol's {@code infer} answers that they are served elsewhere.
