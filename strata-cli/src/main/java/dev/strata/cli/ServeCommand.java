@@ -1,5 +1,6 @@
 package dev.strata.cli;
 
+import dev.strata.llm.openai.ApiKeys;
 import dev.strata.llm.openai.OpenAiRoutes;
 import dev.strata.runtime.ModelManager;
 import dev.strata.runtime.RuntimeConfig;
@@ -38,11 +39,26 @@ final class ServeCommand implements Callable<Integer> {
 
   @Mixin ServingOptions listen = new ServingOptions();
 
+  @Option(
+      names = "--api-keys-file",
+      paramLabel = "FILE",
+      description = {
+        "Require an API key on the OpenAI API (/v1): 'Authorization: Bearer <key>', the keys",
+        "one per line in FILE. Without it, the key in $STRATA_API_KEY if set; else no key."
+      })
+  Path apiKeysFile;
+
   @Override
   public Integer call() throws Exception {
     if (!Files.isDirectory(repository)) {
       throw new IllegalArgumentException(
           "--model-repository: " + repository + " is not a directory");
+    }
+    RequestAuthorizer openAiAuth = RequestAuthorizer.allowAll();
+    if (apiKeysFile != null) {
+      openAiAuth = ApiKeys.read(apiKeysFile);
+    } else if (System.getenv(ApiKeys.ENV) != null && !System.getenv(ApiKeys.ENV).isBlank()) {
+      openAiAuth = ApiKeys.of(java.util.List.of(System.getenv(ApiKeys.ENV)));
     }
     ServingConfig serving = listen.config();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -57,7 +73,7 @@ final class ServeCommand implements Callable<Integer> {
     try {
       server =
           StrataServer.builder(serving, models, registry)
-              .routes(OpenAiRoutes.create(models, registry, RequestAuthorizer.allowAll()))
+              .routes(OpenAiRoutes.create(models, registry, openAiAuth))
               .start();
     } catch (RuntimeException e) {
       models.close();

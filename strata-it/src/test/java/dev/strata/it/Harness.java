@@ -164,11 +164,9 @@ final class Harness implements BeforeEachCallback, AfterEachCallback {
    * {@code strata serve} over {@code repository} on {@code httpPort} (gRPC off), started; its
    * readiness is the caller's to await.
    */
-  StrataProcess serve(Path repository, int httpPort) {
-    StrataProcess p =
-        new StrataProcess(
-            "serve",
-            JvmCommand.child(dir.resolve("tmp"), List.of()),
+  StrataProcess serve(Path repository, int httpPort, String... more) {
+    List<String> args =
+        new java.util.ArrayList<>(
             List.of(
                 "serve",
                 "--model-repository",
@@ -176,7 +174,13 @@ final class Harness implements BeforeEachCallback, AfterEachCallback {
                 "--http-port",
                 Integer.toString(httpPort),
                 "--grpc-port",
-                "-1"),
+                "-1"));
+    args.addAll(List.of(more));
+    StrataProcess p =
+        new StrataProcess(
+            "serve",
+            JvmCommand.child(dir.resolve("tmp"), List.of()),
+            args,
             java.util.Map.of(),
             dir.resolve("serve.log"));
     processes.add(p);

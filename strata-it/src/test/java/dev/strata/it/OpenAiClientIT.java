@@ -29,11 +29,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * LangChain4j's OpenAI client (a client nobody here wrote) against {@code strata serve} with a GGUF
- * model in its repository: a chat, a streamed chat whose pieces make the whole answer, and the
- * process still stopping promptly on SIGTERM after llama.cpp ran in it.
+ * model in its repository and an API key required: a chat, a streamed chat whose pieces make the
+ * whole answer, and the process still stopping promptly on SIGTERM after llama.cpp ran in it.
  */
 @Timeout(180)
 class OpenAiClientIT {
+  static final String KEY = "sk-strata-test-4f1c2a";
+
   @RegisterExtension final Harness harness = new Harness();
 
   @Test
@@ -53,7 +55,9 @@ class OpenAiClientIT {
       }
     }
     int port = harness.freePort();
-    StrataProcess serve = harness.serve(repo, port);
+    Path keys = harness.dir().resolve("api-keys");
+    Files.writeString(keys, "# OpenAI API keys of this server\n" + KEY + "\n");
+    StrataProcess serve = harness.serve(repo, port, "--api-keys-file", keys.toString());
     URI base = URI.create("http://127.0.0.1:" + port);
     await("serve ready")
         .atMost(Duration.ofSeconds(90))
@@ -64,11 +68,21 @@ class OpenAiClientIT {
               return Http.ok(harness.http(), base.resolve("/v2/health/ready"));
             });
     String v1 = base.resolve("/v1").toString();
+    // without the key, or with another, OpenAI's 401; the inference protocol is not affected
+    for (String auth : new String[] {null, "Bearer sk-wrong"}) {
+      var req = java.net.http.HttpRequest.newBuilder(base.resolve("/v1/models"));
+      if (auth != null) {
+        req.header("Authorization", auth);
+      }
+      var r = harness.http().send(req.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as(String.valueOf(auth)).isEqualTo(401);
+      assertThat(r.body()).contains("\"code\":\"invalid_api_key\"");
+    }
 
     OpenAiChatModel chat =
         OpenAiChatModel.builder()
             .baseUrl(v1)
-            .apiKey("not-needed")
+            .apiKey(KEY)
             .modelName("tiny")
             .temperature(0.0)
             .maxTokens(8)
@@ -84,7 +98,7 @@ class OpenAiClientIT {
     OpenAiStreamingChatModel streaming =
         OpenAiStreamingChatModel.builder()
             .baseUrl(v1)
-            .apiKey("not-needed")
+            .apiKey(KEY)
             .modelName("tiny")
             .temperature(0.0)
             .maxTokens(8)
@@ -119,7 +133,7 @@ class OpenAiClientIT {
     OpenAiEmbeddingModel embeddings =
         OpenAiEmbeddingModel.builder()
             .baseUrl(v1)
-            .apiKey("not-needed")
+            .apiKey(KEY)
             .modelName("minilm")
             .timeout(Duration.ofSeconds(60))
             .build();

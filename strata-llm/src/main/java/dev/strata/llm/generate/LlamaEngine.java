@@ -194,6 +194,51 @@ public final class LlamaEngine implements AutoCloseable {
   }
 
   /**
+   * Runs a generation to its end and gives its whole text (for tools and checks: blocks the
+   * caller).
+   *
+   * @throws StrataException DEADLINE_EXCEEDED after {@code timeout}, INTERNAL when it failed
+   */
+  public String complete(GenerationRequest request, java.time.Duration timeout) {
+    java.util.concurrent.CompletableFuture<String> done =
+        new java.util.concurrent.CompletableFuture<>();
+    StringBuilder text = new StringBuilder();
+    Generation g =
+        generate(
+            request,
+            new GenerationListener() {
+              @Override
+              public boolean token(String t) {
+                text.append(t);
+                return true;
+              }
+
+              @Override
+              public void completed(FinishReason reason, int prompt, int completion) {
+                done.complete(text.toString());
+              }
+
+              @Override
+              public void failed(Throwable cause) {
+                done.completeExceptionally(cause);
+              }
+            });
+    try {
+      return done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      g.cancel();
+      Thread.currentThread().interrupt();
+      throw new StrataException(ErrorCode.CANCELLED, "interrupted");
+    } catch (java.util.concurrent.TimeoutException e) {
+      g.cancel();
+      throw new StrataException(
+          ErrorCode.DEADLINE_EXCEEDED, "generation took longer than " + timeout);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new StrataException(ErrorCode.INTERNAL, "generation failed: " + e.getCause());
+    }
+  }
+
+  /**
    * Starts a generation; the listener hears its tokens on an engine thread.
    *
    * @throws StrataException RESOURCE_EXHAUSTED when every sequence is busy and the queue is full

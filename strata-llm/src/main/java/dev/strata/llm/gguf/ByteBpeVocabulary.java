@@ -76,7 +76,7 @@ public record ByteBpeVocabulary(
 
   void writeTo(GgufWriter w) {
     w.put("tokenizer.ggml.model", "gpt2");
-    w.put("tokenizer.ggml.pre", "default");
+    w.put("tokenizer.ggml.pre", "gpt-2");
     w.putStrings("tokenizer.ggml.tokens", tokens);
     int[] types = new int[tokens.size()];
     java.util.Arrays.fill(types, 1); // NORMAL

@@ -17,6 +17,7 @@ import dev.strata.llm.generate.GenerationRequest;
 import dev.strata.llm.generate.LlamaEngine;
 import dev.strata.runtime.ModelManager;
 import dev.strata.runtime.backend.ModelEngine;
+import dev.strata.serving.AuthRequest;
 import dev.strata.serving.EventStream;
 import dev.strata.serving.HttpCall;
 import dev.strata.serving.HttpHandler;
@@ -71,24 +72,40 @@ public final class OpenAiRoutes {
       ModelManager runtime, MeterRegistry registry, RequestAuthorizer authorizer) {
     requireNonNull(runtime, "runtime");
     OpenAiRoutes r = new OpenAiRoutes(runtime, requireNonNull(registry, "registry"));
-    HttpRoutes routes =
-        HttpRoutes.create()
-            .get("/v1/models", guarded(call -> r.models()))
-            .get("/v1/models/{model}", guarded(call -> r.model(call.pathParams().get("model"))))
-            .post("/v1/completions", guarded(r::completions))
-            .post("/v1/chat/completions", guarded(r::chat))
-            .post("/v1/embeddings", guarded(r::embed));
-    return authorizer == RequestAuthorizer.allowAll()
-        ? routes
-        : routes.authorized(authorizer, Set.of());
+    requireNonNull(authorizer, "authorizer");
+    return HttpRoutes.create()
+        .get("/v1/models", guarded(authorizer, call -> r.models()))
+        .get(
+            "/v1/models/{model}",
+            guarded(authorizer, call -> r.model(call.pathParams().get("model"))))
+        .post("/v1/completions", guarded(authorizer, r::completions))
+        .post("/v1/chat/completions", guarded(authorizer, r::chat))
+        .post("/v1/embeddings", guarded(authorizer, r::embed));
   }
 
-  /** Every failure in OpenAI's shape, thrown or in the stage. */
-  private static HttpHandler guarded(HttpHandler h) {
+  /**
+   * The call's credential checked first, then the handler; every failure (a refused key included)
+   * in OpenAI's shape, thrown or in the stage.
+   */
+  private static HttpHandler guarded(RequestAuthorizer authorizer, HttpHandler h) {
     return call -> {
       CompletionStage<HttpResult> stage;
       try {
-        stage = h.handle(call);
+        stage =
+            authorizer == RequestAuthorizer.allowAll()
+                ? h.handle(call)
+                : authorizer
+                    .authorize(
+                        new AuthRequest(
+                            AuthRequest.HTTP, call.method(), call.path(), call.headers()))
+                    .thenCompose(
+                        ok -> {
+                          try {
+                            return h.handle(call);
+                          } catch (Exception e) {
+                            return CompletableFuture.failedFuture(e);
+                          }
+                        });
       } catch (Exception e) {
         return CompletableFuture.completedFuture(OpenAiError.of(e));
       }

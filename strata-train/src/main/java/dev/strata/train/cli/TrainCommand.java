@@ -1,5 +1,8 @@
 package dev.strata.train.cli;
 
+import dev.strata.train.lm.LanguageModelSpec;
+import dev.strata.train.lm.LanguageModelTrainer;
+import dev.strata.train.lm.TextCorpus;
 import dev.strata.train.spec.TrainingSpec;
 import dev.strata.train.training.ProgressBar;
 import dev.strata.train.training.TrainingListener;
@@ -27,7 +30,15 @@ import picocli.CommandLine.Option;
       "with train/ and test/ such folders).",
       "",
       "Writes into DIR: checkpoint/ (resume with --resume), training-log.jsonl (one line per",
-      "epoch), model.onnx, metrics.json and report.html."
+      "epoch), model.onnx, metrics.json and report.html.",
+      "",
+      "A spec with 'task: language_model' trains a decoder-only transformer (llama architecture)",
+      "with a byte-level BPE tokenizer it fits itself; DATA is then a text corpus: a text file",
+      "(plain or .gz; blank lines separate documents), a dictd database (.dict.dz beside its",
+      ".index), 'devils-dictionary' (Debian's dict-devil package) or 'kjv' (the King James",
+      "Version through Debian's bible-kjv and bible-kjv-text packages). It writes spec.yaml,",
+      "tokenizer.json, lm.params, training-log.jsonl and metrics.json (held-out perplexity);",
+      "'strata export --format gguf' turns that into a GGUF for llama.cpp."
     })
 public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--spec", required = true, paramLabel = "SPEC", description = "Training spec.")
@@ -62,8 +73,17 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Mixin CommonOptions common;
 
+  @Option(
+      names = "--steps",
+      paramLabel = "N",
+      description = "Language models: override the spec's step count (e.g. for a quick run).")
+  Integer steps;
+
   @Override
   public Integer call() throws Exception {
+    if (LanguageModelSpec.isLanguageModel(spec)) {
+      return trainLanguageModel();
+    }
     TrainingSpec s = TrainingSpec.read(spec);
     TrainingListener progress = quiet ? new TrainingListener() {} : ProgressBar.onStderr();
     TrainingWorkflow.Result r =
@@ -85,6 +105,28 @@ public final class TrainCommand implements Callable<Integer> {
         r.evaluation().mainMetric().lower(),
         r.evaluation().mainMetric().upper(),
         r.model());
+    return 0;
+  }
+
+  private int trainLanguageModel() throws Exception {
+    LanguageModelSpec s = LanguageModelSpec.read(spec);
+    if (steps != null) {
+      s = s.withSteps(steps);
+    }
+    TextCorpus corpus = TextCorpus.load(data);
+    LanguageModelTrainer.Result r =
+        new LanguageModelTrainer(common.config(), quiet ? null : System.err).train(s, corpus, out);
+    System.out.printf(
+        Locale.ROOT,
+        "%s: %d parameters, vocabulary %d, %d training tokens, best step %d, held-out perplexity"
+            + " %.2f -> %s%n",
+        s.name(),
+        r.parameters(),
+        r.vocabSize(),
+        r.trainTokens(),
+        r.bestStep(),
+        r.heldOutPerplexity(),
+        out);
     return 0;
   }
 }

@@ -22,7 +22,7 @@ import java.util.List;
  * save and restore it. DJL's own optimizers hide that state, which would make an exact resume
  * impossible.
  */
-final class Updater implements AutoCloseable {
+public final class Updater implements AutoCloseable {
   private static final float NO_CLIP = -1f;
 
   private final TrainingOptions.Optimizer spec;
@@ -32,7 +32,8 @@ final class Updater implements AutoCloseable {
   private final NDManager manager;
   private long steps;
 
-  Updater(TrainingOptions.Optimizer spec, List<Pair<String, Parameter>> all, NDManager parent) {
+  public Updater(
+      TrainingOptions.Optimizer spec, List<Pair<String, Parameter>> all, NDManager parent) {
     this.spec = spec;
     this.manager = parent.newSubManager();
     for (Pair<String, Parameter> p : all) {
@@ -48,12 +49,12 @@ final class Updater implements AutoCloseable {
     }
   }
 
-  long steps() {
+  public long steps() {
     return steps;
   }
 
   /** One update of every trainable parameter from its gradient, which is then zeroed. */
-  void step(float lr) {
+  public void step(float lr) {
     steps++;
     float wd = (float) spec.weightDecay();
     for (int i = 0; i < params.size(); i++) {
