@@ -153,7 +153,7 @@ public final class FootprintProbe {
         "fashion-edge", List.of(Tensor.ofFloats("input", Shape.of(1, 1, 28, 28), px)));
   }
 
-  private static long rss(long pid) throws IOException {
+  static long rss(long pid) throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
       if (line.startsWith("VmRSS:")) {
         return Long.parseLong(line.substring(6).trim().split("\\s+")[0]) * 1024;
@@ -162,7 +162,7 @@ public final class FootprintProbe {
     throw new IllegalStateException("no VmRSS for " + pid);
   }
 
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }
