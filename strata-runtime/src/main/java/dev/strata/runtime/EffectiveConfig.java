@@ -78,6 +78,11 @@ final class EffectiveConfig {
       b.putParameters(
           TritonConfigReader.INTER_OP_THREADS, parameter(c.instances().interOpThreads()));
     }
+    c.parameters()
+        .forEach(
+            (key, value) ->
+                b.putParameters(
+                    key, Triton.ModelParameter.newBuilder().setStringValue(value).build()));
     for (WarmupSample w : c.warmup()) {
       b.addModelWarmup(warmup(s, w));
     }

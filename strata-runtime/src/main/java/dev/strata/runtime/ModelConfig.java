@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 
@@ -29,6 +30,9 @@ import java.util.TreeSet;
  * @param outputs the outputs served (without the batch dimension); empty: all, from the ONNX file
  * @param labels a labels file in the model directory used for outputs without their own
  * @param warmup warm-up samples run on every instance before a version is ready
+ * @param parameters free-form settings for whoever serves the model beside the runtime (Triton's
+ *     {@code parameters}, e.g. {@code pooling} for text embeddings); the runtime ignores the keys
+ *     it does not know, but refuses the ONNX Runtime backend's own keys it would not honour
  */
 public record ModelConfig(
     Optional<String> name,
@@ -40,7 +44,8 @@ public record ModelConfig(
     List<TensorConfig> inputs,
     List<TensorConfig> outputs,
     Optional<String> labels,
-    List<WarmupSample> warmup) {
+    List<WarmupSample> warmup,
+    Map<String, String> parameters) {
 
   /** The configuration of a model without {@code config.json}. */
   public static final ModelConfig DEFAULT =
@@ -54,7 +59,27 @@ public record ModelConfig(
           List.of(),
           List.of(),
           Optional.empty(),
-          List.of());
+          List.of(),
+          Map.of());
+
+  /**
+   * Keys of Triton's ONNX Runtime backend that Strata does not honour: refused, never ignored. The
+   * thread counts it does honour are {@link Instances}.
+   */
+  static final Set<String> ONNX_RUNTIME_BACKEND_KEYS =
+      Set.of(
+          "execution_mode",
+          "enable_mem_arena",
+          "enable_mem_pattern",
+          "memory.enable_memory_arena_shrinkage",
+          "session.use_device_allocator_for_initializers",
+          "cudnn_conv_algo_search",
+          "gpu_mem_limit",
+          "arena_extend_strategy",
+          "do_copy_in_default_stream",
+          "enable_cuda_graph",
+          "cudnn_conv_use_max_workspace",
+          "use_ep_level_unified_stream");
 
   public ModelConfig {
     requireNonNull(name, "name");
@@ -76,6 +101,23 @@ public record ModelConfig(
     outputs = List.copyOf(outputs);
     requireNonNull(labels, "labels");
     warmup = List.copyOf(warmup);
+    parameters = Map.copyOf(parameters);
+    for (String key : parameters.keySet()) {
+      if (key.isBlank()) {
+        throw StrataException.invalid("parameters: empty key (expected: a name)");
+      }
+      if (key.equals(TritonConfigReader.INTRA_OP_THREADS)
+          || key.equals(TritonConfigReader.INTER_OP_THREADS)) {
+        throw StrataException.invalid(
+            "parameters '%s': set through instances (intra_op_threads, inter_op_threads)", key);
+      }
+      if (ONNX_RUNTIME_BACKEND_KEYS.contains(key)) {
+        throw StrataException.invalid(
+            "parameters '%s' is not supported by Strata (of the ONNX Runtime backend's"
+                + " settings it honours %s, %s)",
+            key, TritonConfigReader.INTRA_OP_THREADS, TritonConfigReader.INTER_OP_THREADS);
+      }
+    }
   }
 
   /**
@@ -126,6 +168,7 @@ public record ModelConfig(
     private List<TensorConfig> outputs;
     private Optional<String> labels;
     private List<WarmupSample> warmup;
+    private Map<String, String> parameters;
 
     private Builder(ModelConfig c) {
       name = c.name;
@@ -138,6 +181,7 @@ public record ModelConfig(
       outputs = c.outputs;
       labels = c.labels;
       warmup = c.warmup;
+      parameters = c.parameters;
     }
 
     public Builder name(String name) {
@@ -196,6 +240,20 @@ public record ModelConfig(
       return this;
     }
 
+    /** Replaces the free-form parameters. */
+    public Builder parameters(Map<String, String> parameters) {
+      this.parameters = Map.copyOf(parameters);
+      return this;
+    }
+
+    /** Sets one free-form parameter, keeping the others. */
+    public Builder parameter(String key, String value) {
+      java.util.HashMap<String, String> copy = new java.util.HashMap<>(parameters);
+      copy.put(requireNonNull(key, "key"), requireNonNull(value, "value"));
+      this.parameters = Map.copyOf(copy);
+      return this;
+    }
+
     public ModelConfig build() {
       return new ModelConfig(
           name,
@@ -207,7 +265,8 @@ public record ModelConfig(
           inputs,
           outputs,
           labels,
-          warmup);
+          warmup,
+          parameters);
     }
   }
 

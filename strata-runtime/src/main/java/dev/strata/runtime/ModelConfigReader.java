@@ -128,7 +128,20 @@ final class ModelConfigReader {
         tensors("inputs", raw.inputs()),
         tensors("outputs", raw.outputs()),
         Optional.ofNullable(raw.labels()),
-        warmup(raw.warmup()));
+        warmup(raw.warmup()),
+        parameters(raw.parameters()));
+  }
+
+  private static Map<String, String> parameters(Map<String, String> raw) {
+    if (raw == null) {
+      return Map.of();
+    }
+    for (Map.Entry<String, String> e : raw.entrySet()) {
+      if (e.getValue() == null) {
+        throw StrataException.invalid("parameters '%s': null (expected: a string)", e.getKey());
+      }
+    }
+    return raw;
   }
 
   private static Optional<Backend> named(String field, String value) {
@@ -315,7 +328,8 @@ final class ModelConfigReader {
       @JsonProperty("inputs") @JsonAlias("input") List<RawTensor> inputs,
       @JsonProperty("outputs") @JsonAlias("output") List<RawTensor> outputs,
       @JsonProperty("labels") String labels,
-      @JsonProperty("warmup") @JsonAlias("model_warmup") List<RawWarmup> warmup) {}
+      @JsonProperty("warmup") @JsonAlias("model_warmup") List<RawWarmup> warmup,
+      @JsonProperty("parameters") Map<String, String> parameters) {}
 
   record RawBatching(
       @JsonProperty("max_queue_delay_us") @JsonAlias("max_queue_delay_microseconds")

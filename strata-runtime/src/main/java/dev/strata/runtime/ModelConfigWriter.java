@@ -57,7 +57,8 @@ final class ModelConfigWriter {
             tensors(c.inputs()),
             tensors(c.outputs()),
             c.labels().orElse(null),
-            warmup(c.warmup()));
+            warmup(c.warmup()),
+            c.parameters().isEmpty() ? null : new java.util.TreeMap<>(c.parameters()));
     try {
       return MAPPER.writeValueAsString(raw) + "\n";
     } catch (JsonProcessingException e) {

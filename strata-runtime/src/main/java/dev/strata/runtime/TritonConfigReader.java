@@ -203,7 +203,19 @@ final class TritonConfigReader {
         tensors("input", inputs(c)),
         tensors("output", outputs(c)),
         Optional.empty(),
-        warmup(c.getModelWarmupList()));
+        warmup(c.getModelWarmupList()),
+        parameters(c));
+  }
+
+  /** The parameters other than the thread counts, which are {@link Instances}. */
+  private static Map<String, String> parameters(Triton.ModelConfig c) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Map.Entry<String, Triton.ModelParameter> p : c.getParametersMap().entrySet()) {
+      if (!p.getKey().equals(INTRA_OP_THREADS) && !p.getKey().equals(INTER_OP_THREADS)) {
+        out.put(p.getKey(), p.getValue().getStringValue());
+      }
+    }
+    return out;
   }
 
   private static DynamicBatching batching(Triton.ModelConfig c) {
@@ -250,10 +262,7 @@ final class TritonConfigReader {
       switch (p.getKey()) {
         case INTRA_OP_THREADS -> intra = OptionalInt.of(integer(p));
         case INTER_OP_THREADS -> inter = Math.max(1, integer(p)); // 0: ONNX Runtime's default
-        default ->
-            throw StrataException.invalid(
-                "parameters '%s' is not supported by Strata (expected one of: %s, %s)",
-                p.getKey(), INTRA_OP_THREADS, INTER_OP_THREADS);
+        default -> {} // a model parameter, kept in ModelConfig.parameters
       }
     }
     return new Instances(count, intra, inter);

@@ -66,6 +66,7 @@ class EffectiveConfigTest {
           default_queue_policy { max_queue_size: 8 default_timeout_microseconds: 5000 }
         }
         parameters { key: "intra_op_thread_count" value: { string_value: "1" } }
+        parameters { key: "pooling" value: { string_value: "cls" } }
         model_warmup [ { name: "w" batch_size: 2 inputs { key: "x" value: { random_data: true } } } ]
         """);
     repo.file("affine", "labels.txt", "a\nb\nc\n");
@@ -84,6 +85,7 @@ class EffectiveConfigTest {
       assertThat(b.getDefaultQueuePolicy().getMaxQueueSize()).isEqualTo(8);
       assertThat(b.getDefaultQueuePolicy().getDefaultTimeoutMicroseconds()).isEqualTo(5000);
       assertThat(c.getParametersMap().get("intra_op_thread_count").getStringValue()).isEqualTo("1");
+      assertThat(c.getParametersMap().get("pooling").getStringValue()).isEqualTo("cls");
       Triton.ModelWarmup w = c.getModelWarmup(0);
       assertThat(w.getBatchSize()).isEqualTo(2);
       assertThat(w.getInputsMap().get("x").getRandomData()).isTrue();

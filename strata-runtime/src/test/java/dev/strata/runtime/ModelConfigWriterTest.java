@@ -1,6 +1,8 @@
 package dev.strata.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.entry;
 
 import dev.strata.core.DataType;
 import dev.strata.core.Shape;
@@ -42,7 +44,10 @@ class ModelConfigWriterTest {
                             "x",
                             new ModelConfig.WarmupInput(
                                 true, Optional.of(Shape.of(2, 4)), Optional.of(DataType.FP32))))))
+            .parameters(Map.of("pooling", "cls"))
+            .parameter("normalize", "false")
             .build();
+    assertThat(c.parameters()).containsOnly(entry("pooling", "cls"), entry("normalize", "false"));
     assertThat(ModelConfig.parse("written", c.toJson())).isEqualTo(c);
     assertThat(c.toJson()).isEqualTo(c.toBuilder().build().toJson());
   }
@@ -57,5 +62,24 @@ class ModelConfigWriterTest {
       ModelConfig c = ModelConfig.builder().versionPolicy(p).build();
       assertThat(ModelConfig.parse("written", c.toJson())).isEqualTo(c);
     }
+  }
+
+  @Test
+  void parametersAreFreeFormStringsInJsonButTheOnnxRuntimeBackendsKeysAreRefused() {
+    ModelConfig c =
+        ModelConfig.parse(
+            "m/config.json", "{\"parameters\": {\"pooling\": \"cls\", \"normalize\": false}}");
+    assertThat(c.parameters()).containsOnly(entry("pooling", "cls"), entry("normalize", "false"));
+    assertThat(ModelConfig.parse("written", c.toJson())).isEqualTo(c);
+
+    assertThatThrownBy(
+            () ->
+                ModelConfig.parse("m/config.json", "{\"parameters\": {\"execution_mode\": \"1\"}}"))
+        .hasMessageContaining("m/config.json: parameters 'execution_mode' is not supported");
+    assertThatThrownBy(
+            () ->
+                ModelConfig.parse(
+                    "m/config.json", "{\"parameters\": {\"intra_op_thread_count\": \"2\"}}"))
+        .hasMessageContaining("parameters 'intra_op_thread_count': set through instances");
   }
 }

@@ -53,6 +53,7 @@ class TritonConfigTest {
         }
       ]
       parameters { key: "intra_op_thread_count" value: { string_value: "2" } }
+      parameters { key: "pooling" value: { string_value: "cls" } }
       model_warmup [
         {
           name: "random"
@@ -86,6 +87,8 @@ class TritonConfigTest {
     assertThat(c.dynamicBatching().defaultTimeoutMicros()).isEqualTo(2_000_000);
     assertThat(c.instances().count()).isEqualTo(OptionalInt.of(2));
     assertThat(c.instances().intraOpThreads()).isEqualTo(OptionalInt.of(2));
+    // Triton passes parameters it does not know on to the model; so does Strata.
+    assertThat(c.parameters()).isEqualTo(java.util.Map.of("pooling", "cls"));
     assertThat(c.warmup()).hasSize(1);
     assertThat(c.warmup().getFirst().batchSize()).isEqualTo(4);
     assertThat(c.warmup().getFirst().count()).isEqualTo(3);
