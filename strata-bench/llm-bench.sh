@@ -4,6 +4,9 @@
 # (streamed completions), and 8 requests one after another on one sequence.
 #   strata-bench/llm-bench.sh [--width 384] [--layers 6] [--tokens 64] [--rounds 2] [--threads 2]
 #   strata-bench/llm-bench.sh --smoke       # a tiny model, a few tokens (BenchScriptsIT runs it)
+#   strata-bench/llm-bench.sh embeddings [--requests 400] [--smoke]
+#       embedding requests/s on all-MiniLM-L6-v2: POST /v1/embeddings vs LangChain4j's in-process
+#       ONNX Runtime model, 1 and 8 clients
 # JSON lines on stdout; the model goes to strata-bench/target/llm-bench.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -17,9 +20,14 @@ if [ ! -f "$jar" ] || [ ! -d "$root/strata-bench/target/lib" ]; then
   echo "llm-bench: no $jar; build first: ./build -q -DskipTests package -pl strata-bench -am" >&2
   exit 1
 fi
+main=dev.strata.bench.llm.GenerationBench
+if [ "${1:-}" = embeddings ]; then
+  shift
+  main=dev.strata.bench.llm.EmbeddingBench
+fi
 out="$root/strata-bench/target/llm-bench"
 rm -rf "$out"
 mkdir -p "$out"
 exec "$STRATA_JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
   -Dlogback.configurationFile="$root/strata-train/logback-cli.xml" \
-  -cp "$jar:$root/strata-bench/target/lib/*" dev.strata.bench.llm.GenerationBench --dir "$out" "$@"
+  -cp "$jar:$root/strata-bench/target/lib/*" "$main" --dir "$out" "$@"

@@ -117,6 +117,16 @@ class BenchScriptsIT {
   }
 
   @Test
+  void embeddingBenchSmokeRunsBothSides() throws Exception {
+    Run run = run(Map.of(), "strata-bench/llm-bench.sh", "embeddings", "--smoke");
+    assertThat(run.exit()).as(run.output()).isZero();
+    assertThat(run.output())
+        .contains("\"kind\":\"in-process\",\"clients\":8,\"requests\":16")
+        .contains("\"kind\":\"server\",\"clients\":1,\"requests\":16")
+        .contains("\"kind\":\"server\",\"clients\":8,\"requests\":16");
+  }
+
+  @Test
   void trainingBenchNamesTheMissingDataset() throws Exception {
     Run run = run(Map.of(), "strata-bench/run-training-bench.sh", "--data", "/nonexistent");
     assertThat(run.exit()).isEqualTo(1);

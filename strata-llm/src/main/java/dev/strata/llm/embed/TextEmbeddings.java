@@ -31,7 +31,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * the model's own {@code tokenizer.json}), padded to the longest input of the request, run through
  * the runtime (so its dynamic batcher and limits apply), and the token embeddings (output {@code
  * last_hidden_state}, else the first output of rank 3) are mean-pooled over the attention mask and
- * L2-normalised, as sentence-transformers does for these models.
+ * L2-normalised, as sentence-transformers does for these models, unless the model's {@code
+ * parameters} say otherwise ({@code pooling}: mean, cls or max; {@code normalize}: true or false).
  *
  * <p>An input longer than the model's positions ({@value #MAX_TOKENS} tokens, BERT's) is refused,
  * naming both lengths: it is never truncated silently. A model the runtime does not batch (its
@@ -196,7 +197,35 @@ public final class TextEmbeddings implements AutoCloseable {
         new InferenceRequest(
             model, Optional.of(version), "", tensors, List.of(), Map.of(), Optional.empty());
     int length = longest;
-    return runtime.infer(request).thenApply(r -> pool(model, r, mask, n, length));
+    Pooling pooling = pooling(model, version);
+    return runtime.infer(request).thenApply(r -> pool(model, r, mask, n, length, pooling));
+  }
+
+  /**
+   * How a model's token embeddings become one vector, from its configuration's {@code parameters}
+   * (as Triton's {@code parameters}, in {@code config.json} or {@code config.pbtxt}): {@code
+   * pooling} {@code mean} (over the attention mask; the default, as sentence-transformers' MiniLM),
+   * {@code cls} (the first token) or {@code max}; {@code normalize} {@code true} (L2, the default)
+   * or {@code false}.
+   */
+  record Pooling(String mode, boolean normalize) {
+    static final Pooling DEFAULT = new Pooling("mean", true);
+  }
+
+  Pooling pooling(String model, String version) {
+    Map<String, dev.strata.modelconfig.Triton.ModelParameter> p =
+        runtime.modelConfig(model, Optional.of(version)).getParametersMap();
+    String mode = p.containsKey("pooling") ? p.get("pooling").getStringValue().strip() : "mean";
+    if (!java.util.Set.of("mean", "cls", "max").contains(mode)) {
+      throw StrataException.invalid(
+          "model '%s': parameters pooling '%s' (expected: mean, cls or max)", model, mode);
+    }
+    String norm = p.containsKey("normalize") ? p.get("normalize").getStringValue().strip() : "true";
+    if (!norm.equals("true") && !norm.equals("false")) {
+      throw StrataException.invalid(
+          "model '%s': parameters normalize '%s' (expected: true or false)", model, norm);
+    }
+    return new Pooling(mode, norm.equals("true"));
   }
 
   private static int[] toInts(long[] v) {
@@ -207,9 +236,9 @@ public final class TextEmbeddings implements AutoCloseable {
     return out;
   }
 
-  /** Mean over the attention mask of the token embeddings, then L2 normalisation. */
-  private static List<float[]> pool(
-      String model, InferenceResponse r, long[] mask, int n, int length) {
+  /** The token embeddings pooled over the attention mask as {@code pooling} says. */
+  static List<float[]> pool(
+      String model, InferenceResponse r, long[] mask, int n, int length, Pooling pooling) {
     Tensor hidden =
         r.outputs().stream()
             .filter(t -> t.name().equals("last_hidden_state"))
@@ -226,25 +255,39 @@ public final class TextEmbeddings implements AutoCloseable {
     List<float[]> out = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       float[] v = new float[dim];
-      int count = 0;
-      for (int t = 0; t < length; t++) {
-        if (mask[i * length + t] == 0) {
-          continue;
+      if (pooling.mode().equals("cls")) {
+        System.arraycopy(h, i * length * dim, v, 0, dim);
+      } else {
+        boolean max = pooling.mode().equals("max");
+        if (max) {
+          java.util.Arrays.fill(v, Float.NEGATIVE_INFINITY);
         }
-        count++;
-        int base = (i * length + t) * dim;
+        int count = 0;
+        for (int t = 0; t < length; t++) {
+          if (mask[i * length + t] == 0) {
+            continue;
+          }
+          count++;
+          int base = (i * length + t) * dim;
+          for (int d = 0; d < dim; d++) {
+            v[d] = max ? Math.max(v[d], h[base + d]) : v[d] + h[base + d];
+          }
+        }
+        if (!max) {
+          for (int d = 0; d < dim; d++) {
+            v[d] /= Math.max(1, count);
+          }
+        }
+      }
+      if (pooling.normalize()) {
+        double norm = 0;
         for (int d = 0; d < dim; d++) {
-          v[d] += h[base + d];
+          norm += (double) v[d] * v[d];
         }
-      }
-      double norm = 0;
-      for (int d = 0; d < dim; d++) {
-        v[d] /= Math.max(1, count);
-        norm += (double) v[d] * v[d];
-      }
-      float inv = (float) (1 / Math.max(Math.sqrt(norm), 1e-12));
-      for (int d = 0; d < dim; d++) {
-        v[d] *= inv;
+        float inv = (float) (1 / Math.max(Math.sqrt(norm), 1e-12));
+        for (int d = 0; d < dim; d++) {
+          v[d] *= inv;
+        }
       }
       out.add(v);
     }

@@ -67,6 +67,13 @@ class EmbeddingsIT {
     Path repo = dir.resolve("repo");
     install(repo, "minilm", "all-minilm-l6-v2.onnx", "all-minilm-l6-v2-tokenizer.json");
     install(repo, "minilm-q", "all-minilm-l6-v2-q.onnx", "all-minilm-l6-v2-q-tokenizer.json");
+    install(repo, "minilm-cls", "all-minilm-l6-v2.onnx", "all-minilm-l6-v2-tokenizer.json");
+    Files.writeString(
+        repo.resolve("minilm-cls/config.json"),
+        "{\"parameters\": {\"pooling\": \"cls\", \"normalize\": \"false\"}}");
+    install(repo, "minilm-bad", "all-minilm-l6-v2.onnx", "all-minilm-l6-v2-tokenizer.json");
+    Files.writeString(
+        repo.resolve("minilm-bad/config.json"), "{\"parameters\": {\"pooling\": \"median\"}}");
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     runtime = ModelManager.create(RuntimeConfig.builder(repo).meterRegistry(registry).build());
     runtime.startup().join();
@@ -146,6 +153,54 @@ class EmbeddingsIT {
       s += (double) x * x;
     }
     return s;
+  }
+
+  @Test
+  void poolingAndNormalisationFollowTheModelsParameters() throws Exception {
+    String text = "The quick brown fox jumps over the lazy dog.";
+    float[] cls = embed("minilm-cls", List.of(text)).getFirst();
+    // expected: the first token's hidden state, unnormalised, from the inference protocol itself
+    long[] ids;
+    try (var tok =
+        ai.djl.huggingface.tokenizers.HuggingFaceTokenizer.newInstance(
+            dir.resolve("repo/minilm-cls/1/tokenizer.json"))) {
+      ids = tok.encode(text).getIds();
+    }
+    long[] ones = new long[ids.length];
+    java.util.Arrays.fill(ones, 1);
+    dev.strata.core.Shape shape = dev.strata.core.Shape.of(1, ids.length);
+    var response =
+        runtime
+            .infer(
+                new dev.strata.core.InferenceRequest(
+                    "minilm-cls",
+                    java.util.Optional.empty(),
+                    "",
+                    List.of(
+                        dev.strata.core.Tensor.ofLongs("input_ids", shape, ids),
+                        dev.strata.core.Tensor.ofLongs("attention_mask", shape, ones),
+                        dev.strata.core.Tensor.ofLongs(
+                            "token_type_ids", shape, new long[ids.length])),
+                    List.of(),
+                    java.util.Map.of(),
+                    java.util.Optional.empty()))
+            .join();
+    float[] hidden =
+        response.outputs().stream()
+            .filter(t -> t.name().equals("last_hidden_state"))
+            .findFirst()
+            .orElseThrow()
+            .floats();
+    assertThat(cls).hasSize(384);
+    for (int d = 0; d < 384; d++) {
+      assertThat(cls[d]).isCloseTo(hidden[d], org.assertj.core.data.Offset.offset(1e-5f));
+    }
+    assertThat(Math.sqrt(dot(cls))).isGreaterThan(1.5);
+    assertThat(cosine(cls, embed("minilm", List.of(text)).getFirst())).isLessThan(0.99);
+
+    HttpResponse<String> bad = post("{\"model\":\"minilm-bad\",\"input\":\"x\"}");
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(bad.body()).contains("parameters pooling 'median' (expected: mean, cls or max)");
   }
 
   @Test
