@@ -7,6 +7,9 @@
 #   strata-bench/llm-bench.sh embeddings [--requests 400] [--smoke]
 #       embedding requests/s on all-MiniLM-L6-v2: POST /v1/embeddings vs LangChain4j's in-process
 #       ONNX Runtime model, 1 and 8 clients
+#   strata-bench/llm-bench.sh quality --model edge=models/tiny-lm-edge/model.gguf \
+#       --model cloud=models/tiny-lm-cloud/model.gguf [--corpus kjv] [--prompts 200] [--words 4]
+#       greedy continuation of held-out passages, word accuracy and exact match per model
 # JSON lines on stdout; the model goes to strata-bench/target/llm-bench.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -24,10 +27,13 @@ main=dev.strata.bench.llm.GenerationBench
 if [ "${1:-}" = embeddings ]; then
   shift
   main=dev.strata.bench.llm.EmbeddingBench
+elif [ "${1:-}" = quality ]; then
+  shift
+  main=dev.strata.bench.llm.ContinuationQuality
 fi
 out="$root/strata-bench/target/llm-bench"
 rm -rf "$out"
 mkdir -p "$out"
 exec "$STRATA_JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
   -Dlogback.configurationFile="$root/strata-train/logback-cli.xml" \
-  -cp "$jar:$root/strata-bench/target/lib/*" "$main" --dir "$out" "$@"
+  -cp "$jar:$root/strata-bench/target/lib/*" "$main" $([ "$main" = dev.strata.bench.llm.ContinuationQuality ] || echo --dir "$out") "$@"
