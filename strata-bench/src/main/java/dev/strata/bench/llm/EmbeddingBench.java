@@ -44,6 +44,11 @@ public final class EmbeddingBench implements Callable<Integer> {
   @Option(names = "--requests", defaultValue = "400", description = "Requests per run.")
   int requests;
 
+  @Option(
+      names = "--cpu-arena",
+      description = "Serve with ONNX Runtime's CPU arena allocator (the runtime's default: off).")
+  boolean cpuArena;
+
   @Option(names = "--smoke", description = "Few requests (a check the bench runs).")
   boolean smoke;
 
@@ -80,7 +85,8 @@ public final class EmbeddingBench implements Callable<Integer> {
 
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     ModelManager runtime =
-        ModelManager.create(RuntimeConfig.builder(repo).meterRegistry(registry).build());
+        ModelManager.create(
+            RuntimeConfig.builder(repo).meterRegistry(registry).cpuArena(cpuArena).build());
     runtime.startup().join();
     try (StrataServer server =
             StrataServer.builder(ServingConfig.ephemeral().withIoThreads(1), runtime, registry)
