@@ -49,7 +49,9 @@ public final class ExportCommand implements Callable<Integer> {
       names = "--checkpoint",
       required = true,
       paramLabel = "DIR",
-      description = "A checkpoint directory, or a training output directory containing one.")
+      description =
+          "A checkpoint directory, or a training output directory containing one (--format"
+              + " gguf: the output directory of a language model's training).")
   Path checkpoint;
 
   @Option(names = "--out", required = true, paramLabel = "FILE", description = "model.onnx path.")
