@@ -60,24 +60,7 @@ public final class FootprintProbe {
                   new InferencePolicy.Cascade(
                       ConfidenceMeasure.MAX_PROBABILITY, 0.2, Optional.of("fashion-cnn"))));
       int port = freePort();
-      ProcessBuilder pb =
-          new ProcessBuilder(
-                  strata.toString(),
-                  "edge",
-                  "--cloud",
-                  cloud.url().toString(),
-                  "--enroll-token",
-                  cloud.enrollmentToken(Map.of()),
-                  "--data-dir",
-                  dir.resolve("edge").toString(),
-                  "--http-port",
-                  Integer.toString(port),
-                  "--grpc-port",
-                  grpc ? Integer.toString(freePort()) : "-1",
-                  "--name",
-                  "footprint")
-              .redirectErrorStream(true)
-              .redirectOutput(dir.resolve("agent.log").toFile());
+      ProcessBuilder pb = agent(strata, cloud, dir, port, grpc ? freePort() : -1, "footprint");
       if (flags.equals(LAUNCHER_DEFAULTS)) {
         pb.environment().remove("STRATA_JAVA_OPTS");
       } else {
@@ -134,6 +117,31 @@ public final class FootprintProbe {
         agent.waitFor();
       }
     }
+  }
+
+  /**
+   * {@code strata edge} enrolled with {@code cloud}, its data under {@code dir/edge} and its output
+   * in {@code dir/agent.log}; a gRPC port of -1 turns gRPC off.
+   */
+  static ProcessBuilder agent(
+      Path strata, LoopbackCloud cloud, Path dir, int httpPort, int grpcPort, String name) {
+    return new ProcessBuilder(
+            strata.toString(),
+            "edge",
+            "--cloud",
+            cloud.url().toString(),
+            "--enroll-token",
+            cloud.enrollmentToken(Map.of()),
+            "--data-dir",
+            dir.resolve("edge").toString(),
+            "--http-port",
+            Integer.toString(httpPort),
+            "--grpc-port",
+            Integer.toString(grpcPort),
+            "--name",
+            name)
+        .redirectErrorStream(true)
+        .redirectOutput(dir.resolve("agent.log").toFile());
   }
 
   private static boolean ready(StrataClient client) {

@@ -34,24 +34,7 @@ public final class LanguageModelFootprintProbe {
       Variant v = cloud.publish("lm", "q8", Files.readAllBytes(gguf), ModelFormats.GGUF);
       cloud.deploy("lm-edge", DeploymentSpec.edge("lm", v.version(), "q8", Selector.ALL));
       int port = FootprintProbe.freePort();
-      ProcessBuilder pb =
-          new ProcessBuilder(
-                  strata.toString(),
-                  "edge",
-                  "--cloud",
-                  cloud.url().toString(),
-                  "--enroll-token",
-                  cloud.enrollmentToken(Map.of()),
-                  "--data-dir",
-                  dir.resolve("edge").toString(),
-                  "--http-port",
-                  Integer.toString(port),
-                  "--grpc-port",
-                  "-1",
-                  "--name",
-                  "lm-footprint")
-              .redirectErrorStream(true)
-              .redirectOutput(dir.resolve("agent.log").toFile());
+      ProcessBuilder pb = FootprintProbe.agent(strata, cloud, dir, port, -1, "lm-footprint");
       pb.environment().remove("STRATA_JAVA_OPTS");
       Process agent = pb.start();
       HttpClient http = HttpClient.newHttpClient();

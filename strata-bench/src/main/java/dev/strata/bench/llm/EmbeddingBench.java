@@ -1,14 +1,7 @@
 package dev.strata.bench.llm;
 
 import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
-import dev.strata.llm.openai.OpenAiRoutes;
-import dev.strata.runtime.ModelManager;
 import dev.strata.runtime.RuntimeConfig;
-import dev.strata.serving.RequestAuthorizer;
-import dev.strata.serving.ServingConfig;
-import dev.strata.serving.StrataServer;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -79,27 +72,18 @@ public final class EmbeddingBench implements Callable<Integer> {
 
     AllMiniLmL6V2EmbeddingModel reference = new AllMiniLmL6V2EmbeddingModel();
     for (int clients : new int[] {1, 8}) {
-      run("in-process", clients, i -> reference.embed(text(i))); // warm-up
-      report("in-process", clients, run("in-process", clients, i -> reference.embed(text(i))));
+      run(clients, i -> reference.embed(text(i))); // warm-up
+      report("in-process", clients, run(clients, i -> reference.embed(text(i))));
     }
 
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    ModelManager runtime =
-        ModelManager.create(
-            RuntimeConfig.builder(repo).meterRegistry(registry).cpuArena(cpuArena).build());
-    runtime.startup().join();
-    try (StrataServer server =
-            StrataServer.builder(ServingConfig.ephemeral().withIoThreads(1), runtime, registry)
-                .routes(OpenAiRoutes.create(runtime, registry, RequestAuthorizer.allowAll()))
-                .start();
+    try (LocalOpenAiServer server =
+            LocalOpenAiServer.start(RuntimeConfig.builder(repo).cpuArena(cpuArena));
         HttpClient http = HttpClient.newHttpClient()) {
-      URI uri = URI.create("http://127.0.0.1:" + server.httpPort() + "/v1/embeddings");
+      URI uri = server.uri("/v1/embeddings");
       for (int clients : new int[] {1, 8}) {
-        run("server", clients, i -> post(http, uri, text(i))); // warm-up
-        report("server", clients, run("server", clients, i -> post(http, uri, text(i))));
+        run(clients, i -> post(http, uri, text(i))); // warm-up
+        report("server", clients, run(clients, i -> post(http, uri, text(i))));
       }
-    } finally {
-      runtime.close();
     }
     return 0;
   }
@@ -109,7 +93,7 @@ public final class EmbeddingBench implements Callable<Integer> {
   }
 
   /** {@code requests} calls over {@code clients} threads; the seconds it took. */
-  private double run(String kind, int clients, IntConsumer call) {
+  private double run(int clients, IntConsumer call) {
     ExecutorService pool = Executors.newFixedThreadPool(clients);
     try {
       long t0 = System.nanoTime();

@@ -6,14 +6,7 @@ import dev.strata.llm.generate.LlamaEngine;
 import dev.strata.llm.gguf.ByteBpeVocabulary;
 import dev.strata.llm.gguf.GgmlType;
 import dev.strata.llm.gguf.LlamaGguf;
-import dev.strata.llm.openai.OpenAiRoutes;
-import dev.strata.runtime.ModelManager;
 import dev.strata.runtime.RuntimeConfig;
-import dev.strata.serving.RequestAuthorizer;
-import dev.strata.serving.ServingConfig;
-import dev.strata.serving.StrataServer;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -135,16 +128,9 @@ public final class GenerationBench implements Callable<Integer> {
     }
     System.setProperty("strata.llm.parallel", "8");
     System.setProperty("strata.llm.context", "512");
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    ModelManager runtime =
-        ModelManager.create(RuntimeConfig.builder(repo).meterRegistry(registry).build());
-    runtime.startup().join();
-    try (StrataServer server =
-            StrataServer.builder(ServingConfig.ephemeral().withIoThreads(1), runtime, registry)
-                .routes(OpenAiRoutes.create(runtime, registry, RequestAuthorizer.allowAll()))
-                .start();
+    try (LocalOpenAiServer server = LocalOpenAiServer.start(RuntimeConfig.builder(repo));
         HttpClient http = HttpClient.newHttpClient()) {
-      URI uri = URI.create("http://127.0.0.1:" + server.httpPort() + "/v1/completions");
+      URI uri = server.uri("/v1/completions");
       overHttp(http, uri, "warm");
       for (int streams : new int[] {1, 4, 8}) {
         long t0 = System.nanoTime();

@@ -45,7 +45,8 @@ public final class TextEmbeddings implements AutoCloseable {
   /** At most this many inputs per request (as OpenAI's API). */
   public static final int MAX_INPUTS = 2048;
 
-  private record Loaded(String version, HuggingFaceTokenizer tokenizer, int maxTokens) {}
+  private record Loaded(
+      String version, HuggingFaceTokenizer tokenizer, int maxTokens, Pooling pooling) {}
 
   private final Path root;
   private final InferenceService runtime;
@@ -128,7 +129,7 @@ public final class TextEmbeddings implements AutoCloseable {
     ModelMetadata meta = runtime.modelMetadata(model, Optional.of(version));
     int total = tokens;
     if (batches(meta)) {
-      return run(model, version, meta, encodings)
+      return run(model, version, meta, encodings, t.pooling())
           .thenApply(v -> new EmbeddingResult(model, version, v, total));
     }
     // A model that does not batch (its rows depend on each other: dynamic quantization scales
@@ -136,7 +137,7 @@ public final class TextEmbeddings implements AutoCloseable {
     // batch: a text's vector never depends on what else was sent.
     List<CompletableFuture<List<float[]>>> each = new ArrayList<>();
     for (Encoding e : encodings) {
-      each.add(run(model, version, meta, List.of(e)));
+      each.add(run(model, version, meta, List.of(e), t.pooling()));
     }
     return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
         .thenApply(
@@ -156,7 +157,7 @@ public final class TextEmbeddings implements AutoCloseable {
   }
 
   private CompletableFuture<List<float[]>> run(
-      String model, String version, ModelMetadata meta, List<Encoding> encodings) {
+      String model, String version, ModelMetadata meta, List<Encoding> encodings, Pooling pooling) {
     int n = encodings.size();
     int longest = 0;
     for (Encoding e : encodings) {
@@ -197,7 +198,6 @@ public final class TextEmbeddings implements AutoCloseable {
         new InferenceRequest(
             model, Optional.of(version), "", tensors, List.of(), Map.of(), Optional.empty());
     int length = longest;
-    Pooling pooling = pooling(model, version);
     return runtime.infer(request).thenApply(r -> pool(model, r, mask, n, length, pooling));
   }
 
@@ -208,11 +208,10 @@ public final class TextEmbeddings implements AutoCloseable {
    * {@code cls} (the first token) or {@code max}; {@code normalize} {@code true} (L2, the default)
    * or {@code false}.
    */
-  record Pooling(String mode, boolean normalize) {
-    static final Pooling DEFAULT = new Pooling("mean", true);
-  }
+  record Pooling(String mode, boolean normalize) {}
 
-  Pooling pooling(String model, String version) {
+  /** The pooling of a model version, read once with its tokenizer. */
+  private Pooling pooling(String model, String version) {
     Map<String, dev.strata.modelconfig.Triton.ModelParameter> p =
         runtime.modelConfig(model, Optional.of(version)).getParametersMap();
     String mode = p.containsKey("pooling") ? p.get("pooling").getStringValue().strip() : "mean";
@@ -237,7 +236,7 @@ public final class TextEmbeddings implements AutoCloseable {
   }
 
   /** The token embeddings pooled over the attention mask as {@code pooling} says. */
-  static List<float[]> pool(
+  private static List<float[]> pool(
       String model, InferenceResponse r, long[] mask, int n, int length, Pooling pooling) {
     Tensor hidden =
         r.outputs().stream()
@@ -304,6 +303,7 @@ public final class TextEmbeddings implements AutoCloseable {
       if (l != null && l.version().equals(version)) {
         return l;
       }
+      Pooling pooling = pooling(model, version);
       Path file = tokenizerFile(model, version);
       HuggingFaceTokenizer tok;
       try {
@@ -323,7 +323,7 @@ public final class TextEmbeddings implements AutoCloseable {
       }
       // The model's positions, not the tokenizer's truncation length (a training setting: 128
       // in all-MiniLM-L6-v2's tokenizer.json, whose model takes 512).
-      Loaded fresh = new Loaded(version, tok, MAX_TOKENS);
+      Loaded fresh = new Loaded(version, tok, MAX_TOKENS, pooling);
       Loaded old = tokenizers.put(model, fresh);
       if (old != null) {
         old.tokenizer().close();

@@ -12,14 +12,14 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.core.AtomicFiles;
+import dev.strata.core.StrataException;
 import dev.strata.llm.gguf.ByteBpeVocabulary;
 import dev.strata.train.engine.DjlEngines;
 import dev.strata.train.engine.TrainConfig;
 import dev.strata.train.eval.TrainJson;
 import dev.strata.train.spec.TrainingOptions;
+import dev.strata.train.training.ModelTrainer;
 import dev.strata.train.training.Updater;
-import java.io.ByteArrayInputStream;
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -78,7 +78,7 @@ public final class LanguageModelTrainer {
     }
     int ctx = spec.model().context();
     if (train.length < 2L * (ctx + 1) || held.length < ctx + 1) {
-      throw dev.strata.core.StrataException.invalid(
+      throw StrataException.invalid(
           "corpus %s: %d training and %d held-out tokens (expected: at least %d and %d for a"
               + " context of %d)",
           corpus.name(), train.length, held.length, 2 * (ctx + 1), ctx + 1, ctx);
@@ -168,7 +168,7 @@ public final class LanguageModelTrainer {
             if (ev[0] < bestLoss) {
               bestLoss = ev[0];
               bestStep = step + 1;
-              best = TrainedLanguageModelIo.save(block);
+              best = ModelTrainer.paramsOf(block);
             }
             lossSum = 0;
             lossSteps = 0;
@@ -176,7 +176,7 @@ public final class LanguageModelTrainer {
           }
         }
       }
-      block.loadParameters(manager, new DataInputStream(new ByteArrayInputStream(best)));
+      ModelTrainer.load(block, manager, best);
       double probeLoss = bestLoss;
       bestLoss = evaluate(block, store, manager, held, ctx, t.batchSize())[0];
       AtomicFiles.write(out.resolve(TrainedLanguageModel.PARAMS), best);
@@ -213,8 +213,6 @@ public final class LanguageModelTrainer {
       AtomicFiles.write(
           out.resolve("metrics.json"), TrainJson.write(m).getBytes(StandardCharsets.UTF_8));
       return r;
-    } catch (ai.djl.MalformedModelException e) {
-      throw new IOException(e);
     }
   }
 

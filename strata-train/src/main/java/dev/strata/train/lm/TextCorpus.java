@@ -1,6 +1,7 @@
 package dev.strata.train.lm;
 
 import dev.strata.core.StrataException;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -150,15 +151,12 @@ public record TextCorpus(String name, String digest, List<String> train, List<St
   }
 
   private static byte[] read(Path file) throws IOException {
-    try (InputStream in = Files.newInputStream(file)) {
-      byte[] head = in.readNBytes(2);
-      boolean gzip = head.length == 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b;
-      if (!gzip) {
-        return Files.readAllBytes(file);
-      }
+    byte[] raw = Files.readAllBytes(file);
+    if (raw.length < 2 || (raw[0] & 0xff) != 0x1f || (raw[1] & 0xff) != 0x8b) {
+      return raw;
     }
-    // dictzip is gzip with an index of its chunks in the header's extra field
-    try (InputStream in = new GZIPInputStream(Files.newInputStream(file))) {
+    // gzip, or dictzip (gzip with an index of its chunks in the header's extra field)
+    try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(raw))) {
       return in.readAllBytes();
     }
   }

@@ -1,6 +1,5 @@
 package dev.strata.train.lm;
 
-import ai.djl.MalformedModelException;
 import ai.djl.engine.Engine;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.ndarray.NDArray;
@@ -16,8 +15,7 @@ import dev.strata.llm.gguf.ByteBpeVocabulary;
 import dev.strata.llm.gguf.LlamaGguf;
 import dev.strata.train.engine.DjlEngines;
 import dev.strata.train.engine.TrainConfig;
-import java.io.ByteArrayInputStream;
-import java.io.DataInputStream;
+import dev.strata.train.training.ModelTrainer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,11 +75,10 @@ public final class TrainedLanguageModel implements AutoCloseable {
     try {
       LlamaBlock block = new LlamaBlock(spec.model(), vocabulary.tokens().size());
       block.initialize(manager, DataType.FLOAT32, new Shape(1, spec.model().context()));
-      try (DataInputStream in =
-          new DataInputStream(new ByteArrayInputStream(Files.readAllBytes(dir.resolve(PARAMS))))) {
-        block.loadParameters(manager, in);
-      } catch (MalformedModelException e) {
-        throw StrataException.invalid("%s: corrupt parameters (%s)", dir.resolve(PARAMS), e);
+      try {
+        ModelTrainer.load(block, manager, Files.readAllBytes(dir.resolve(PARAMS)));
+      } catch (StrataException e) {
+        throw StrataException.invalid("%s: %s", dir.resolve(PARAMS), e.getMessage());
       }
       tokenizer = ByteBpe.open(dir.resolve(TOKENIZER));
       return new TrainedLanguageModel(spec, vocabulary, tokenizer, manager, block);
@@ -156,12 +153,6 @@ public final class TrainedLanguageModel implements AutoCloseable {
       seq.add(next);
     }
     return Arrays.copyOf(out, n);
-  }
-
-  /** Mean next-token loss (nats) over windows of the token stream, and how many were scored. */
-  double[] loss(int[] stream, int batch) {
-    return LanguageModelTrainer.evaluate(
-        block, store, manager, stream, spec.model().context(), batch);
   }
 
   /** The model in llama.cpp's terms, ready to write as GGUF. */

@@ -405,7 +405,8 @@ public final class ModelTrainer {
     return a;
   }
 
-  static byte[] paramsOf(SequentialBlock block) {
+  /** A block's parameters as DJL writes them. */
+  public static byte[] paramsOf(ai.djl.nn.Block block) {
     try {
       java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
       java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
@@ -417,7 +418,8 @@ public final class ModelTrainer {
     }
   }
 
-  static void load(SequentialBlock block, NDManager manager, byte[] params) {
+  /** Loads {@link #paramsOf} bytes into {@code block}, trainable parameters trainable again. */
+  public static void load(ai.djl.nn.Block block, NDManager manager, byte[] params) {
     try {
       block.loadParameters(manager, new DataInputStream(new ByteArrayInputStream(params)));
     } catch (IOException | ai.djl.MalformedModelException e) {
