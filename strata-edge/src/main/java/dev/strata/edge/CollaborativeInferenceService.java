@@ -228,7 +228,7 @@ public final class CollaborativeInferenceService implements InferenceService {
             (r, error) -> {
               Optional<ServedBy> by = Optional.empty();
               if (r != null && r.parameters().get(SERVED_BY) instanceof String s) {
-                by = Optional.of(servedBy(s));
+                by = Optional.of(ServedBy.of(s));
               }
               listener.completed(
                   d, new InferenceOutcome(by, flow.escalated, System.nanoTime() - start));
@@ -280,15 +280,6 @@ public final class CollaborativeInferenceService implements InferenceService {
           POLICY, asked, EDGE_ONLY);
     }
     return true;
-  }
-
-  private static ServedBy servedBy(String wire) {
-    for (ServedBy b : ServedBy.values()) {
-      if (b.wireName().equals(wire)) {
-        return b;
-      }
-    }
-    return ServedBy.EDGE;
   }
 
   private AtomicInteger counter(String model) {

@@ -31,6 +31,9 @@ public final class Confidence {
         yield t[0] - t[1];
       }
       case ENTROPY -> normalisedEntropy(probabilities);
+      case AGREEMENT ->
+          throw new IllegalArgumentException(
+              "agreement scores a language model's text, not class probabilities");
     };
   }
 

@@ -142,7 +142,19 @@ public final class EdgeAgent implements AutoCloseable {
         StrataServer.builder(config.serving(), service, registry)
             .routes(
                 StatusRoutes.create(this::status)
-                    .addAll(OpenAiRoutes.create(runtime, registry, inference)));
+                    .addAll(
+                        OpenAiRoutes.create(
+                            runtime,
+                            registry,
+                            inference,
+                            track(
+                                opened,
+                                new OpenAiCloud(
+                                    service,
+                                    config.inferenceUrl(),
+                                    config.connectTimeout(),
+                                    () -> identity.get().map(NodeIdentity::credential),
+                                    telemetry)))));
     if (config.repositoryApi()) {
       service.modelControl(reconciler);
       serving.modelControl(service.repositoryApi());

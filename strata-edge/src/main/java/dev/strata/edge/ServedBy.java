@@ -15,6 +15,16 @@ public enum ServedBy {
     this.wireName = wireName;
   }
 
+  /** The one with this wire name; {@link #EDGE} for any other. */
+  public static ServedBy of(String wire) {
+    for (ServedBy b : values()) {
+      if (b.wireName.equals(wire)) {
+        return b;
+      }
+    }
+    return EDGE;
+  }
+
   /** The parameter value: {@code edge}, {@code cloud} or {@code edge-fallback}. */
   public String wireName() {
     return wireName;

@@ -12,7 +12,8 @@ import java.util.function.Supplier;
 
 /**
  * The meters of generation, per model and version: time to first token, inter-token latency and
- * tokens per second as histograms, prompt and completion token counters, and the queue depth.
+ * tokens per second as histograms, prompt and completion token counters, and the queue depth; and,
+ * per model, the answers a collaborative policy routed, by who served them.
  */
 final class GenerationMetrics {
   private final MeterRegistry registry;
@@ -28,6 +29,15 @@ final class GenerationMetrics {
       DistributionSummary tokensPerSecond,
       Counter promptTokens,
       Counter completionTokens) {}
+
+  /** Counts an answer a model's policy routed, by who served it (edge, cloud, edge-fallback). */
+  void served(String model, String servedBy) {
+    Counter.builder("strata_llm_requests_routed")
+        .description("generation requests answered under a collaborative policy, by who served")
+        .tags("model", model, "served_by", servedBy)
+        .register(registry)
+        .increment();
+  }
 
   Meters of(String model, long version, Supplier<Number> queueDepth) {
     String v = Long.toString(version);

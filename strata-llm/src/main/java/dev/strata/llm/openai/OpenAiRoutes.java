@@ -15,6 +15,7 @@ import dev.strata.llm.generate.GenerationListener;
 import dev.strata.llm.generate.GenerationListener.FinishReason;
 import dev.strata.llm.generate.GenerationRequest;
 import dev.strata.llm.generate.LlamaEngine;
+import dev.strata.llm.generate.SampledAgreement;
 import dev.strata.runtime.ModelManager;
 import dev.strata.runtime.backend.ModelEngine;
 import dev.strata.serving.AuthRequest;
@@ -25,10 +26,13 @@ import dev.strata.serving.HttpResult;
 import dev.strata.serving.HttpRoutes;
 import dev.strata.serving.RequestAuthorizer;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -49,15 +53,20 @@ import java.util.concurrent.TimeUnit;
  * token probabilities. {@code n} other than 1 is refused.
  */
 public final class OpenAiRoutes {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OpenAiRoutes.class);
+
   /** What {@code max_tokens} is when a request does not say (OpenAI's completions default). */
   static final int DEFAULT_MAX_TOKENS = 16;
 
   private final ModelManager runtime;
-  private final GenerationMetrics metrics;
+  final GenerationMetrics metrics;
+  private final Set<String> warned = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final TextEmbeddings embeddings;
+  final Upstream upstream;
 
-  private OpenAiRoutes(ModelManager runtime, MeterRegistry registry) {
+  private OpenAiRoutes(ModelManager runtime, MeterRegistry registry, Upstream upstream) {
     this.runtime = runtime;
+    this.upstream = upstream;
     this.metrics = new GenerationMetrics(registry);
     this.embeddings = new TextEmbeddings(runtime.repository(), runtime);
   }
@@ -70,8 +79,22 @@ public final class OpenAiRoutes {
    */
   public static HttpRoutes create(
       ModelManager runtime, MeterRegistry registry, RequestAuthorizer authorizer) {
+    return create(runtime, registry, authorizer, Upstream.NONE);
+  }
+
+  /**
+   * The routes over {@code runtime}'s language models, sharing generation with {@code upstream} as
+   * each model's policy says (an edge with its cloud).
+   */
+  public static HttpRoutes create(
+      ModelManager runtime,
+      MeterRegistry registry,
+      RequestAuthorizer authorizer,
+      Upstream upstream) {
     requireNonNull(runtime, "runtime");
-    OpenAiRoutes r = new OpenAiRoutes(runtime, requireNonNull(registry, "registry"));
+    OpenAiRoutes r =
+        new OpenAiRoutes(
+            runtime, requireNonNull(registry, "registry"), requireNonNull(upstream, "upstream"));
     requireNonNull(authorizer, "authorizer");
     return HttpRoutes.create()
         .get("/v1/models", guarded(authorizer, call -> r.models()))
@@ -360,19 +383,123 @@ public final class OpenAiRoutes {
     }
     GenerationRequest request =
         new GenerationRequest(prompt, max, temperature, topP, seed, stop, bias);
-    String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
-    long created = Instant.now().getEpochSecond();
-    GenerationMetrics.Meters meters = metrics.of(model, m.version(), engine::queued);
-    Reply reply = new Reply(id, created, model, chat, includeUsage, meters);
-    if (stream) {
-      EventStream events = EventStream.create();
-      reply.events = events;
-      Generation g = engine.generate(request, reply);
-      events.onClose(g::cancel);
-      return CompletableFuture.completedFuture(HttpResult.events(200, events));
+    boolean edgeOnly = edgeOnlyAsked(p);
+    Answer answer = new Answer(model, m, request, chat, stream, includeUsage);
+    Optional<Upstream.Route> route = edgeOnly ? Optional.empty() : upstream.route(model);
+    if (route.isEmpty()) {
+      if (edgeOnly && upstream.route(model).isPresent()) {
+        answer.marks = marks(SERVED_EDGE);
+      }
+      return answer.local();
     }
-    engine.generate(request, reply);
-    return reply.whole;
+    return new RoutedGeneration(this, answer, route.get(), chat, call.body()).start();
+  }
+
+  /**
+   * A request's {@code "strata": {"policy": "edge-only"}}: answer here whatever the model's policy
+   * (to measure the edge model alone, or to keep one request off the upstream). Only that value is
+   * taken: a client cannot send work upstream that the policy would not.
+   */
+  private static boolean edgeOnlyAsked(Params p) {
+    JsonNode s = p.node("strata");
+    if (s == null || s.isNull()) {
+      return false;
+    }
+    JsonNode policy = s.path("policy");
+    if (!s.isObject() || !policy.isTextual() || !policy.asText().equals("edge-only")) {
+      throw StrataException.invalid(
+          "'strata': %s (expected: {\"policy\": \"edge-only\"}, or no 'strata')", shorten(s));
+    }
+    return true;
+  }
+
+  /** Logs a deployment's misconfiguration once. */
+  void warnOnce(String key, String format, Object... args) {
+    if (warned.add(key)) {
+      LOG.warn(format, args);
+    }
+  }
+
+  /** The {@code strata} object of an answer: who served it. */
+  static ObjectNode marks(String servedBy) {
+    ObjectNode o = Json.mapper().createObjectNode();
+    o.put("served_by", servedBy);
+    return o;
+  }
+
+  /** One generation request, answered here ({@link #local()}) or by whoever its route says. */
+  final class Answer {
+    final String model;
+    final LanguageModels.Loaded loaded;
+    final GenerationRequest request;
+    final boolean chat;
+    final boolean stream;
+    final boolean includeUsage;
+    final long start = System.nanoTime();
+
+    /** Who served the answer (set before the answer's first byte), or null: no marks. */
+    ObjectNode marks;
+
+    Answer(
+        String model,
+        LanguageModels.Loaded loaded,
+        GenerationRequest request,
+        boolean chat,
+        boolean stream,
+        boolean includeUsage) {
+      this.model = model;
+      this.loaded = loaded;
+      this.request = request;
+      this.chat = chat;
+      this.stream = stream;
+      this.includeUsage = includeUsage;
+    }
+
+    /** A reply under this request's id, metered as this model's. */
+    Reply reply() {
+      String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
+      LlamaEngine engine = loaded.engine();
+      GenerationMetrics.Meters meters = metrics.of(model, loaded.version(), engine::queued);
+      Reply reply =
+          new Reply(id, Instant.now().getEpochSecond(), model, chat, includeUsage, meters, start);
+      reply.marks = marks;
+      if (marks != null) {
+        metrics.served(model, marks.path("served_by").asText());
+      }
+      return reply;
+    }
+
+    /** Generated here, streamed as it is decoded. */
+    CompletionStage<HttpResult> local() {
+      Reply reply = reply();
+      LlamaEngine engine = loaded.engine();
+      if (stream) {
+        EventStream events = EventStream.create();
+        reply.events = events;
+        Generation g = engine.generate(request, reply);
+        events.onClose(g::cancel);
+        return CompletableFuture.completedFuture(reply.eventsResult());
+      }
+      engine.generate(request, reply);
+      return reply.whole;
+    }
+
+    /** An answer generated here already (the cascade's), replayed to the client. */
+    HttpResult replay(SampledAgreement.Scored scored) {
+      Reply reply = reply();
+      HttpResult result;
+      if (stream) {
+        reply.events = EventStream.create();
+        result = reply.eventsResult();
+      } else {
+        result = null;
+      }
+      for (String piece : scored.pieces()) {
+        reply.token(piece);
+      }
+      reply.completed(scored.reason(), scored.promptTokens(), scored.completionTokens());
+      return stream ? result : reply.whole.join();
+    }
   }
 
   private static int vocabulary(LanguageModels.Loaded m) {
@@ -390,12 +517,17 @@ public final class OpenAiRoutes {
     private final boolean chat;
     private final boolean includeUsage;
     private final GenerationMetrics.Meters meters;
-    private final long start = System.nanoTime();
+    private final long start;
     private long last;
+
+    /** The answer's {@code strata} object, or null. */
+    ObjectNode marks;
+
     private final StringBuilder text = new StringBuilder();
     final CompletableFuture<HttpResult> whole = new CompletableFuture<>();
     EventStream events;
     private boolean roleSent;
+    private boolean firstSent;
 
     Reply(
         String id,
@@ -403,7 +535,9 @@ public final class OpenAiRoutes {
         String model,
         boolean chat,
         boolean includeUsage,
-        GenerationMetrics.Meters meters) {
+        GenerationMetrics.Meters meters,
+        long start) {
+      this.start = start;
       this.id = id;
       this.created = created;
       this.model = model;
@@ -465,7 +599,15 @@ public final class OpenAiRoutes {
       }
       choice.put("finish_reason", finish);
       o.set("usage", usage(promptTokens, completionTokens));
-      whole.complete(HttpResult.json(200, o.toString().getBytes(StandardCharsets.UTF_8)));
+      if (marks != null) {
+        o.set("strata", marks);
+      }
+      whole.complete(jsonMarked(200, o, marks));
+    }
+
+    /** The streamed response over {@link #events}. */
+    HttpResult eventsResult() {
+      return eventsMarked(events, marks);
     }
 
     @Override
@@ -489,6 +631,10 @@ public final class OpenAiRoutes {
 
     private ObjectNode chunk(String piece, String finish) {
       ObjectNode o = base(chat ? "chat.completion.chunk" : "text_completion");
+      if (marks != null && !firstSent) {
+        o.set("strata", marks);
+      }
+      firstSent = true;
       ObjectNode choice = o.putArray("choices").addObject();
       choice.put("index", 0);
       if (chat) {
@@ -519,6 +665,36 @@ public final class OpenAiRoutes {
       u.put("total_tokens", prompt + completion);
       return u;
     }
+  }
+
+  /** Header of a marked answer: who served it. */
+  static final String SERVED_BY_HEADER = "X-Strata-Served-By";
+
+  static final String SERVED_EDGE = "edge";
+  static final String SERVED_CLOUD = "cloud";
+  static final String SERVED_EDGE_FALLBACK = "edge-fallback";
+
+  static HttpResult jsonMarked(int status, JsonNode body, ObjectNode marks) {
+    byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
+    if (marks == null) {
+      return HttpResult.json(status, bytes);
+    }
+    return new HttpResult(
+        status,
+        HttpResult.JSON,
+        Map.of(SERVED_BY_HEADER, marks.path("served_by").asText()),
+        List.of(ByteBuffer.wrap(bytes)));
+  }
+
+  static HttpResult eventsMarked(EventStream events, ObjectNode marks) {
+    HttpResult plain = HttpResult.events(200, events);
+    if (marks == null) {
+      return plain;
+    }
+    Map<String, String> headers = new HashMap<>(plain.headers());
+    headers.put(SERVED_BY_HEADER, marks.path("served_by").asText());
+    return new HttpResult(
+        200, plain.contentType(), headers, List.of(), Optional.empty(), Optional.of(events));
   }
 
   private static CompletionStage<HttpResult> json(int status, JsonNode body) {
