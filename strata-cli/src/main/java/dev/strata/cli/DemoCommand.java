@@ -66,6 +66,15 @@ public final class DemoCommand implements Callable<Integer> {
   int images;
 
   @Option(
+      names = "--prompts",
+      paramLabel = "N",
+      defaultValue = "40",
+      description =
+          "Held-out prompts streamed through the language-model cascade (default:"
+              + " ${DEFAULT-VALUE}; 0 skips the language-model step).")
+  int prompts;
+
+  @Option(
       names = "--concurrency",
       paramLabel = "N",
       defaultValue = "2",
@@ -140,6 +149,7 @@ public final class DemoCommand implements Callable<Integer> {
             Optional.ofNullable(data),
             cloudPort,
             images,
+            prompts,
             concurrency,
             warmup,
             measure,

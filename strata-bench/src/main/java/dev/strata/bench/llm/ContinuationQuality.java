@@ -1,8 +1,12 @@
 package dev.strata.bench.llm;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.strata.control.Json;
+import dev.strata.core.AtomicFiles;
 import dev.strata.llm.generate.GenerationRequest;
 import dev.strata.llm.generate.LlamaEngine;
 import dev.strata.train.lm.TextCorpus;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,9 +34,14 @@ public final class ContinuationQuality implements Callable<Integer> {
   Path corpus;
 
   @Option(
-      names = "--model",
-      required = true,
-      description = "NAME=FILE.gguf (repeatable): the models compared.")
+      names = "--write",
+      paramLabel = "FILE",
+      description =
+          "Write the passages as JSON lines {\"prompt\", \"reference\"} (strata calibrate"
+              + " --prompts) instead of running models.")
+  Path write;
+
+  @Option(names = "--model", description = "NAME=FILE.gguf (repeatable): the models compared.")
   Map<String, Path> models = new LinkedHashMap<>();
 
   @Option(names = "--prompts", defaultValue = "200")
@@ -71,6 +80,21 @@ public final class ContinuationQuality implements Callable<Integer> {
           new Passage(
               String.join(" ", List.of(w).subList(from, from + promptWords)),
               List.of(w).subList(from + promptWords, from + promptWords + words)));
+    }
+    if (write != null) {
+      StringBuilder sb = new StringBuilder();
+      for (Passage p : passages) {
+        ObjectNode o = Json.mapper().createObjectNode();
+        o.put("prompt", p.prompt());
+        o.put("reference", String.join(" ", p.reference()));
+        sb.append(o).append('\n');
+      }
+      AtomicFiles.write(write, sb.toString().getBytes(StandardCharsets.UTF_8));
+      return 0;
+    }
+    if (models.isEmpty()) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "--model NAME=FILE.gguf is required (or --write FILE)");
     }
     for (Map.Entry<String, Path> m : models.entrySet()) {
       try (LlamaEngine engine =

@@ -8,10 +8,15 @@ import dev.strata.api.RolloutStrategy;
 import dev.strata.api.Selector;
 import dev.strata.api.Target;
 import dev.strata.api.Variant;
+import dev.strata.control.ConfidenceMeasure;
 import dev.strata.control.HardExamplePolicy;
+import dev.strata.control.InferencePolicy;
+import dev.strata.edge.EdgeAgent;
+import dev.strata.edge.calibrate.PromptSet;
 import dev.strata.protocol.client.ClientConfig;
 import dev.strata.protocol.client.StrataClient;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -22,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * {@code strata demo}: a cloud and two edge agents in this process, the reference models registered
@@ -35,6 +41,16 @@ final class Demo implements AutoCloseable {
   static final String EDGE_VARIANT = "edge";
   static final String SELECTOR = "site in (a,b)";
   static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+  static final String CLOUD_LM = "tiny-lm-cloud";
+  static final String EDGE_LM = "tiny-lm-edge";
+  static final String LM_VARIANT = "q8_0";
+
+  /**
+   * The language-model cascade's threshold: {@code strata calibrate --prompts
+   * data/lm-prompts/kjv-calibration.jsonl --max-relative-loss 0.02} on the reference pair
+   * (docs/models.md).
+   */
+  static final double LM_THRESHOLD = 0.054688;
 
   private final DemoConfig config;
   private final PrintWriter out;
@@ -168,6 +184,10 @@ final class Demo implements AutoCloseable {
     Progress progress = new Progress(out, terminal, "images", measured.size(), clock);
     List<Observation> observations = streamer.run(measured, progress::advance);
     done(3 * measured.size() + " requests answered");
+    List<LanguageModelStep.Row> lmRows = List.of();
+    if (config.prompts() > 0) {
+      lmRows = languageModels(publisher, api);
+    }
     DemoResult result =
         new DemoResult(firstRun, calibration, DemoSummary.of(observations), observations);
     ResultsFile.write(config.dataDir().resolve("results.json"), result);
@@ -185,8 +205,84 @@ final class Demo implements AutoCloseable {
         config.concurrency() == 1 ? "" : "s",
         Runtime.getRuntime().availableProcessors());
     out.print(SummaryTable.format(result.summary(), EDGE_MODEL, CLOUD_MODEL));
+    if (!lmRows.isEmpty()) {
+      out.printf(
+          Locale.ROOT,
+          "%nLanguage models on %d held-out KJV passages (greedy continuation of 24 words, word"
+              + " accuracy over the next %d; streamed, one client; the cascade's threshold %.4f"
+              + " on the agreement of %d sampled continuations):%n%n",
+          lmRows.getFirst().prompts(),
+          LanguageModelStep.WORDS,
+          LM_THRESHOLD,
+          dev.strata.llm.generate.SampledAgreement.SAMPLES);
+      out.print(LanguageModelStep.table(lmRows, EDGE_LM, CLOUD_LM));
+    }
     out.flush();
     return result;
+  }
+
+  /** Steps 8 and 9: the tiny language models as an edge-first cascade, measured. */
+  private List<LanguageModelStep.Row> languageModels(ModelPublisher publisher, CloudApiClient api)
+      throws Exception {
+    begin(
+        "deploying the language models: "
+            + CLOUD_LM
+            + " to the cloud, "
+            + EDGE_LM
+            + " to both edges as an edge-first cascade");
+    ModelPublisher.Published big =
+        publisher.publish(
+            CLOUD_LM,
+            LM_VARIANT,
+            config.modelsDir().resolve(CLOUD_LM).resolve("model.gguf"),
+            "llama-architecture LM, 10.2M parameters, trained by strata train on the KJV");
+    ModelPublisher.Published small =
+        publisher.publish(
+            EDGE_LM,
+            LM_VARIANT,
+            config.modelsDir().resolve(EDGE_LM).resolve("model.gguf"),
+            "llama-architecture LM, 1.0M parameters, trained by strata train on the KJV");
+    DemoCloud.Applied cloudLm =
+        cloud.apply(CLOUD_LM, DeploymentSpec.cloud(CLOUD_LM, big.variant().version(), LM_VARIANT));
+    cloud.awaitServing(CLOUD_LM, big.variant().version(), clock);
+    Instant since = clock.instant();
+    DemoCloud.Applied edgeLm =
+        cloud.apply(
+            EDGE_LM,
+            new DeploymentSpec(
+                EDGE_LM,
+                small.variant().version(),
+                LM_VARIANT,
+                Target.EDGE,
+                Selector.parse(SELECTOR),
+                RolloutStrategy.ALL_AT_ONCE,
+                new InferencePolicy.Cascade(
+                    ConfidenceMeasure.AGREEMENT, LM_THRESHOLD, Optional.of(CLOUD_LM)),
+                HardExamplePolicy.DISABLED));
+    edges.awaitDeployed(api, EDGE_LM, EDGE_LM, edgeLm.revision(), since, clock);
+    done(
+        describe(big)
+            + " ("
+            + revision(cloudLm)
+            + "), "
+            + describe(small)
+            + " ("
+            + revision(edgeLm)
+            + String.format(Locale.ROOT, ", agreement threshold %.4f)", LM_THRESHOLD));
+
+    PromptSet prompts = PromptSet.read(config.promptsFile()).limit(config.prompts());
+    begin(
+        "streaming "
+            + prompts.size()
+            + " held-out prompts through both edges (cascade, edge only) and the cloud");
+    List<URI> edgeUris = new ArrayList<>();
+    for (EdgeAgent a : edges.agents()) {
+      edgeUris.add(URI.create("http://127.0.0.1:" + a.httpPort()));
+    }
+    List<LanguageModelStep.Row> rows =
+        new LanguageModelStep().run(edgeUris, cloud.server().httpUri(), EDGE_LM, CLOUD_LM, prompts);
+    done(3 * prompts.size() + " completions streamed");
+    return rows;
   }
 
   /** The URLs and files a user can try, once {@link #run} returned. */
@@ -221,7 +317,7 @@ final class Demo implements AutoCloseable {
   private void begin(String what) {
     step++;
     stepStarted = clock.millis();
-    out.printf("[%d/7] %s%n", step, what);
+    out.printf("[%d/%d] %s%n", step, config.prompts() > 0 ? 9 : 7, what);
     out.flush();
   }
 

@@ -16,6 +16,7 @@ import java.util.Optional;
  * @param dataSetDir the shipped Fashion-MNIST subset (its 1,000 test images)
  * @param cloudPort the cloud's HTTP port; 0 for a free one (gRPC always takes a free one)
  * @param images how many held-out images to measure on; 0 for all of them (half the test set)
+ * @param prompts how many held-out prompts go through the language-model cascade; 0 skips it
  * @param concurrency how many clients send at once
  * @param warmup requests per path sent before measuring (calibration images, not counted)
  * @param measure the cascade's confidence measure
@@ -29,6 +30,7 @@ record DemoConfig(
     Path dataSetDir,
     int cloudPort,
     int images,
+    int prompts,
     int concurrency,
     int warmup,
     ConfidenceMeasure measure,
@@ -47,6 +49,9 @@ record DemoConfig(
     }
     if (images < 0) {
       throw new IllegalArgumentException("--images: " + images + " (expected: >= 0, 0 for all)");
+    }
+    if (prompts < 0) {
+      throw new IllegalArgumentException("--prompts: " + prompts + " (expected: >= 0, 0 to skip)");
     }
     if (concurrency < 1 || concurrency > 64) {
       throw new IllegalArgumentException("--concurrency: " + concurrency + " (expected: 1-64)");
@@ -70,6 +75,15 @@ record DemoConfig(
 
   Path samplesDir() {
     return dataDir.resolve("samples");
+  }
+
+  /** The shipped prompts of the language-model step (public-domain KJV passages). */
+  Path promptsFile() {
+    return dataSetDir
+        .toAbsolutePath()
+        .getParent()
+        .resolve("lm-prompts")
+        .resolve("kjv-held-out.jsonl");
   }
 
   Path workDir() {

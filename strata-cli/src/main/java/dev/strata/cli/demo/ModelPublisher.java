@@ -79,6 +79,17 @@ final class ModelPublisher {
   /** The variant as the model file describes itself. */
   static CreateVariantRequest variantRequest(String name, String sha256, Path file)
       throws IOException {
+    if (file.getFileName().toString().endsWith(".gguf")) {
+      return new CreateVariantRequest(
+          name,
+          dev.strata.control.ModelFormats.GGUF,
+          sha256,
+          ModelSignature.UNKNOWN,
+          List.of(),
+          Map.of(),
+          Map.of("file", relativeName(file), "registeredBy", "strata demo"),
+          Map.of());
+    }
     ModelProto proto = OnnxModels.readDescription(file);
     Map<String, String> metadata = OnnxModels.metadata(proto);
     ModelSignature signature =

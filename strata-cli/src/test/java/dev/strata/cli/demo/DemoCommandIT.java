@@ -61,13 +61,22 @@ class DemoCommandIT {
             "--images",
             "" + IMAGES,
             "--warmup",
-            "10");
+            "10",
+            "--prompts",
+            "6");
     assertThat(first.exit()).as(first.out() + first.err()).isZero();
     assertThat(first.out())
         .contains("state in " + data.toAbsolutePath() + " (new)")
         .contains("fashion-cnn v1 fp32 (new")
         .contains("fashion-edge v1 edge (new")
-        .contains("[7/7] streaming " + IMAGES + " held-out images")
+        .contains("[7/9] streaming " + IMAGES + " held-out images")
+        .contains("tiny-lm-cloud v1 q8_0 (new")
+        .contains("tiny-lm-edge v1 q8_0 (new")
+        .contains("[9/9] streaming 6 held-out prompts")
+        .contains("18 completions streamed")
+        .containsPattern("edge only +tiny-lm-edge +[0-9.]+% +0\\.0%")
+        .containsPattern("cloud only +tiny-lm-cloud +[0-9.]+% +100\\.0%")
+        .containsPattern("cascade +tiny-lm-edge, else tiny-lm-cloud +[0-9.]+% +[0-9.]+%")
         .contains("edge only   fashion-edge")
         .contains("cloud only  fashion-cnn")
         .contains("answered at the edge:")
@@ -91,6 +100,8 @@ class DemoCommandIT {
             "" + IMAGES,
             "--warmup",
             "10",
+            "--prompts",
+            "2",
             "--models",
             root.resolve("models").toString(),
             "--data",
@@ -101,7 +112,8 @@ class DemoCommandIT {
         .contains(
             "fashion-cnn v1 fp32 (registered before), fashion-edge v1 edge (registered before)")
         .contains("revision 1 (unchanged), serving")
-        .contains("revision 1 (unchanged), READY on both");
+        .contains("revision 1 (unchanged), READY on both")
+        .contains("tiny-lm-cloud v1 q8_0 (registered before) (revision 1 (unchanged))");
     assertThat(Files.readString(data.resolve("admin-token"))).isEqualTo(token);
     assertThat(Files.readString(data.resolve("edge-a").resolve("node.json"))).isEqualTo(nodeA);
     JsonNode secondResults = Json.mapper().readTree(data.resolve("results.json").toFile());

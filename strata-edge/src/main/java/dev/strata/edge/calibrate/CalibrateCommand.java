@@ -55,7 +55,47 @@ public final class CalibrateCommand implements Callable<Integer> {
         paramLabel = "FILE",
         description = "JSON lines: {\"input\": [...], \"label\": n} per line.")
     Path jsonl;
+
+    @Option(
+        names = "--prompts",
+        paramLabel = "FILE",
+        description =
+            "For language models (GGUF files as --edge-model and --cloud-model): JSON lines"
+                + " {\"prompt\": \"...\", \"reference\": \"...\"}; quality is the greedy"
+                + " answer's word accuracy against the reference (see --words, --exact-match).")
+    Path prompts;
   }
+
+  @Option(
+      names = "--test-prompts",
+      paramLabel = "FILE",
+      description =
+          "With --prompts: held-out prompts on which the chosen threshold is then checked (edge"
+              + " share and quality beside edge only and cloud only).")
+  Path testPrompts;
+
+  @Option(
+      names = "--words",
+      defaultValue = "4",
+      description = "With --prompts: reference words compared (default: ${DEFAULT-VALUE}).")
+  int words;
+
+  @Option(
+      names = "--exact-match",
+      description = "With --prompts: quality is 1 when all compared words match, else 0.")
+  boolean exactMatch;
+
+  @Option(
+      names = "--max-tokens",
+      paramLabel = "N",
+      description = "With --prompts: tokens generated per answer (default: 4 per word + 4).")
+  Integer maxTokens;
+
+  @Option(
+      names = "--threads",
+      defaultValue = "2",
+      description = "With --prompts: llama.cpp threads per model (default: ${DEFAULT-VALUE}).")
+  int threads;
 
   @ArgGroup(exclusive = true, multiplicity = "1")
   Data data;
@@ -101,9 +141,10 @@ public final class CalibrateCommand implements Callable<Integer> {
 
   @Option(
       names = "--measure",
-      defaultValue = "max-probability",
       converter = MeasureConverter.class,
-      description = "max-probability, margin or entropy (default: ${DEFAULT-VALUE}).")
+      description =
+          "max-probability, margin or entropy for classifiers (default: max-probability);"
+              + " agreement for language models (the default and only one with --prompts).")
   ConfidenceMeasure measure;
 
   static final class Target {
@@ -114,10 +155,20 @@ public final class CalibrateCommand implements Callable<Integer> {
     Double edgeShare;
 
     @Option(
-        names = "--target-accuracy",
+        names = {"--target-accuracy", "--target-quality"},
         paramLabel = "A",
-        description = "Reach this accuracy (0-1) with as much as possible on the edge.")
+        description =
+            "Reach this accuracy (0-1; a language model's quality) with as much as possible on the"
+                + " edge.")
     Double accuracy;
+
+    @Option(
+        names = "--max-relative-loss",
+        paramLabel = "L",
+        description =
+            "Lose at most this share (0-1) of the cloud model's accuracy or quality, with as much"
+                + " as possible on the edge (0.02: at least 98% of cloud-only).")
+    Double relativeLoss;
   }
 
   @ArgGroup(exclusive = true, multiplicity = "1")
@@ -141,7 +192,23 @@ public final class CalibrateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    PrintWriter out = spec.commandLine().getOut();
+    if (data.prompts != null) {
+      if (measure != null && measure != ConfidenceMeasure.AGREEMENT) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--prompts takes --measure agreement (language models)");
+      }
+      return languageModels();
+    }
+    if (testPrompts != null) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--test-prompts needs --prompts");
+    }
+    if (measure == null) {
+      measure = ConfidenceMeasure.MAX_PROBABILITY;
+    } else if (measure.forLanguageModels()) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--measure agreement is for language models (--prompts)");
+    }
     LabelledSet set = load();
     Path work = Files.createTempDirectory("strata-calibrate-");
     List<double[]> edge;
@@ -167,28 +234,123 @@ public final class CalibrateCommand implements Callable<Integer> {
       cloudRight[i] = argmax(cloud.get(i)) == set.labels()[i];
     }
     Calibration cal = Calibration.of(measure, scores, edgeRight, cloudRight);
+    return report(cal, n, "examples", edgeName, cloudName, "accuracy", "accurate").targetMet()
+        ? 0
+        : 1;
+  }
+
+  /** The language-model cascade: GGUF files, prompts with references, the AGREEMENT measure. */
+  private int languageModels() throws Exception {
+    measure = ConfidenceMeasure.AGREEMENT;
+    PromptSet set = PromptSet.read(data.prompts);
+    set = limit != null ? set.limit(limit) : set;
+    Optional<PromptSet> test =
+        testPrompts == null ? Optional.empty() : Optional.of(PromptSet.read(testPrompts));
+    int tokens = maxTokens != null ? maxTokens : 4 * words + 4;
+    String edgeName = edgeModelName != null ? edgeModelName : ggufName(edgeModel);
+    String cloudName = cloudModelName != null ? cloudModelName : ggufName(cloudModel);
+    List<LanguageModelScorer.Answer> edge;
+    List<LanguageModelScorer.Answer> cloud;
+    List<LanguageModelScorer.Answer> edgeTest = List.of();
+    List<LanguageModelScorer.Answer> cloudTest = List.of();
+    try (LanguageModelScorer e = LanguageModelScorer.open(edgeModel, tokens, threads);
+        LanguageModelScorer c = LanguageModelScorer.open(cloudModel, tokens, threads)) {
+      edge = e.answers(set, true);
+      cloud = c.answers(set, false);
+      if (test.isPresent()) {
+        edgeTest = e.answers(test.get(), true);
+        cloudTest = c.answers(test.get(), false);
+      }
+    }
+    Calibration cal = qualities(set, edge, cloud);
+    String what = (exactMatch ? "exact match" : "word accuracy") + " over " + words + " words";
+    spec.commandLine().getOut().printf(Locale.ROOT, "quality: %s%n", what);
+    Calibration.Choice choice =
+        report(cal, set.size(), "prompts", edgeName, cloudName, "quality", "quality");
+    if (test.isPresent()) {
+      Calibration held = qualities(test.get(), edgeTest, cloudTest);
+      double t = choice.point().threshold();
+      CurvePoint at = held.at(t);
+      PrintWriter out = spec.commandLine().getOut();
+      out.printf(
+          Locale.ROOT,
+          "%nheld-out prompts (%d): edge only %.2f%%, cloud only %.2f%%; cascade at threshold"
+              + " %.6f: %.1f%% on the edge (%.1f%% fewer cloud calls), quality %.2f%% (%.1f%% of"
+              + " cloud only)%n",
+          test.get().size(),
+          held.edgeAccuracy() * 100,
+          held.cloudAccuracy() * 100,
+          t,
+          at.edgeShare() * 100,
+          at.edgeShare() * 100,
+          at.accuracy() * 100,
+          held.cloudAccuracy() == 0 ? 100 : at.accuracy() / held.cloudAccuracy() * 100);
+      out.flush();
+    }
+    return choice.targetMet() ? 0 : 1;
+  }
+
+  private Calibration qualities(
+      PromptSet set,
+      List<LanguageModelScorer.Answer> edge,
+      List<LanguageModelScorer.Answer> cloud) {
+    int n = set.size();
+    double[] scores = new double[n];
+    double[] edgeQ = new double[n];
+    double[] cloudQ = new double[n];
+    for (int i = 0; i < n; i++) {
+      String ref = set.prompts().get(i).reference();
+      scores[i] = edge.get(i).score();
+      edgeQ[i] = PromptSet.quality(edge.get(i).text(), ref, words, exactMatch);
+      cloudQ[i] = PromptSet.quality(cloud.get(i).text(), ref, words, exactMatch);
+    }
+    return Calibration.ofQuality(measure, scores, edgeQ, cloudQ);
+  }
+
+  /** Prints the trade-off and the policy, draws the chart; the choice for the target. */
+  private Calibration.Choice report(
+      Calibration cal,
+      int n,
+      String unit,
+      String edgeName,
+      String cloudName,
+      String quantity,
+      String adjective)
+      throws IOException {
+    PrintWriter out = spec.commandLine().getOut();
     Calibration.Choice choice =
         target.edgeShare != null
             ? cal.forEdgeShare(target.edgeShare)
-            : cal.forAccuracy(target.accuracy);
+            : target.accuracy != null
+                ? cal.forAccuracy(target.accuracy)
+                : cal.forAccuracy(cal.cloudAccuracy() * (1 - target.relativeLoss));
 
-    out.printf(Locale.ROOT, "validation set: %d examples; measure %s%n", n, name(measure));
-    out.printf(Locale.ROOT, "edge  %-28s accuracy %6.2f%%%n", edgeName, cal.edgeAccuracy() * 100);
+    out.printf(Locale.ROOT, "validation set: %d %s; measure %s%n", n, unit, name(measure));
     out.printf(
-        Locale.ROOT, "cloud %-28s accuracy %6.2f%%%n%n", cloudName, cal.cloudAccuracy() * 100);
-    printTable(out, cal, choice.point());
+        Locale.ROOT, "edge  %-28s %s %6.2f%%%n", edgeName, quantity, cal.edgeAccuracy() * 100);
+    out.printf(
+        Locale.ROOT, "cloud %-28s %s %6.2f%%%n%n", cloudName, quantity, cal.cloudAccuracy() * 100);
+    printTable(out, cal, choice.point(), quantity);
     String targetText =
         target.edgeShare != null
             ? String.format(Locale.ROOT, "edge share >= %.1f%%", target.edgeShare * 100)
-            : String.format(Locale.ROOT, "accuracy >= %.2f%%", target.accuracy * 100);
+            : target.accuracy != null
+                ? String.format(Locale.ROOT, "%s >= %.2f%%", quantity, target.accuracy * 100)
+                : String.format(
+                    Locale.ROOT,
+                    "%s >= %.1f%% of cloud only (%.2f%%)",
+                    quantity,
+                    (1 - target.relativeLoss) * 100,
+                    cal.cloudAccuracy() * (1 - target.relativeLoss) * 100);
     CurvePoint p = choice.point();
     out.printf(
         Locale.ROOT,
-        "%nchosen for %s: threshold %.6f -> %.1f%% on the edge, %.2f%% accurate, %d of %d to the cloud%s%n",
+        "%nchosen for %s: threshold %.6f -> %.1f%% on the edge, %.2f%% %s, %d of %d to the cloud%s%n",
         targetText,
         p.threshold(),
         p.edgeShare() * 100,
         p.accuracy() * 100,
+        adjective,
         p.cloudCalls(),
         n,
         choice.targetMet() ? "" : " (TARGET NOT REACHED: the closest threshold is shown)");
@@ -200,15 +362,32 @@ public final class CalibrateCommand implements Callable<Integer> {
     String title =
         String.format(
             Locale.ROOT,
-            "Cascade %s -> %s (%s, %d examples)",
+            "Cascade %s -> %s (%s, %d %s)",
             edgeName,
             cloudName,
             name(measure),
-            n);
-    AtomicFiles.write(chart, SvgChart.render(cal, p, title).getBytes(StandardCharsets.UTF_8));
+            n,
+            unit);
+    AtomicFiles.write(
+        chart,
+        SvgChart.render(cal, p, title, quantity, adjective).getBytes(StandardCharsets.UTF_8));
     out.println("chart: " + chart.toAbsolutePath());
     out.flush();
-    return choice.targetMet() ? 0 : 1;
+    return choice;
+  }
+
+  /** A GGUF model's name: its repository directory (models/NAME/1/model.gguf), else the file's. */
+  static String ggufName(String model) {
+    Path file = Path.of(model).toAbsolutePath().normalize();
+    String fileName = file.getFileName() == null ? model : file.getFileName().toString();
+    Path dir = file.getParent();
+    if (fileName.equals("model.gguf") && dir != null && dir.getFileName() != null) {
+      Path named = dir.getFileName().toString().matches("[0-9]+") ? dir.getParent() : dir;
+      if (named != null && named.getFileName() != null) {
+        return named.getFileName().toString();
+      }
+    }
+    return fileName.endsWith(".gguf") ? fileName.substring(0, fileName.length() - 5) : fileName;
   }
 
   private LabelledSet load() throws Exception {
@@ -225,7 +404,8 @@ public final class CalibrateCommand implements Callable<Integer> {
   }
 
   /** About 11 rows, evenly over the edge share, plus the chosen one. */
-  private static void printTable(PrintWriter out, Calibration cal, CurvePoint chosen) {
+  private static void printTable(
+      PrintWriter out, Calibration cal, CurvePoint chosen, String quantity) {
     List<CurvePoint> rows = new ArrayList<>();
     for (int i = 10; i >= 0; i--) {
       double share = i / 10.0;
@@ -244,7 +424,7 @@ public final class CalibrateCommand implements Callable<Integer> {
       rows.add(chosen);
     }
     rows.sort((a, b) -> Double.compare(b.edgeShare(), a.edgeShare()));
-    out.println("  threshold   edge share   accuracy   cloud calls");
+    out.printf(Locale.ROOT, "  threshold   edge share   %8s   cloud calls%n", quantity);
     for (CurvePoint p : rows) {
       out.printf(
           Locale.ROOT,
@@ -318,7 +498,9 @@ public final class CalibrateCommand implements Callable<Integer> {
         return ConfidenceMeasure.valueOf(value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
       } catch (IllegalArgumentException e) {
         throw new CommandLine.TypeConversionException(
-            "'" + value + "' is not a measure (expected: max-probability, margin or entropy)");
+            "'"
+                + value
+                + "' is not a measure (expected: max-probability, margin, entropy or agreement)");
       }
     }
   }

@@ -25,12 +25,21 @@ public final class Calibration {
   private final List<CurvePoint> curve;
   private final double edgeAccuracy;
   private final double cloudAccuracy;
+  private final double[] scores;
+  private final double[] edgeQuality;
+  private final double[] cloudQuality;
 
   private Calibration(
       ConfidenceMeasure measure,
       List<CurvePoint> curve,
       double edgeAccuracy,
-      double cloudAccuracy) {
+      double cloudAccuracy,
+      double[] scores,
+      double[] edgeQuality,
+      double[] cloudQuality) {
+    this.scores = scores;
+    this.edgeQuality = edgeQuality;
+    this.cloudQuality = cloudQuality;
     this.measure = measure;
     this.curve = curve;
     this.edgeAccuracy = edgeAccuracy;
@@ -44,6 +53,24 @@ public final class Calibration {
    */
   public static Calibration of(
       ConfidenceMeasure measure, double[] scores, boolean[] edgeRight, boolean[] cloudRight) {
+    return ofQuality(measure, scores, zeroOne(edgeRight), zeroOne(cloudRight));
+  }
+
+  private static double[] zeroOne(boolean[] right) {
+    double[] q = new double[right.length];
+    for (int i = 0; i < q.length; i++) {
+      q[i] = right[i] ? 1 : 0;
+    }
+    return q;
+  }
+
+  /**
+   * As {@link #of}, with a quality in 0-1 per example and model (a language model's word accuracy
+   * against the reference, say) in place of right or wrong; the curve's "accuracy" is then the
+   * cascade's mean quality.
+   */
+  public static Calibration ofQuality(
+      ConfidenceMeasure measure, double[] scores, double[] edgeRight, double[] cloudRight) {
     requireNonNull(measure, "measure");
     int n = scores.length;
     if (n == 0 || edgeRight.length != n || cloudRight.length != n) {
@@ -56,13 +83,13 @@ public final class Calibration {
     Arrays.setAll(order, i -> i);
     Arrays.sort(order, Comparator.comparingDouble(i -> scores[i]));
     double[] sorted = new double[n];
-    int[] edgePrefix = new int[n + 1];
-    int[] cloudPrefix = new int[n + 1];
+    double[] edgePrefix = new double[n + 1];
+    double[] cloudPrefix = new double[n + 1];
     for (int k = 0; k < n; k++) {
       int i = order[k];
       sorted[k] = scores[i];
-      edgePrefix[k + 1] = edgePrefix[k] + (edgeRight[i] ? 1 : 0);
-      cloudPrefix[k + 1] = cloudPrefix[k] + (cloudRight[i] ? 1 : 0);
+      edgePrefix[k + 1] = edgePrefix[k] + edgeRight[i];
+      cloudPrefix[k + 1] = cloudPrefix[k] + cloudRight[i];
     }
     List<Double> thresholds = new ArrayList<>();
     thresholds.add(0.0);
@@ -85,14 +112,20 @@ public final class Calibration {
         to = lowerBound(sorted, t);
       }
       int escalated = to - from;
-      int right =
+      double right =
           (cloudPrefix[to] - cloudPrefix[from])
               + (edgePrefix[n] - (edgePrefix[to] - edgePrefix[from]));
-      curve.add(new CurvePoint(t, (double) (n - escalated) / n, (double) right / n, escalated));
+      curve.add(new CurvePoint(t, (double) (n - escalated) / n, right / n, escalated));
     }
     curve.sort(Comparator.comparingDouble(CurvePoint::edgeShare).reversed());
     return new Calibration(
-        measure, List.copyOf(curve), (double) edgePrefix[n] / n, (double) cloudPrefix[n] / n);
+        measure,
+        List.copyOf(curve),
+        edgePrefix[n] / n,
+        cloudPrefix[n] / n,
+        scores.clone(),
+        edgeRight.clone(),
+        cloudRight.clone());
   }
 
   /** The first index whose value is >= t. */
@@ -123,6 +156,25 @@ public final class Calibration {
       }
     }
     return lo;
+  }
+
+  /**
+   * What {@code threshold} gives on this set (one calibrated elsewhere, checked on held-out data),
+   * by the rule the edge applies.
+   */
+  public CurvePoint at(double threshold) {
+    int n = scores.length;
+    int escalated = 0;
+    double quality = 0;
+    for (int i = 0; i < n; i++) {
+      if (Confidence.escalates(measure, scores[i], threshold)) {
+        escalated++;
+        quality += cloudQuality[i];
+      } else {
+        quality += edgeQuality[i];
+      }
+    }
+    return new CurvePoint(threshold, (double) (n - escalated) / n, quality / n, escalated);
   }
 
   public ConfidenceMeasure measure() {

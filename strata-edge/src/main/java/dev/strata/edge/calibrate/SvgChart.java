@@ -21,6 +21,15 @@ final class SvgChart {
   private SvgChart() {}
 
   static String render(Calibration c, CurvePoint chosen, String title) {
+    return render(c, chosen, title, "accuracy", "accurate");
+  }
+
+  /**
+   * As {@link #render(Calibration, CurvePoint, String)}, with the y axis's quantity named (e.g.
+   * "quality" for a language model's word accuracy) and its adjective in the choice's label.
+   */
+  static String render(
+      Calibration c, CurvePoint chosen, String title, String quantity, String adjective) {
     double lo = Math.min(c.edgeAccuracy(), c.cloudAccuracy());
     double hi = Math.max(c.edgeAccuracy(), c.cloudAccuracy());
     for (CurvePoint p : c.curve()) {
@@ -71,9 +80,10 @@ final class SvgChart {
         String.format(
             Locale.ROOT,
             "<text x=\"18\" y=\"%.1f\" text-anchor=\"middle\" transform=\"rotate(-90 18 %.1f)\">"
-                + "cascade accuracy</text>%n",
+                + "cascade %s</text>%n",
             (TOP + H - BOTTOM) / 2.0,
-            (TOP + H - BOTTOM) / 2.0));
+            (TOP + H - BOTTOM) / 2.0,
+            quantity));
     // references
     s.append(
         line(LEFT, a.y(c.cloudAccuracy()), W - RIGHT, a.y(c.cloudAccuracy()), "#1f77b4", "6,4"));
@@ -111,10 +121,11 @@ final class SvgChart {
             cy - 10,
             String.format(
                 Locale.ROOT,
-                "threshold %.4f: %.1f%% on edge, %.2f%% accurate",
+                "threshold %.4f: %.1f%% on edge, %.2f%% %s",
                 chosen.threshold(),
                 chosen.edgeShare() * 100,
-                chosen.accuracy() * 100),
+                chosen.accuracy() * 100,
+                adjective),
             chosen.edgeShare() > 0.6 ? "end" : "start"));
     s.append("</svg>\n");
     return s.toString();

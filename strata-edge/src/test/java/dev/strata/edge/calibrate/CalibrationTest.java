@@ -79,4 +79,22 @@ class CalibrationTest {
     assertThat(t.curve()).extracting(CurvePoint::cloudCalls).containsExactly(0, 2, 3);
     assertThat(t.forAccuracy(1.0).point().edgeShare()).isCloseTo(1.0 / 3, within(1e-12));
   }
+
+  @Test
+  void qualitiesInPlaceOfRightAndWrongAndAThresholdCheckedOnOtherData() {
+    double[] edge = {0.5, 1, 0.25, 0};
+    double[] cloud = {1, 1, 0.75, 0.5};
+    Calibration q =
+        Calibration.ofQuality(
+            ConfidenceMeasure.AGREEMENT, new double[] {0.4, 0.9, 0.1, 0.05}, edge, cloud);
+    assertThat(q.edgeAccuracy()).isEqualTo(0.4375);
+    assertThat(q.cloudAccuracy()).isEqualTo(0.8125);
+    // at 0.2 the two lowest scores (0.1, 0.05) escalate: 0.5 + 1 + 0.75 + 0.5
+    CurvePoint at = q.at(0.2);
+    assertThat(at.edgeShare()).isEqualTo(0.5);
+    assertThat(at.cloudCalls()).isEqualTo(2);
+    assertThat(at.accuracy()).isEqualTo(0.6875);
+    assertThat(q.forAccuracy(0.8125).point().edgeShare()).isEqualTo(0.25);
+    assertThat(q.at(0).edgeShare()).isEqualTo(1.0);
+  }
 }
