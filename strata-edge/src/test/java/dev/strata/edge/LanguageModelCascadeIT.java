@@ -13,7 +13,9 @@ import dev.strata.control.InferencePolicy;
 import dev.strata.control.Json;
 import dev.strata.control.ModelFormats;
 import dev.strata.edge.testing.TestModels;
+import dev.strata.llm.gguf.ByteBpeVocabulary;
 import dev.strata.llm.gguf.GgmlType;
+import dev.strata.llm.gguf.LlamaGguf;
 import dev.strata.llm.testing.TinyModels;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,9 +59,13 @@ class LanguageModelCascadeIT {
               "orphan",
               cascade(0.99, Optional.of("missing")),
               "forward",
-              new InferencePolicy.CloudOnly(Optional.of("big")));
+              new InferencePolicy.CloudOnly(Optional.of("big")),
+              "busy",
+              new InferencePolicy.OffloadWhenBusy(0, Optional.of("big")));
       for (var e : policies.entrySet()) {
-        Variant v = cloud.publish(e.getKey(), "f32", small, ModelFormats.GGUF);
+        Variant v =
+            cloud.publish(
+                e.getKey(), "f32", e.getKey().equals("busy") ? wide() : small, ModelFormats.GGUF);
         cloud.deploy(
             e.getKey() + "-edge",
             DeploymentSpec.edge(e.getKey(), v.version(), "f32", Selector.ALL)
@@ -115,6 +122,46 @@ class LanguageModelCascadeIT {
         assertThat(o.path("cloud_error").asText()).contains("404").contains("missing");
         assertThat(text(orphan)).isEqualTo(edgeAnswer);
 
+        // offload-when-busy, queue limit 0: while one generation runs on the edge, the next
+        // request goes to the cloud; once it has stopped, the edge answers again
+        assertThat(
+                Json.mapper()
+                    .readTree(post(edge, "busy", false, false).body())
+                    .at("/strata/served_by")
+                    .asText())
+            .isEqualTo("edge");
+        ObjectNode longRun = Json.mapper().createObjectNode();
+        longRun.put("model", "busy");
+        longRun.put("prompt", "the cat");
+        longRun.put("max_tokens", 480);
+        longRun.put("temperature", 0);
+        longRun.put("stream", true);
+        int eos = ByteBpeVocabulary.of(List.of("t h", "e r", "i n")).eos();
+        longRun.putObject("logit_bias").put(Integer.toString(eos), -100);
+        HttpResponse<Stream<String>> running =
+            http.send(
+                HttpRequest.newBuilder(edge.resolve("/v1/completions"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(longRun.toString()))
+                    .build(),
+                HttpResponse.BodyHandlers.ofLines());
+        try (Stream<String> lines = running.body()) {
+          assertThat(lines.iterator().next()).startsWith("data: "); // it is generating
+          HttpResponse<String> offloaded = post(edge, "busy", false, false);
+          assertThat(Json.mapper().readTree(offloaded.body()).at("/strata/served_by").asText())
+              .isEqualTo("cloud");
+          assertThat(text(offloaded)).isEqualTo(cloudAnswer);
+        }
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () ->
+                    Json.mapper()
+                        .readTree(post(edge, "busy", false, false).body())
+                        .at("/strata/served_by")
+                        .asText()
+                        .equals("edge"));
+
         cloud.stop();
         HttpResponse<String> offline = post(edge, "unsure", false, false);
         assertThat(offline.statusCode()).isEqualTo(200);
@@ -127,6 +174,21 @@ class LanguageModelCascadeIT {
             .isEqualTo("edge-fallback");
       }
     }
+  }
+
+  /**
+   * A model slow enough on two cores (width 384, 6 layers: a few hundred tokens take seconds) that
+   * a request sent while it generates finds it busy.
+   */
+  private byte[] wide() throws Exception {
+    Path file = dir.resolve("wide.gguf");
+    LlamaGguf.random(
+            "wide",
+            new LlamaGguf.Spec(384, 6, 6, 6, 1024, 512, 1e-5f, 10000f),
+            ByteBpeVocabulary.of(List.of("t h", "e r", "i n")),
+            3)
+        .write(file, GgmlType.F16);
+    return Files.readAllBytes(file);
   }
 
   private static InferencePolicy cascade(double threshold, Optional<String> cloudModel) {
