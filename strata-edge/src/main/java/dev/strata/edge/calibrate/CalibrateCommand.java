@@ -247,8 +247,8 @@ public final class CalibrateCommand implements Callable<Integer> {
     Optional<PromptSet> test =
         testPrompts == null ? Optional.empty() : Optional.of(PromptSet.read(testPrompts));
     int tokens = maxTokens != null ? maxTokens : 4 * words + 4;
-    String edgeName = edgeModelName != null ? edgeModelName : ggufName(edgeModel);
-    String cloudName = cloudModelName != null ? cloudModelName : ggufName(cloudModel);
+    String edgeName = edgeModelName != null ? edgeModelName : modelName(edgeModel);
+    String cloudName = cloudModelName != null ? cloudModelName : modelName(cloudModel);
     List<LanguageModelScorer.Answer> edge;
     List<LanguageModelScorer.Answer> cloud;
     List<LanguageModelScorer.Answer> edgeTest = List.of();
@@ -376,20 +376,6 @@ public final class CalibrateCommand implements Callable<Integer> {
     return choice;
   }
 
-  /** A GGUF model's name: its repository directory (models/NAME/1/model.gguf), else the file's. */
-  static String ggufName(String model) {
-    Path file = Path.of(model).toAbsolutePath().normalize();
-    String fileName = file.getFileName() == null ? model : file.getFileName().toString();
-    Path dir = file.getParent();
-    if (fileName.equals("model.gguf") && dir != null && dir.getFileName() != null) {
-      Path named = dir.getFileName().toString().matches("[0-9]+") ? dir.getParent() : dir;
-      if (named != null && named.getFileName() != null) {
-        return named.getFileName().toString();
-      }
-    }
-    return fileName.endsWith(".gguf") ? fileName.substring(0, fileName.length() - 5) : fileName;
-  }
-
   private LabelledSet load() throws Exception {
     LabelledSet set;
     if (data.images != null) {
@@ -457,8 +443,9 @@ public final class CalibrateCommand implements Callable<Integer> {
 
   /**
    * The name a model given as a file or a URL goes by: the model's directory for a file in a
-   * repository ({@code models/NAME/1/model.onnx} or {@code models/NAME/model.onnx}), else the
-   * file's name without {@code .onnx}; for {@code http://host:port/v2/models/NAME}, NAME.
+   * repository ({@code models/NAME/1/model.onnx} or {@code models/NAME/model.gguf}), else the
+   * file's name without {@code .onnx} or {@code .gguf}; for {@code
+   * http://host:port/v2/models/NAME}, NAME.
    */
   static String modelName(String model) {
     if (model.startsWith("http://") || model.startsWith("https://")) {
@@ -469,14 +456,17 @@ public final class CalibrateCommand implements Callable<Integer> {
     Path file = Path.of(model).toAbsolutePath().normalize();
     String fileName = file.getFileName() == null ? model : file.getFileName().toString();
     Path dir = file.getParent();
-    if (fileName.equals("model.onnx") && dir != null && dir.getFileName() != null) {
+    boolean repositoryFile = fileName.equals("model.onnx") || fileName.equals("model.gguf");
+    if (repositoryFile && dir != null && dir.getFileName() != null) {
       boolean versionDir = dir.getFileName().toString().matches("[0-9]+");
       Path named = versionDir ? dir.getParent() : dir;
       if (named != null && named.getFileName() != null) {
         return named.getFileName().toString();
       }
     }
-    return fileName.endsWith(".onnx") ? fileName.substring(0, fileName.length() - 5) : fileName;
+    return fileName.endsWith(".onnx") || fileName.endsWith(".gguf")
+        ? fileName.substring(0, fileName.length() - 5)
+        : fileName;
   }
 
   private static void deleteTree(Path dir) {

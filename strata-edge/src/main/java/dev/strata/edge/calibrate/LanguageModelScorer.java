@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -53,12 +54,13 @@ final class LanguageModelScorer implements AutoCloseable {
     List<Answer> out = new ArrayList<>(set.size());
     for (PromptSet.Prompt p : set.prompts()) {
       if (scored) {
-        SampledAgreement.Running run = SampledAgreement.run(engine, request(p.prompt()));
+        CompletableFuture<SampledAgreement.Scored> run =
+            SampledAgreement.run(engine, request(p.prompt()));
         try {
-          SampledAgreement.Scored s = run.result().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+          SampledAgreement.Scored s = run.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
           out.add(new Answer(s.text(), s.score()));
         } catch (ExecutionException | TimeoutException e) {
-          run.cancel();
+          run.cancel(false);
           throw StrataException.invalid("generation failed for prompt %d: %s", out.size() + 1, e);
         }
       } else {

@@ -7,8 +7,6 @@ import dev.strata.control.Json;
 import dev.strata.edge.testing.TestModels;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,7 +17,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code strata calibrate} on two small MLPs and a synthetic set labelled by the cloud model (so
@@ -84,23 +81,11 @@ class CalibrateCommandIT {
     return best;
   }
 
-  private record Run(int status, String out, String err) {}
-
-  private Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = new CommandLine(new CalibrateCommand());
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    int status = cli.execute(args);
-    return new Run(status, out.toString(), err.toString());
-  }
-
   @Test
   void picksAThresholdForATargetAccuracyAndDrawsTheCurve() throws IOException {
     Path chart = dir.resolve("curve.svg");
     Run r =
-        run(
+        Run.calibrate(
             "--images", images.toString(),
             "--labels", labels.toString(),
             "--edge-model", edge.toString(),
@@ -140,7 +125,7 @@ class CalibrateCommandIT {
     }
     Files.write(jsonl, lines);
     Run r =
-        run(
+        Run.calibrate(
             "--jsonl", jsonl.toString(),
             "--edge-model", edge.toString(),
             "--cloud-model", cloud.toString(),
@@ -160,7 +145,7 @@ class CalibrateCommandIT {
   @Test
   void anUnreachableTargetExitsOne() {
     Run r =
-        run(
+        Run.calibrate(
             "--images", images.toString(),
             "--labels", labels.toString(),
             "--edge-model", edge.toString(),
@@ -180,7 +165,7 @@ class CalibrateCommandIT {
     Files.copy(edge, e.resolve("model.onnx"));
     Files.copy(cloud, c.resolve("model.onnx"));
     Run r =
-        run(
+        Run.calibrate(
             "--images", images.toString(),
             "--labels", labels.toString(),
             "--edge-model", e.resolve("model.onnx").toString(),
@@ -199,7 +184,7 @@ class CalibrateCommandIT {
         .contains("fashion-edge -&gt; fashion-cloud");
 
     Run named =
-        run(
+        Run.calibrate(
             "--images", images.toString(),
             "--labels", labels.toString(),
             "--edge-model", e.resolve("model.onnx").toString(),

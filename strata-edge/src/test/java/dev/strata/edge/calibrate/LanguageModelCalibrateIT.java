@@ -8,8 +8,6 @@ import dev.strata.llm.generate.GenerationRequest;
 import dev.strata.llm.generate.LlamaEngine;
 import dev.strata.llm.gguf.GgmlType;
 import dev.strata.llm.testing.TinyModels;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +16,6 @@ import java.util.OptionalLong;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code strata calibrate --prompts} on two tiny random GGUF models, with the cloud model's own
@@ -68,23 +65,11 @@ class LanguageModelCalibrateIT {
     prompts = Files.writeString(dir.resolve("prompts.jsonl"), lines);
   }
 
-  record Run(int status, String out, String err) {}
-
-  private Run calibrate(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = new CommandLine(new CalibrateCommand());
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    int status = cli.execute(args);
-    return new Run(status, out.toString(), err.toString());
-  }
-
   @Test
   void choosesAnAgreementThresholdForAnEdgeShareAndChecksItOnHeldOutPrompts() throws Exception {
     Path chart = dir.resolve("lm.svg");
     Run r =
-        calibrate(
+        Run.calibrate(
             "--prompts", prompts.toString(),
             "--test-prompts", prompts.toString(),
             "--edge-model", edge.toString(),
@@ -104,7 +89,7 @@ class LanguageModelCalibrateIT {
 
     // every bit of the cloud's quality: nothing may stay on the edge that the edge gets wrong
     Run strict =
-        calibrate(
+        Run.calibrate(
             "--prompts", prompts.toString(),
             "--edge-model", edge.toString(),
             "--cloud-model", cloud.toString(),
@@ -117,7 +102,7 @@ class LanguageModelCalibrateIT {
   @Test
   void aClassifierMeasureIsRefusedForPrompts() {
     Run r =
-        calibrate(
+        Run.calibrate(
             "--prompts", prompts.toString(),
             "--edge-model", edge.toString(),
             "--cloud-model", cloud.toString(),

@@ -57,14 +57,6 @@ public final class SampledAgreement {
     }
   }
 
-  /** An answer being generated and scored; {@link #cancel()} stops every generation of it. */
-  public record Running(CompletableFuture<Scored> result, Generation generation) {
-    public void cancel() {
-      generation.cancel();
-      result.cancel(false);
-    }
-  }
-
   /**
    * The score of {@code answer} given the samples: for each sample, the share of the answer's first
    * {@code tokens} tokens it has at the same position (for an empty answer: 1 when the sample is
@@ -113,9 +105,9 @@ public final class SampledAgreement {
    * Generates the answer to {@code request} and its samples on {@code engine} side by side (each on
    * its own sequence) and scores the answer. A sample the engine has no room for counts as one that
    * agrees with nothing, so a busy engine's answers score low. The future fails when the answer
-   * itself could not be generated.
+   * itself could not be generated; cancelling it stops every generation of it.
    */
-  public static Running run(LlamaEngine engine, GenerationRequest request) {
+  public static CompletableFuture<Scored> run(LlamaEngine engine, GenerationRequest request) {
     requireNonNull(engine, "engine");
     requireNonNull(request, "request");
     Collector answer = new Collector();
@@ -131,7 +123,6 @@ public final class SampledAgreement {
         c.failed(busy);
       }
     }
-    Generation all = () -> running.forEach(Generation::cancel);
     CompletableFuture<?>[] waits = new CompletableFuture<?>[samples.size() + 1];
     waits[0] = answer.done;
     for (int i = 0; i < samples.size(); i++) {
@@ -156,10 +147,10 @@ public final class SampledAgreement {
     result.whenComplete(
         (r, e) -> {
           if (result.isCancelled()) {
-            all.cancel();
+            running.forEach(Generation::cancel);
           }
         });
-    return new Running(result, all);
+    return result;
   }
 
   /** Collects one generation. */

@@ -38,7 +38,10 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The OpenAI-compatible API ({@code /v1}) over the runtime's language models: {@code GET
@@ -53,14 +56,14 @@ import java.util.concurrent.TimeUnit;
  * token probabilities. {@code n} other than 1 is refused.
  */
 public final class OpenAiRoutes {
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OpenAiRoutes.class);
+  private static final Logger LOG = LoggerFactory.getLogger(OpenAiRoutes.class);
 
   /** What {@code max_tokens} is when a request does not say (OpenAI's completions default). */
   static final int DEFAULT_MAX_TOKENS = 16;
 
   private final ModelManager runtime;
   final GenerationMetrics metrics;
-  private final Set<String> warned = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final Set<String> warned = ConcurrentHashMap.newKeySet();
   private final TextEmbeddings embeddings;
   final Upstream upstream;
 
@@ -385,14 +388,14 @@ public final class OpenAiRoutes {
         new GenerationRequest(prompt, max, temperature, topP, seed, stop, bias);
     boolean edgeOnly = edgeOnlyAsked(p);
     Answer answer = new Answer(model, m, request, chat, stream, includeUsage);
-    Optional<Upstream.Route> route = edgeOnly ? Optional.empty() : upstream.route(model);
-    if (route.isEmpty()) {
-      if (edgeOnly && upstream.route(model).isPresent()) {
+    Optional<Upstream.Route> route = upstream.route(model);
+    if (route.isEmpty() || edgeOnly) {
+      if (route.isPresent()) {
         answer.marks = marks(SERVED_EDGE);
       }
       return answer.local();
     }
-    return new RoutedGeneration(this, answer, route.get(), chat, call.body()).start();
+    return new RoutedGeneration(this, answer, route.get(), chat, p.body()).start();
   }
 
   /**
@@ -487,18 +490,14 @@ public final class OpenAiRoutes {
     /** An answer generated here already (the cascade's), replayed to the client. */
     HttpResult replay(SampledAgreement.Scored scored) {
       Reply reply = reply();
-      HttpResult result;
       if (stream) {
         reply.events = EventStream.create();
-        result = reply.eventsResult();
-      } else {
-        result = null;
       }
       for (String piece : scored.pieces()) {
         reply.token(piece);
       }
       reply.completed(scored.reason(), scored.promptTokens(), scored.completionTokens());
-      return stream ? result : reply.whole.join();
+      return stream ? reply.eventsResult() : reply.whole.join();
     }
   }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.core.StrataException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -45,6 +46,11 @@ final class Params {
       throw StrataException.invalid("the body is not a JSON object");
     }
     return new Params(n);
+  }
+
+  /** A copy of the whole request, to send on as it came (with changes) to another server. */
+  ObjectNode body() {
+    return ((ObjectNode) root).deepCopy();
   }
 
   JsonNode node(String field) {

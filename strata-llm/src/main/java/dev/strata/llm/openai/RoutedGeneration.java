@@ -11,9 +11,9 @@ import dev.strata.control.InferencePolicy;
 import dev.strata.control.Json;
 import dev.strata.llm.generate.SampledAgreement;
 import dev.strata.serving.EventStream;
+import dev.strata.serving.HttpErrors;
 import dev.strata.serving.HttpResult;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.Optional;
@@ -52,7 +52,7 @@ final class RoutedGeneration {
   private final OpenAiRoutes.Answer answer;
   private final Upstream.Route route;
   private final boolean chat;
-  private final ByteBuffer body;
+  private final ObjectNode body;
   private volatile boolean escalated;
   private volatile String servedBy;
 
@@ -61,12 +61,12 @@ final class RoutedGeneration {
       OpenAiRoutes.Answer answer,
       Upstream.Route route,
       boolean chat,
-      ByteBuffer body) {
+      ObjectNode body) {
     this.routes = routes;
     this.answer = answer;
     this.route = route;
     this.chat = chat;
-    this.body = body.duplicate();
+    this.body = body;
   }
 
   CompletionStage<HttpResult> start() {
@@ -127,8 +127,7 @@ final class RoutedGeneration {
   }
 
   private CompletableFuture<HttpResult> cascade(double threshold) {
-    SampledAgreement.Running run = SampledAgreement.run(answer.loaded.engine(), answer.request);
-    return run.result()
+    return SampledAgreement.run(answer.loaded.engine(), answer.request)
         .thenCompose(
             scored -> {
               ObjectNode marks = OpenAiRoutes.marks(SERVED_EDGE);
@@ -166,14 +165,7 @@ final class RoutedGeneration {
       return CompletableFuture.failedFuture(
           new UpstreamException("the cloud is not answering (circuit open)"));
     }
-    byte[] bytes = new byte[body.remaining()];
-    body.duplicate().get(bytes);
-    ObjectNode request;
-    try {
-      request = (ObjectNode) Json.mapper().readTree(bytes);
-    } catch (IOException e) {
-      return CompletableFuture.failedFuture(e); // parsed once already: cannot happen
-    }
+    ObjectNode request = body.deepCopy();
     request.put("model", route.upstreamModel());
     request.remove("strata");
     String path = chat ? "/v1/chat/completions" : "/v1/completions";
@@ -193,7 +185,7 @@ final class RoutedGeneration {
           if (error != null) {
             upstream.answered(false);
             throw new CompletionException(
-                new UpstreamException("the cloud did not answer: " + unwrap(error)));
+                new UpstreamException("the cloud did not answer: " + HttpErrors.unwrap(error)));
           }
           upstream.answered(response.status() < 500);
           if (response.status() != 200) {
@@ -293,15 +285,8 @@ final class RoutedGeneration {
   }
 
   private static String reason(Throwable error) {
-    Throwable t = unwrap(error);
+    Throwable t = HttpErrors.unwrap(error);
     return t instanceof UpstreamException ? t.getMessage() : String.valueOf(t);
-  }
-
-  private static Throwable unwrap(Throwable t) {
-    while (t instanceof CompletionException && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
   }
 
   /** Why the upstream did not answer. */
