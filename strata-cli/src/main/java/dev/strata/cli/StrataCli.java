@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
       dev.strata.edge.EdgeCommand.class,
       dev.strata.edge.calibrate.CalibrateCommand.class,
       dev.strata.cloud.CloudCommand.class,
+      dev.strata.compress.cli.CompressCommand.class,
       DemoCommand.class,
       StartupTrainingCommand.class,
       CommandLine.HelpCommand.class

@@ -23,6 +23,9 @@ public sealed interface Dataset {
 
   List<String> classes();
 
+  /** The samples at these indices, in that order. */
+  Dataset subset(int[] idx);
+
   /** Labelled images. */
   record Images(String source, List<RawImage> images, int[] labels, List<String> classes)
       implements Dataset {

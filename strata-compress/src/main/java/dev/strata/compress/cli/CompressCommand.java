@@ -1,0 +1,14 @@
+package dev.strata.compress.cli;
+
+import picocli.CommandLine.Command;
+
+/** {@code strata compress}: makes an edge model from a cloud model. */
+@Command(
+    name = "compress",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Compress a trained model for the edge, measuring the result against the original:",
+      "int8 quantization (static with calibration, or dynamic)."
+    },
+    subcommands = {QuantizeCommand.class})
+public final class CompressCommand {}
