@@ -127,6 +127,16 @@ class BenchScriptsIT {
   }
 
   @Test
+  void compressionBenchSmokeQuantizesAndCompares() throws Exception {
+    Run run = run(Map.of(), "strata-bench/compress-bench.sh", "--smoke");
+    assertThat(run.exit()).as(run.output()).isZero();
+    assertThat(run.output())
+        .contains("3 BatchNorm folded")
+        .contains("\"bench\":\"compression\",\"model\":\"int8-minmax\"")
+        .contains("\"batch64_speedup\"");
+  }
+
+  @Test
   void trainingBenchNamesTheMissingDataset() throws Exception {
     Run run = run(Map.of(), "strata-bench/run-training-bench.sh", "--data", "/nonexistent");
     assertThat(run.exit()).isEqualTo(1);

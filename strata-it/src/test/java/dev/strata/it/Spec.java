@@ -20,6 +20,7 @@ final class Spec {
   private Selector selector = Selector.ALL;
   private RolloutStrategy strategy = RolloutStrategy.ALL_AT_ONCE;
   private InferencePolicy policy = InferencePolicy.EDGE_ONLY;
+  private String variant = "fp32";
 
   private Spec(String model, long version, Target target) {
     this.model = model;
@@ -35,6 +36,12 @@ final class Spec {
   /** Serve {@code model} version {@code version} on the cloud itself. */
   static Spec cloud(String model, long version) {
     return new Spec(model, version, Target.CLOUD);
+  }
+
+  /** Deploy this variant of the version (default: fp32). */
+  Spec variant(String name) {
+    variant = name;
+    return this;
   }
 
   Spec selector(String value) {
@@ -63,7 +70,7 @@ final class Spec {
 
   DeploymentSpec spec() {
     return new DeploymentSpec(
-        model, version, "fp32", target, selector, strategy, policy, HardExamplePolicy.DISABLED);
+        model, version, variant, target, selector, strategy, policy, HardExamplePolicy.DISABLED);
   }
 
   @Override

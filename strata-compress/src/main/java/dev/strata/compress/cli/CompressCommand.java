@@ -1,5 +1,6 @@
 package dev.strata.compress.cli;
 
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code strata compress}: makes an edge model from a cloud model. */
@@ -11,4 +12,9 @@ import picocli.CommandLine.Command;
       "int8 quantization (static with calibration, or dynamic)."
     },
     subcommands = {QuantizeCommand.class})
-public final class CompressCommand {}
+public final class CompressCommand {
+  /** Runs {@code compress} alone (the benchmarks do; users run it as {@code strata compress}). */
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new CompressCommand()).execute(args));
+  }
+}
