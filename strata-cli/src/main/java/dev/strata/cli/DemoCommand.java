@@ -127,6 +127,16 @@ public final class DemoCommand implements Callable<Integer> {
   Target target;
 
   @Option(
+      names = "--edge-variant",
+      paramLabel = "V",
+      defaultValue = "edge",
+      description =
+          "edge: the separately trained edge model; int8: also quantize the cloud model"
+              + " (strata compress quantize), deploy that to the edges with its own calibrated"
+              + " cascade, and measure both edge variants side by side (default: ${DEFAULT-VALUE}).")
+  String edgeVariant;
+
+  @Option(
       names = "--seed",
       paramLabel = "N",
       defaultValue = "1",
@@ -157,7 +167,8 @@ public final class DemoCommand implements Callable<Integer> {
             target == null ? Optional.empty() : Optional.ofNullable(target.accuracy),
             seed,
             Optional.ofNullable(adminTokenFile),
-            !noWait);
+            !noWait,
+            edgeVariant);
     return DemoRunner.run(options, spec.commandLine().getOut(), System.console() != null);
   }
 }

@@ -15,6 +15,7 @@ import dev.strata.edge.EdgeAgent;
 import dev.strata.edge.calibrate.PromptSet;
 import dev.strata.protocol.client.ClientConfig;
 import dev.strata.protocol.client.StrataClient;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Files;
@@ -44,6 +45,8 @@ final class Demo implements AutoCloseable {
   static final String CLOUD_LM = "tiny-lm-cloud";
   static final String EDGE_LM = "tiny-lm-edge";
   static final String LM_VARIANT = "q8_0";
+  static final String INT8_VARIANT = "int8";
+  static final String INT8_DEPLOYMENT = "fashion-cnn-int8-edge";
 
   /**
    * The language-model cascade's threshold: {@code strata calibrate --prompts
@@ -125,14 +128,7 @@ final class Demo implements AutoCloseable {
             + split.calibration().size()
             + " test images (the other half is measured below)");
     CascadeCalibration calibration =
-        CascadeCalibration.run(
-            config.modelsDir().resolve(Locations.EDGE_MODEL_FILE),
-            cloudInference,
-            CLOUD_MODEL,
-            split.calibration(),
-            config.measure(),
-            config.target(),
-            config.workDir());
+        calibrate(config.modelsDir().resolve(Locations.EDGE_MODEL_FILE), cloudInference, split);
     done(Report.calibration(calibration, config.target()));
 
     begin("starting two edge agents");
@@ -148,28 +144,11 @@ final class Demo implements AutoCloseable {
     DemoCloud.Applied edgeDeployment =
         cloud.apply(
             EDGE_MODEL,
-            new DeploymentSpec(
-                EDGE_MODEL,
-                small.variant().version(),
-                EDGE_VARIANT,
-                Target.EDGE,
-                Selector.parse(SELECTOR),
-                RolloutStrategy.ALL_AT_ONCE,
-                calibration.policy(),
-                HardExamplePolicy.DISABLED));
+            edgeSpec(EDGE_MODEL, small.variant().version(), EDGE_VARIANT, calibration.policy()));
     edges.awaitDeployed(
         api, EDGE_MODEL, EDGE_MODEL, edgeDeployment.revision(), edgesStarted, clock);
     done(revision(edgeDeployment) + ", READY on both");
 
-    Streamer streamer =
-        new Streamer(
-            edges.clients(),
-            cloudInference,
-            EDGE_MODEL,
-            CLOUD_MODEL,
-            config.concurrency(),
-            REQUEST_TIMEOUT,
-            System::nanoTime);
     int warmup = Math.min(config.warmup(), split.calibration().size());
     begin(
         String.format(
@@ -180,10 +159,12 @@ final class Demo implements AutoCloseable {
             config.concurrency(),
             config.concurrency() == 1 ? "" : "s",
             warmup));
-    streamer.run(split.calibration().subList(0, warmup), () -> {});
-    Progress progress = new Progress(out, terminal, "images", measured.size(), clock);
-    List<Observation> observations = streamer.run(measured, progress::advance);
-    done(3 * measured.size() + " requests answered");
+    List<Observation> observations =
+        stream(EDGE_MODEL, cloudInference, split.calibration().subList(0, warmup), measured);
+    DemoSummary int8Summary = null;
+    if (config.int8Edge()) {
+      int8Summary = int8Edge(cnn, api, cloudInference, split, measured, warmup);
+    }
     List<LanguageModelStep.Row> lmRows = List.of();
     if (config.prompts() > 0) {
       lmRows = languageModels(publisher, api);
@@ -205,6 +186,19 @@ final class Demo implements AutoCloseable {
         config.concurrency() == 1 ? "" : "s",
         Runtime.getRuntime().availableProcessors());
     out.print(SummaryTable.format(result.summary(), EDGE_MODEL, CLOUD_MODEL));
+    if (int8Summary != null) {
+      out.printf(
+          Locale.ROOT,
+          "%nThe same images with the int8 variant of %s on the edges (its own calibrated"
+              + " cascade):%n%n",
+          CLOUD_MODEL);
+      out.print(SummaryTable.format(int8Summary, CLOUD_MODEL + " int8", CLOUD_MODEL));
+      out.printf("%nBoth edge variants side by side:%n%n");
+      out.print(
+          SummaryTable.sideBySide(
+              List.of(EDGE_MODEL + " (trained for the edge)", CLOUD_MODEL + " int8 (quantized)"),
+              List.of(result.summary(), int8Summary)));
+    }
     if (!lmRows.isEmpty()) {
       out.printf(
           Locale.ROOT,
@@ -219,6 +213,118 @@ final class Demo implements AutoCloseable {
     }
     out.flush();
     return result;
+  }
+
+  /**
+   * The int8 steps: the cloud model quantized by {@code strata compress quantize} (static,
+   * calibrated on the training part of the data set, refused past a 1-point drop on its test part),
+   * registered as variant {@value #INT8_VARIANT} of the cloud model's version, its cascade
+   * calibrated on the same images as the edge model's, deployed to both edges in place of the edge
+   * model, and the same held-out images streamed again.
+   */
+  private DemoSummary int8Edge(
+      ModelPublisher.Published cnn,
+      CloudApiClient api,
+      StrataClient cloudInference,
+      ShippedImages.Split split,
+      List<LabelledImage> measured,
+      int warmup)
+      throws Exception {
+    long version = cnn.variant().version();
+    begin("quantizing " + CLOUD_MODEL + " to int8 and registering it as variant " + INT8_VARIANT);
+    // not in the work directory: calibration empties that
+    Path int8 = config.dataDir().resolve(INT8_VARIANT).resolve(CLOUD_MODEL + "-int8.onnx");
+    Files.createDirectories(int8.getParent());
+    java.io.StringWriter log = new java.io.StringWriter();
+    picocli.CommandLine quantize =
+        new picocli.CommandLine(new dev.strata.compress.cli.CompressCommand());
+    quantize.setOut(new PrintWriter(log));
+    quantize.setErr(new PrintWriter(log));
+    int exit =
+        quantize.execute(
+            "quantize",
+            "--model",
+            config.modelsDir().resolve(Locations.CLOUD_MODEL_FILE).toString(),
+            "--out",
+            int8.toString(),
+            "--method",
+            "static",
+            "--calibration",
+            config.dataSetDir().toString(),
+            "--calibration-size",
+            "256",
+            "--per-channel",
+            "--eval",
+            config.dataSetDir().toString(),
+            "--max-accuracy-drop",
+            "1");
+    if (exit != 0) {
+      throw new IllegalStateException("strata compress quantize failed:\n" + log);
+    }
+    String sha = CloudApiClient.sha256(int8);
+    Optional<Variant> existing =
+        api.version(CLOUD_MODEL, version).variants().stream()
+            .filter(v -> v.name().equals(INT8_VARIANT))
+            .findFirst();
+    String registered;
+    if (existing.isPresent()) {
+      registered =
+          existing.get().sha256().equals(sha)
+              ? "registered before"
+              : "registered before"
+                  + " from another run (sha256 "
+                  + existing.get().sha256().substring(0, 12)
+                  + "; the edges get that one)";
+    } else {
+      api.uploadArtifact(int8, sha);
+      dev.strata.api.CreateVariantRequest r =
+          ModelPublisher.variantRequest(INT8_VARIANT, sha, int8);
+      Map<String, String> provenance = new java.util.LinkedHashMap<>(r.provenance());
+      provenance.put("compression", "quantize");
+      provenance.put("method", "static");
+      provenance.put("calibrate", "minmax");
+      provenance.put("parent_sha256", cnn.variant().sha256());
+      api.addVariant(
+          CLOUD_MODEL,
+          version,
+          new dev.strata.api.CreateVariantRequest(
+              r.name(),
+              r.format(),
+              r.sha256(),
+              r.signature(),
+              r.labels(),
+              r.metrics(),
+              provenance,
+              r.tags()));
+      registered = "new, sha256 " + sha.substring(0, 12);
+    }
+    String summary =
+        log.toString()
+            .lines()
+            .filter(l -> l.startsWith("size:") || l.startsWith("accuracy"))
+            .map(l -> l.replaceAll(" on .*?:", ":"))
+            .reduce((a, b) -> a + "; " + b)
+            .orElse("");
+    done(CLOUD_MODEL + " v" + version + " " + INT8_VARIANT + " (" + registered + "): " + summary);
+
+    begin(
+        "calibrating the int8 model's cascade and deploying it to both edges beside " + EDGE_MODEL);
+    CascadeCalibration calibration = calibrate(int8, cloudInference, split);
+    Instant since = clock.instant();
+    DemoCloud.Applied applied =
+        cloud.apply(
+            INT8_DEPLOYMENT, edgeSpec(CLOUD_MODEL, version, INT8_VARIANT, calibration.policy()));
+    edges.awaitDeployed(api, INT8_DEPLOYMENT, CLOUD_MODEL, applied.revision(), since, clock);
+    done(
+        Report.calibration(calibration, config.target())
+            + "; "
+            + revision(applied)
+            + ", READY on both");
+
+    begin("streaming the same " + measured.size() + " held-out images through the int8 edges");
+    List<Observation> observations =
+        stream(CLOUD_MODEL, cloudInference, split.calibration().subList(0, warmup), measured);
+    return DemoSummary.of(observations);
   }
 
   /** Steps 8 and 9: the tiny language models as an edge-first cascade, measured. */
@@ -249,16 +355,12 @@ final class Demo implements AutoCloseable {
     DemoCloud.Applied edgeLm =
         cloud.apply(
             EDGE_LM,
-            new DeploymentSpec(
+            edgeSpec(
                 EDGE_LM,
                 small.variant().version(),
                 LM_VARIANT,
-                Target.EDGE,
-                Selector.parse(SELECTOR),
-                RolloutStrategy.ALL_AT_ONCE,
                 new InferencePolicy.Cascade(
-                    ConfidenceMeasure.AGREEMENT, LM_THRESHOLD, Optional.of(CLOUD_LM)),
-                HardExamplePolicy.DISABLED));
+                    ConfidenceMeasure.AGREEMENT, LM_THRESHOLD, Optional.of(CLOUD_LM))));
     edges.awaitDeployed(api, EDGE_LM, EDGE_LM, edgeLm.revision(), since, clock);
     done(
         describe(big)
@@ -299,6 +401,59 @@ final class Demo implements AutoCloseable {
     out.flush();
   }
 
+  /**
+   * The images down the three paths (the edge model alone, the cloud alone, the cascade) after the
+   * warm-up ones, with progress; ends the current step.
+   */
+  private List<Observation> stream(
+      String edgeModel,
+      StrataClient cloudInference,
+      List<LabelledImage> warmup,
+      List<LabelledImage> measured)
+      throws Exception {
+    Streamer streamer =
+        new Streamer(
+            edges.clients(),
+            cloudInference,
+            edgeModel,
+            CLOUD_MODEL,
+            config.concurrency(),
+            REQUEST_TIMEOUT,
+            System::nanoTime);
+    streamer.run(warmup, () -> {});
+    Progress progress = new Progress(out, terminal, "images", measured.size(), clock);
+    List<Observation> observations = streamer.run(measured, progress::advance);
+    done(3 * measured.size() + " requests answered");
+    return observations;
+  }
+
+  /** The cascade's threshold for this edge model, on the calibration half of the test images. */
+  private CascadeCalibration calibrate(
+      Path edgeModel, StrataClient cloudInference, ShippedImages.Split split) throws IOException {
+    return CascadeCalibration.run(
+        edgeModel,
+        cloudInference,
+        CLOUD_MODEL,
+        split.calibration(),
+        config.measure(),
+        config.target(),
+        config.workDir());
+  }
+
+  /** A deployment of this variant to both edges, all at once, with this policy. */
+  private static DeploymentSpec edgeSpec(
+      String model, long version, String variant, InferencePolicy policy) {
+    return new DeploymentSpec(
+        model,
+        version,
+        variant,
+        Target.EDGE,
+        Selector.parse(SELECTOR),
+        RolloutStrategy.ALL_AT_ONCE,
+        policy,
+        HardExamplePolicy.DISABLED);
+  }
+
   private static String describe(ModelPublisher.Published p) {
     Variant v = p.variant();
     return String.format(
@@ -317,7 +472,8 @@ final class Demo implements AutoCloseable {
   private void begin(String what) {
     step++;
     stepStarted = clock.millis();
-    out.printf("[%d/%d] %s%n", step, config.prompts() > 0 ? 9 : 7, what);
+    int steps = 7 + (config.int8Edge() ? 3 : 0) + (config.prompts() > 0 ? 2 : 0);
+    out.printf("[%d/%d] %s%n", step, steps, what);
     out.flush();
   }
 

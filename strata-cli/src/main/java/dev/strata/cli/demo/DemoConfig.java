@@ -36,7 +36,8 @@ record DemoConfig(
     ConfidenceMeasure measure,
     CascadeTarget target,
     long seed,
-    Optional<String> adminToken) {
+    Optional<String> adminToken,
+    boolean int8Edge) {
   DemoConfig {
     requireNonNull(dataDir, "dataDir");
     requireNonNull(modelsDir, "modelsDir");

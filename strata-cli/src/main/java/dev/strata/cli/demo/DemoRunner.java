@@ -43,8 +43,13 @@ public final class DemoRunner {
       Optional<Double> targetAccuracy,
       long seed,
       Optional<Path> adminTokenFile,
-      boolean keepServing) {
+      boolean keepServing,
+      String edgeVariant) {
     public Options {
+      if (!edgeVariant.equals("edge") && !edgeVariant.equals("int8")) {
+        throw new IllegalArgumentException(
+            "--edge-variant: " + edgeVariant + " (expected: edge or int8)");
+      }
       requireNonNull(dataDir, "dataDir");
       requireNonNull(models, "models");
       requireNonNull(data, "data");
@@ -138,6 +143,7 @@ public final class DemoRunner {
         o.measure(),
         target,
         o.seed(),
-        token);
+        token,
+        o.edgeVariant().equals("int8"));
   }
 }

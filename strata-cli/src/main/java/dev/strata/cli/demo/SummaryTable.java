@@ -1,5 +1,6 @@
 package dev.strata.cli.demo;
 
+import java.util.List;
 import java.util.Locale;
 
 /** The demo's results as a text table. */
@@ -38,6 +39,38 @@ final class SummaryTable {
                     + s.cascadeFallback().count()
                     + " (no cloud answer)"
                 : ""));
+    return out.toString();
+  }
+
+  /**
+   * One line per edge variant: the edge alone, the cascade and how much of it stayed at the edge.
+   */
+  static String sideBySide(List<String> names, List<DemoSummary> summaries) {
+    String line = "  %-38s %10s %8s %10s %9s %8s%n";
+    StringBuilder out = new StringBuilder();
+    out.append(
+        String.format(
+            Locale.ROOT,
+            line,
+            "edge variant",
+            "edge only",
+            "p50 ms",
+            "cascade",
+            "at edge",
+            "p50 ms"));
+    for (int i = 0; i < names.size(); i++) {
+      DemoSummary s = summaries.get(i);
+      out.append(
+          String.format(
+              Locale.ROOT,
+              line,
+              names.get(i),
+              percent(s.edgeOnly().accuracy(), 2),
+              millis(s.edgeOnly().p50Nanos()),
+              percent(s.cascade().accuracy(), 2),
+              percent(s.edgeShare(), 1),
+              millis(s.cascade().p50Nanos())));
+    }
     return out.toString();
   }
 

@@ -105,8 +105,19 @@ class DemoCommandIT {
             "--models",
             root.resolve("models").toString(),
             "--data",
-            root.resolve("data/fashion-mnist-subset").toString());
+            root.resolve("data/fashion-mnist-subset").toString(),
+            "--edge-variant",
+            "int8");
     assertThat(second.exit()).as(second.out() + second.err()).isZero();
+    // the int8 variant of the cloud model on the edges, measured beside the edge model
+    assertThat(second.out())
+        .contains("[8/12] quantizing fashion-cnn to int8")
+        .contains("fashion-cnn v1 int8 (new, sha256")
+        .contains("[10/12] streaming the same " + IMAGES + " held-out images through the int8")
+        .contains("edge only   fashion-cnn int8")
+        .contains("Both edge variants side by side")
+        .containsPattern("fashion-edge \\(trained for the edge\\) +[0-9.]+% +[0-9.]+ +[0-9.]+%")
+        .containsPattern("fashion-cnn int8 \\(quantized\\) +[0-9.]+% +[0-9.]+ +[0-9.]+%");
     assertThat(second.out())
         .contains("(reused from an earlier run)")
         .contains(

@@ -19,6 +19,7 @@ import dev.strata.train.data.Dataset;
 import dev.strata.train.data.Features;
 import dev.strata.train.data.PreparedData;
 import dev.strata.train.eval.OnnxModelEvaluator;
+import dev.strata.train.eval.TrainJson;
 import dev.strata.train.spec.TrainingSpec;
 import java.io.IOException;
 import java.io.InputStream;
@@ -61,6 +62,9 @@ public final class QuantizeCommand implements Callable<Integer> {
   public static final String COMPRESSION_KEY = "strata.compression";
 
   @Spec CommandSpec spec;
+
+  /** The result's own evaluation on --eval, when it is a classifier (its strata.metrics). */
+  private dev.strata.train.eval.EvaluationReport evaluated;
 
   @Option(names = "--model", required = true, paramLabel = "M.onnx", description = "The model.")
   Path model;
@@ -255,8 +259,20 @@ public final class QuantizeCommand implements Callable<Integer> {
     Files.createDirectories(dir);
     Path tmp = Files.createTempFile(dir, "." + out.getFileName(), ".tmp");
     try {
+      // the parent's evaluation describes the float model: the result carries its own, or none
+      quantized = withoutMetadata(quantized, ModelMetadataKeys.METRICS);
       OnnxModels.write(quantized, tmp);
       ObjectNode report = json.createObjectNode();
+      boolean refused = false;
+      if (eval != null) {
+        refused = evaluate(original, quantized, tmp, t, report, w);
+        if (!refused && evaluated != null) {
+          quantized =
+              OnnxModels.withMetadata(
+                  quantized, Map.of(ModelMetadataKeys.METRICS, TrainJson.write(evaluated)));
+          OnnxModels.write(quantized, tmp);
+        }
+      }
       long before = Files.size(model);
       long after = Files.size(tmp);
       report
@@ -269,10 +285,6 @@ public final class QuantizeCommand implements Callable<Integer> {
           before,
           after,
           (double) before / after);
-      boolean refused = false;
-      if (eval != null) {
-        refused = evaluate(original, quantized, tmp, t, report, w);
-      }
       report.set("compression", provenance);
       if (json != null && this.json != null) {
         AtomicFiles.write(this.json, json.writeValueAsBytes(report));
@@ -396,7 +408,8 @@ public final class QuantizeCommand implements Callable<Integer> {
             && FittedPipeline.fromModelMetadata(meta).isPresent();
     if (classifier) {
       double a = accuracy(OnnxModelEvaluator.evaluate(model, eval, t));
-      double b = accuracy(OnnxModelEvaluator.evaluate(file, eval, t));
+      evaluated = OnnxModelEvaluator.evaluate(file, eval, t);
+      double b = accuracy(evaluated);
       double drop = (a - b) * 100;
       report
           .putObject("eval")
@@ -482,6 +495,14 @@ public final class QuantizeCommand implements Callable<Integer> {
       return true;
     }
     return false;
+  }
+
+  private static ModelProto withoutMetadata(ModelProto m, String key) {
+    ModelProto.Builder b = m.toBuilder().clearMetadataProps();
+    m.getMetadataPropsList().stream()
+        .filter(e -> !e.getKey().equals(key))
+        .forEach(b::addMetadataProps);
+    return b.build();
   }
 
   private static double accuracy(dev.strata.train.eval.EvaluationReport r) {
