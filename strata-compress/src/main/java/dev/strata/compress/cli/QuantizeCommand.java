@@ -22,14 +22,12 @@ import dev.strata.train.eval.OnnxModelEvaluator;
 import dev.strata.train.eval.TrainJson;
 import dev.strata.train.spec.TrainingSpec;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -193,22 +191,21 @@ public final class QuantizeCommand implements Callable<Integer> {
     if ((maxAccuracyDrop != null || minCosine != null) && eval == null) {
       throw StrataException.invalid("--max-accuracy-drop and --min-cosine need --eval DATA");
     }
-    if (Files.isSameFile(model.toAbsolutePath().getParent(), out.toAbsolutePath().getParent())
-        && model.getFileName().equals(out.getFileName())) {
+    if (Files.exists(out) && Files.exists(model) && Files.isSameFile(model, out)) {
       throw StrataException.invalid("--out %s is the model itself", out);
     }
     Publisher publisher = publish == null ? null : publisher();
     int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
     ModelProto original = OnnxModels.read(model);
-    ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    ObjectNode provenance = json.createObjectNode();
+    ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    ObjectNode provenance = mapper.createObjectNode();
     provenance.put("method", method);
     provenance.put("per_channel", perChannel);
     provenance.putPOJO("excluded", exclude);
     provenance
         .putObject("parent")
         .put("file", String.valueOf(model.getFileName()))
-        .put("sha256", sha256(model));
+        .put("sha256", dev.strata.api.CloudApiClient.sha256(model));
     Set<String> excluded = new LinkedHashSet<>(exclude);
     ModelProto quantized;
     switch (method.toLowerCase(Locale.ROOT)) {
@@ -254,7 +251,7 @@ public final class QuantizeCommand implements Callable<Integer> {
     }
     quantized =
         OnnxModels.withMetadata(
-            quantized, Map.of(COMPRESSION_KEY, json.writeValueAsString(provenance)));
+            quantized, Map.of(COMPRESSION_KEY, mapper.writeValueAsString(provenance)));
     Path dir = out.toAbsolutePath().getParent();
     Files.createDirectories(dir);
     Path tmp = Files.createTempFile(dir, "." + out.getFileName(), ".tmp");
@@ -262,7 +259,7 @@ public final class QuantizeCommand implements Callable<Integer> {
       // the parent's evaluation describes the float model: the result carries its own, or none
       quantized = withoutMetadata(quantized, ModelMetadataKeys.METRICS);
       OnnxModels.write(quantized, tmp);
-      ObjectNode report = json.createObjectNode();
+      ObjectNode report = mapper.createObjectNode();
       boolean refused = false;
       if (eval != null) {
         refused = evaluate(original, quantized, tmp, t, report, w);
@@ -286,8 +283,8 @@ public final class QuantizeCommand implements Callable<Integer> {
           after,
           (double) before / after);
       report.set("compression", provenance);
-      if (json != null && this.json != null) {
-        AtomicFiles.write(this.json, json.writeValueAsBytes(report));
+      if (json != null) {
+        AtomicFiles.write(json, mapper.writeValueAsBytes(report));
       }
       if (refused) {
         w.printf("not written: %s%n", report.get("refused").asText());
@@ -554,19 +551,11 @@ public final class QuantizeCommand implements Callable<Integer> {
         .put("data", calibration.toString())
         .put("samples", n)
         .put("seed", 1)
-        .put("sha256", HexFormat.of().formatHex(digest().digest(bytes.array())));
+        .put("sha256", HexFormat.of().formatHex(sha256().digest(bytes.array())));
     return new Calibration.Samples(pipeline.modelInput(), f.data(), f.sampleShape(), n);
   }
 
-  private static String sha256(Path file) throws IOException {
-    MessageDigest d = digest();
-    try (InputStream in = new DigestInputStream(Files.newInputStream(file), d)) {
-      in.transferTo(java.io.OutputStream.nullOutputStream());
-    }
-    return HexFormat.of().formatHex(d.digest());
-  }
-
-  private static MessageDigest digest() {
+  private static MessageDigest sha256() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
