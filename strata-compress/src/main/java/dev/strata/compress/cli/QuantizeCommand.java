@@ -2,14 +2,12 @@ package dev.strata.compress.cli;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.compress.eval.OutputAgreement;
 import dev.strata.compress.eval.SentenceEmbeddings;
 import dev.strata.compress.quantize.Calibration;
 import dev.strata.compress.quantize.DynamicQuantizer;
 import dev.strata.compress.quantize.StaticQuantizer;
-import dev.strata.core.AtomicFiles;
 import dev.strata.core.StrataException;
 import dev.strata.onnx.OnnxModels;
 import dev.strata.preprocess.FittedPipeline;
@@ -39,6 +37,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -158,32 +157,7 @@ public final class QuantizeCommand implements Callable<Integer> {
   @Option(names = "--json", paramLabel = "FILE", description = "Also write the report as JSON.")
   Path json;
 
-  @Option(
-      names = "--publish",
-      paramLabel = "CLOUD_URL",
-      description =
-          "Register the result on this cloud as a variant of --model-name version --version"
-              + " (admin token from --admin-token-file or $STRATA_ADMIN_TOKEN).")
-  java.net.URI publish;
-
-  @Option(names = "--model-name", paramLabel = "M", description = "The registered parent model.")
-  String modelName;
-
-  @Option(names = "--version", paramLabel = "V", description = "The parent's version.")
-  Long version;
-
-  @Option(
-      names = "--variant",
-      paramLabel = "NAME",
-      defaultValue = "int8",
-      description = "The variant's name (default: ${DEFAULT-VALUE}).")
-  String variant;
-
-  @Option(
-      names = "--admin-token-file",
-      paramLabel = "FILE",
-      description = "File holding the cloud's admin token (or set STRATA_ADMIN_TOKEN).")
-  Path adminTokenFile;
+  @Mixin PublishOptions publishing;
 
   @Override
   public Integer call() throws Exception {
@@ -194,10 +168,10 @@ public final class QuantizeCommand implements Callable<Integer> {
     if (Files.exists(out) && Files.exists(model) && Files.isSameFile(model, out)) {
       throw StrataException.invalid("--out %s is the model itself", out);
     }
-    Publisher publisher = publish == null ? null : publisher();
+    PublishOptions.Publisher publisher = publishing.publisher("int8");
     int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
     ModelProto original = OnnxModels.read(model);
-    ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    ObjectMapper mapper = Delivery.JSON;
     ObjectNode provenance = mapper.createObjectNode();
     provenance.put("method", method);
     provenance.put("per_channel", perChannel);
@@ -283,116 +257,48 @@ public final class QuantizeCommand implements Callable<Integer> {
           after,
           (double) before / after);
       report.set("compression", provenance);
-      if (json != null) {
-        AtomicFiles.write(json, mapper.writeValueAsBytes(report));
-      }
-      if (refused) {
-        w.printf("not written: %s%n", report.get("refused").asText());
-        return 3;
-      }
-      AtomicFiles.moveIntoPlace(tmp, out);
-      w.printf("wrote %s%n", out);
-      if (publisher != null) {
-        var v = publisher.publish(out, provenance, report);
-        w.printf(
-            "published %s version %d variant %s (sha256 %s) on %s%n",
-            modelName, version, v.name(), v.sha256(), publish);
-      }
-      return 0;
+      return Delivery.deliver(
+          w, report, json, tmp, out, publisher, metrics(report), variantProvenance(provenance));
     } finally {
       Files.deleteIfExists(tmp);
     }
   }
 
-  /** Checks the --publish options before any work, so that a mistake costs nothing. */
-  private Publisher publisher() throws IOException {
-    if (modelName == null || version == null) {
-      throw StrataException.invalid("--publish needs --model-name and --version (the parent)");
+  /** The registry metrics of a result: its size and every number of its evaluation. */
+  static Map<String, Double> metrics(ObjectNode report) {
+    Map<String, Double> metrics = new java.util.LinkedHashMap<>();
+    metrics.put("size_ratio", report.path("size_ratio").asDouble());
+    metrics.put("bytes", report.path("quantized_bytes").asDouble());
+    report
+        .path("eval")
+        .properties()
+        .forEach(
+            e -> {
+              if (e.getValue().isNumber()) {
+                metrics.put(e.getKey(), e.getValue().asDouble());
+              }
+            });
+    if (metrics.containsKey("quantized_accuracy")) {
+      metrics.put("accuracy", metrics.get("quantized_accuracy"));
     }
-    String token;
-    if (adminTokenFile != null) {
-      token = Files.readString(adminTokenFile, StandardCharsets.UTF_8).strip();
-    } else {
-      token = System.getenv().getOrDefault("STRATA_ADMIN_TOKEN", "").strip();
-    }
-    if (token.isEmpty()) {
-      throw StrataException.invalid(
-          "--publish needs the cloud's admin token: --admin-token-file FILE or STRATA_ADMIN_TOKEN");
-    }
-    Publisher p = new Publisher(dev.strata.api.CloudApiClient.create(publish, token));
-    p.checkParent();
-    return p;
+    return metrics;
   }
 
-  /** Registers the written result as a variant of the parent version. */
-  private final class Publisher {
-    private final dev.strata.api.CloudApiClient cloud;
-
-    Publisher(dev.strata.api.CloudApiClient cloud) {
-      this.cloud = cloud;
+  private Map<String, String> variantProvenance(ObjectNode provenance) {
+    Map<String, String> prov = new java.util.LinkedHashMap<>();
+    prov.put("compression", "quantize");
+    prov.put("method", provenance.path("method").asText());
+    prov.put("per_channel", provenance.path("per_channel").asText());
+    if (provenance.has("calibrate")) {
+      prov.put("calibrate", provenance.path("calibrate").asText());
+      prov.put("calibration_sha256", provenance.at("/calibration/sha256").asText());
+      prov.put("calibration_samples", provenance.at("/calibration/samples").asText());
     }
-
-    void checkParent() {
-      var v = cloud.version(modelName, version); // NOT_FOUND names what is missing
-      if (v.variants().stream().anyMatch(x -> x.name().equals(variant))) {
-        throw StrataException.invalid(
-            "%s version %d already has a variant '%s' (variants are immutable; choose another"
-                + " --variant)",
-            modelName, version, variant);
-      }
+    prov.put("parent_sha256", provenance.at("/parent/sha256").asText());
+    if (!exclude.isEmpty()) {
+      prov.put("excluded", String.join(",", exclude));
     }
-
-    dev.strata.api.Variant publish(Path file, ObjectNode provenance, ObjectNode report)
-        throws IOException {
-      String sha = dev.strata.api.CloudApiClient.sha256(file);
-      ModelProto p = OnnxModels.readDescription(file);
-      var signature =
-          new dev.strata.api.ModelSignature(
-              OnnxModels.inputs(p).stream().map(dev.strata.api.TensorSignature::of).toList(),
-              OnnxModels.outputs(p).stream().map(dev.strata.api.TensorSignature::of).toList());
-      Map<String, String> meta = OnnxModels.metadata(p);
-      List<String> labels = List.of();
-      if (meta.containsKey(ModelMetadataKeys.LABELS)) {
-        labels =
-            List.of(
-                new ObjectMapper().readValue(meta.get(ModelMetadataKeys.LABELS), String[].class));
-      }
-      Map<String, Double> metrics = new java.util.LinkedHashMap<>();
-      metrics.put("size_ratio", report.path("size_ratio").asDouble());
-      metrics.put("bytes", report.path("quantized_bytes").asDouble());
-      report
-          .path("eval")
-          .properties()
-          .forEach(
-              e -> {
-                if (e.getValue().isNumber()) {
-                  metrics.put(e.getKey(), e.getValue().asDouble());
-                }
-              });
-      if (metrics.containsKey("quantized_accuracy")) {
-        metrics.put("accuracy", metrics.get("quantized_accuracy"));
-      }
-      Map<String, String> prov = new java.util.LinkedHashMap<>();
-      prov.put("compression", "quantize");
-      prov.put("method", provenance.path("method").asText());
-      prov.put("per_channel", provenance.path("per_channel").asText());
-      if (provenance.has("calibrate")) {
-        prov.put("calibrate", provenance.path("calibrate").asText());
-        prov.put("calibration_sha256", provenance.at("/calibration/sha256").asText());
-        prov.put("calibration_samples", provenance.at("/calibration/samples").asText());
-      }
-      prov.put("parent_sha256", provenance.at("/parent/sha256").asText());
-      prov.put("parent_version", Long.toString(version));
-      if (!exclude.isEmpty()) {
-        prov.put("excluded", String.join(",", exclude));
-      }
-      cloud.uploadArtifact(file, sha);
-      return cloud.addVariant(
-          modelName,
-          version,
-          new dev.strata.api.CreateVariantRequest(
-              variant, "onnx", sha, signature, labels, metrics, prov, Map.of()));
-    }
+    return prov;
   }
 
   /** Measures both models on --eval; true when the result is refused. */
@@ -421,14 +327,7 @@ public final class QuantizeCommand implements Callable<Integer> {
           a * 100,
           b * 100,
           -drop);
-      if (maxAccuracyDrop != null && drop > maxAccuracyDrop) {
-        report.put(
-            "refused",
-            String.format(
-                Locale.ROOT,
-                "accuracy drops %.2f points, more than --max-accuracy-drop %s",
-                drop,
-                maxAccuracyDrop));
+      if (Delivery.refuseOnDrop(report, drop, maxAccuracyDrop)) {
         return true;
       }
       return false;

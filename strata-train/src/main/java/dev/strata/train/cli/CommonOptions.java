@@ -26,7 +26,7 @@ public final class CommonOptions {
       description = "PyTorch inter-op threads (default: 1).")
   Integer interopThreads;
 
-  TrainConfig config() {
+  public TrainConfig config() {
     TrainConfig c = TrainConfig.defaults();
     if (dataDir != null) {
       c = c.withDataDir(dataDir);

@@ -39,6 +39,16 @@ public record PreparedData(
 
   /** Splits, fits and transforms a loaded data set as the spec says. */
   public static PreparedData prepare(TrainingSpec spec, DataSources.Loaded loaded) {
+    return prepare(spec, loaded, Optional.empty());
+  }
+
+  /**
+   * Splits a loaded data set as the spec says and transforms it with {@code fitted} when given (a
+   * trained model's own pipeline, e.g. to fine-tune it), else with a pipeline fitted on the
+   * training part.
+   */
+  public static PreparedData prepare(
+      TrainingSpec spec, DataSources.Loaded loaded, Optional<FittedPipeline> fitted) {
     Dataset all = loaded.train();
     Step.Split split =
         spec.preprocessing().split().orElse(new Step.Split(0, 0, spec.training().seed(), true));
@@ -56,7 +66,10 @@ public record PreparedData(
 
     FittedPipeline pipeline;
     Features trainFeatures;
-    if (train instanceof Dataset.Images im) {
+    if (fitted.isPresent()) {
+      pipeline = fitted.get();
+      trainFeatures = features(pipeline, train);
+    } else if (train instanceof Dataset.Images im) {
       pipeline = PipelineFitter.fitImages(spec.preprocessing(), im.images());
       trainFeatures = features(pipeline, im);
     } else {

@@ -37,6 +37,32 @@ public record TrainingOptions(
     return new TrainingOptions(n, batchSize, seed, loss, optimizer, schedule, earlyStopping);
   }
 
+  /**
+   * The options of fine-tuning trained weights: {@code epochs} at a base rate of {@code
+   * learningRate} decaying by a cosine to a hundredth of it, no warm-up (the weights are already
+   * trained) and no early stopping (every epoch's weights are the ones a pruning schedule shaped;
+   * restoring an earlier one would undo it). Loss, batch size, seed and the optimizer's kind and
+   * weight decay are kept.
+   */
+  public TrainingOptions withFineTuning(int epochs, double learningRate) {
+    Optimizer o =
+        switch (optimizer) {
+          case Optimizer.Sgd s -> new Optimizer.Sgd(learningRate, s.momentum(), s.weightDecay());
+          case Optimizer.Adam a ->
+              new Optimizer.Adam(learningRate, a.beta1(), a.beta2(), a.epsilon(), a.weightDecay());
+          case Optimizer.AdamW a ->
+              new Optimizer.AdamW(learningRate, a.beta1(), a.beta2(), a.epsilon(), a.weightDecay());
+        };
+    return new TrainingOptions(
+        epochs,
+        batchSize,
+        seed,
+        loss,
+        o,
+        new Schedule.Cosine(learningRate / 100, 0),
+        EarlyStopping.NONE);
+  }
+
   /** Training losses. A missing loss is chosen from the task (cross-entropy or MSE). */
   @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
   @JsonSubTypes({

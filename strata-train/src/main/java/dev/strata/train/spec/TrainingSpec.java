@@ -142,4 +142,15 @@ public record TrainingSpec(
     return new TrainingSpec(
         formatVersion, name, task, preprocessing, model, training.withEpochs(epochs));
   }
+
+  /** A copy with other layers (e.g. a structurally pruned network). */
+  public TrainingSpec withLayers(List<LayerSpec> layers) {
+    return new TrainingSpec(
+        formatVersion, name, task, preprocessing, new ModelSpec(layers), training);
+  }
+
+  /** A copy with other training options. */
+  public TrainingSpec withTraining(TrainingOptions options) {
+    return new TrainingSpec(formatVersion, name, task, preprocessing, model, options);
+  }
 }

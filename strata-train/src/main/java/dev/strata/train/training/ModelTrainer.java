@@ -65,7 +65,26 @@ public final class ModelTrainer {
       TrainingSpec spec, PreparedData data, Path checkpointDir, Optional<Integer> stopAfterEpochs)
       throws IOException {
     Checkpoints.writeStart(checkpointDir, spec, data.pipeline());
-    return run(spec, data, checkpointDir, Optional.empty(), stopAfterEpochs);
+    return run(
+        spec, data, checkpointDir, Optional.empty(), stopAfterEpochs, b -> {}, StepHook.NONE);
+  }
+
+  /**
+   * Fine-tunes given weights: {@code initial} sets the freshly initialised block's parameters
+   * (after the spec's seeded initialisation, so whatever it leaves keeps its seeded value), then
+   * training runs as {@link #train} does, calling {@code hook} after every optimizer step.
+   * Checkpoints go to {@code checkpointDir}; a fine-tuning run is not resumed (its hook's state,
+   * e.g. pruning masks, is not in the checkpoint).
+   */
+  public TrainedModel fineTune(
+      TrainingSpec spec,
+      PreparedData data,
+      Path checkpointDir,
+      java.util.function.Consumer<SequentialBlock> initial,
+      StepHook hook)
+      throws IOException {
+    Checkpoints.writeStart(checkpointDir, spec, data.pipeline());
+    return run(spec, data, checkpointDir, Optional.empty(), Optional.empty(), initial, hook);
   }
 
   /** Continues the run saved in {@code checkpointDir} on the same prepared data. */
@@ -85,7 +104,7 @@ public final class ModelTrainer {
           "checkpoint %s: data digest %s (expected: %s, the data it was trained on)",
           checkpointDir, data.digest(), state.datasetDigest());
     }
-    return run(spec, data, checkpointDir, Optional.of(state), stopAfter);
+    return run(spec, data, checkpointDir, Optional.of(state), stopAfter, b -> {}, StepHook.NONE);
   }
 
   /**
@@ -115,12 +134,38 @@ public final class ModelTrainer {
     }
   }
 
+  /**
+   * A model of these layers with the weights {@code initial} sets, untrained (e.g. a network cut
+   * down by structured pruning, to be measured before fine-tuning).
+   */
+  public TrainedModel assemble(
+      TrainingSpec spec,
+      FittedPipeline pipeline,
+      List<String> classes,
+      String datasetDigest,
+      java.util.function.Consumer<SequentialBlock> initial) {
+    Engine engine = DjlEngines.pytorch(config);
+    NDManager manager = engine.newBaseManager();
+    try {
+      SequentialBlock block = Networks.build(Networks.trainingLayers(spec.model().layers()));
+      block.initialize(
+          manager, DataType.FLOAT32, new Shape(batchShape(1, pipeline.featureShape())));
+      initial.accept(block);
+      return new TrainedModel(spec, pipeline, classes, List.of(), datasetDigest, manager, block);
+    } catch (RuntimeException e) {
+      manager.close();
+      throw e;
+    }
+  }
+
   private TrainedModel run(
       TrainingSpec spec,
       PreparedData data,
       Path dir,
       Optional<CheckpointState> resumeFrom,
-      Optional<Integer> stopAfter)
+      Optional<Integer> stopAfter,
+      java.util.function.Consumer<SequentialBlock> initial,
+      StepHook hook)
       throws IOException {
     Engine engine = DjlEngines.pytorch(config);
     TrainingOptions opt = spec.training();
@@ -135,6 +180,8 @@ public final class ModelTrainer {
       engine.setRandomSeed((int) opt.seed());
       SequentialBlock block = Networks.build(layers);
       block.initialize(manager, DataType.FLOAT32, new Shape(batchShape(1, sample)));
+      initial.accept(block);
+      hook.afterStep(block, 0);
       List<Pair<String, ai.djl.nn.Parameter>> params = new ArrayList<>();
       block.getParameters().forEach(params::add);
       try (Updater updater = new Updater(opt.optimizer(), params, manager)) {
@@ -176,7 +223,8 @@ public final class ModelTrainer {
           }
           EpochStats stats =
               runEpoch(
-                  engine, block, store, updater, manager, train, augmenter, lr, opt, epoch, steps);
+                  engine, block, store, updater, manager, train, augmenter, lr, opt, epoch, steps,
+                  hook);
           Optional<Features> val = data.validation();
           double[] v =
               val.isPresent()
@@ -260,7 +308,8 @@ public final class ModelTrainer {
       LearningRates lr,
       TrainingOptions opt,
       int epoch,
-      int steps) {
+      int steps,
+      StepHook hook) {
     long seed = opt.seed() * 1_000_003L + epoch;
     engine.setRandomSeed((int) (seed ^ (seed >>> 32)));
     Random rnd = new Random(seed);
@@ -297,6 +346,7 @@ public final class ModelTrainer {
           }
         }
         updater.step(rate);
+        hook.afterStep(block, updater.steps());
       }
       seen += b;
       double secs = Math.max(1e-3, (clock.millis() - start) / 1000.0);
