@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
       "Compress a trained model for the edge, measuring the result against the original:",
       "int8 quantization (static with calibration, or dynamic)."
     },
-    subcommands = {QuantizeCommand.class, PruneCommand.class})
+    subcommands = {QuantizeCommand.class, PruneCommand.class, DistillCommand.class})
 public final class CompressCommand {
   /** Runs {@code compress} alone (the benchmarks do; users run it as {@code strata compress}). */
   public static void main(String[] args) {

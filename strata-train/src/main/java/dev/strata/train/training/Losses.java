@@ -29,4 +29,17 @@ final class Losses {
       case TrainingOptions.Loss.L1 l -> out.sub(y).abs().mean();
     };
   }
+
+  /**
+   * The distillation loss: {@code alpha * loss(out, y) + (1 - alpha) * T^2 * KL(p_t || p_s)} with
+   * {@code p = softmax(logits / T)}, the KL summed over classes and averaged over the batch.
+   */
+  static NDArray distillation(
+      TrainingOptions.Loss hard, NDArray out, NDArray y, NDArray teacher, double t, double alpha) {
+    NDArray logPs = out.div((float) t).logSoftmax(1);
+    NDArray logPt = teacher.div((float) t).logSoftmax(1);
+    NDArray kl = logPt.exp().mul(logPt.sub(logPs)).sum(new int[] {1}).mean();
+    NDArray soft = kl.mul((float) (t * t * (1 - alpha)));
+    return alpha == 0 ? soft : loss(hard, out, y).mul((float) alpha).add(soft);
+  }
 }

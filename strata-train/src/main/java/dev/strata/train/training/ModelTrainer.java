@@ -66,7 +66,34 @@ public final class ModelTrainer {
       throws IOException {
     Checkpoints.writeStart(checkpointDir, spec, data.pipeline());
     return run(
-        spec, data, checkpointDir, Optional.empty(), stopAfterEpochs, b -> {}, StepHook.NONE);
+        spec,
+        data,
+        checkpointDir,
+        Optional.empty(),
+        stopAfterEpochs,
+        b -> {},
+        StepHook.NONE,
+        Optional.empty());
+  }
+
+  /**
+   * Trains from scratch as {@link #train} does, with the distillation loss from {@code teacher}
+   * (validation and early stopping still use the spec's own loss and metric). Not resumable: the
+   * teacher is not part of the checkpoint.
+   */
+  public TrainedModel distill(
+      TrainingSpec spec, PreparedData data, Path checkpointDir, Distillation teacher)
+      throws IOException {
+    Checkpoints.writeStart(checkpointDir, spec, data.pipeline());
+    return run(
+        spec,
+        data,
+        checkpointDir,
+        Optional.empty(),
+        Optional.empty(),
+        b -> {},
+        StepHook.NONE,
+        Optional.of(teacher));
   }
 
   /**
@@ -84,7 +111,15 @@ public final class ModelTrainer {
       StepHook hook)
       throws IOException {
     Checkpoints.writeStart(checkpointDir, spec, data.pipeline());
-    return run(spec, data, checkpointDir, Optional.empty(), Optional.empty(), initial, hook);
+    return run(
+        spec,
+        data,
+        checkpointDir,
+        Optional.empty(),
+        Optional.empty(),
+        initial,
+        hook,
+        Optional.empty());
   }
 
   /** Continues the run saved in {@code checkpointDir} on the same prepared data. */
@@ -104,7 +139,15 @@ public final class ModelTrainer {
           "checkpoint %s: data digest %s (expected: %s, the data it was trained on)",
           checkpointDir, data.digest(), state.datasetDigest());
     }
-    return run(spec, data, checkpointDir, Optional.of(state), stopAfter, b -> {}, StepHook.NONE);
+    return run(
+        spec,
+        data,
+        checkpointDir,
+        Optional.of(state),
+        stopAfter,
+        b -> {},
+        StepHook.NONE,
+        Optional.empty());
   }
 
   /**
@@ -165,7 +208,8 @@ public final class ModelTrainer {
       Optional<CheckpointState> resumeFrom,
       Optional<Integer> stopAfter,
       java.util.function.Consumer<SequentialBlock> initial,
-      StepHook hook)
+      StepHook hook,
+      Optional<Distillation> distillation)
       throws IOException {
     Engine engine = DjlEngines.pytorch(config);
     TrainingOptions opt = spec.training();
@@ -223,8 +267,19 @@ public final class ModelTrainer {
           }
           EpochStats stats =
               runEpoch(
-                  engine, block, store, updater, manager, train, augmenter, lr, opt, epoch, steps,
-                  hook);
+                  engine,
+                  block,
+                  store,
+                  updater,
+                  manager,
+                  train,
+                  augmenter,
+                  lr,
+                  opt,
+                  epoch,
+                  steps,
+                  hook,
+                  distillation);
           Optional<Features> val = data.validation();
           double[] v =
               val.isPresent()
@@ -309,7 +364,8 @@ public final class ModelTrainer {
       TrainingOptions opt,
       int epoch,
       int steps,
-      StepHook hook) {
+      StepHook hook,
+      Optional<Distillation> distillation) {
     long seed = opt.seed() * 1_000_003L + epoch;
     engine.setRandomSeed((int) (seed ^ (seed >>> 32)));
     Random rnd = new Random(seed);
@@ -338,7 +394,15 @@ public final class ModelTrainer {
         NDArray y = targets(bm, train, order, from, b);
         try (GradientCollector gc = engine.newGradientCollector()) {
           NDArray out = block.forward(store, new NDList(x), true).singletonOrThrow();
-          NDArray loss = Losses.loss(opt.loss(), out, y);
+          NDArray loss;
+          if (distillation.isPresent()) {
+            Distillation d = distillation.get();
+            float[] t = d.teacher().logits(java.util.Arrays.copyOf(buf, b * per), b);
+            NDArray teacher = bm.create(t, new Shape(b, t.length / b));
+            loss = Losses.distillation(opt.loss(), out, y, teacher, d.temperature(), d.alpha());
+          } else {
+            loss = Losses.loss(opt.loss(), out, y);
+          }
           gc.backward(loss);
           lossSum += loss.getFloat() * b;
           if (train.isClassification()) {

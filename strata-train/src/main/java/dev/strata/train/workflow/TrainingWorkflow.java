@@ -6,6 +6,7 @@ import ai.onnx.proto.OnnxMl.ModelProto;
 import dev.strata.core.AtomicFiles;
 import dev.strata.core.StrataException;
 import dev.strata.onnx.OnnxModels;
+import dev.strata.preprocess.FittedPipeline;
 import dev.strata.train.data.DataSources;
 import dev.strata.train.data.Features;
 import dev.strata.train.data.PreparedData;
@@ -18,6 +19,7 @@ import dev.strata.train.export.ModelExport;
 import dev.strata.train.report.HtmlReport;
 import dev.strata.train.spec.TrainingSpec;
 import dev.strata.train.training.Checkpoints;
+import dev.strata.train.training.Distillation;
 import dev.strata.train.training.JsonLinesLog;
 import dev.strata.train.training.ModelTrainer;
 import dev.strata.train.training.TrainedModel;
@@ -90,6 +92,22 @@ public final class TrainingWorkflow {
       int epochsTrained) {}
 
   public Result run(TrainingSpec specIn, Path data, Path out, Options options) throws IOException {
+    return run(specIn, data, out, options, Optional.empty(), Optional.empty());
+  }
+
+  /**
+   * Runs as {@link #run(TrainingSpec, Path, Path, Options)} does, the data transformed by {@code
+   * fitted} when given (e.g. a teacher's own pipeline) and trained with {@code distillation}'s loss
+   * when given (such a run is not resumable).
+   */
+  public Result run(
+      TrainingSpec specIn,
+      Path data,
+      Path out,
+      Options options,
+      Optional<FittedPipeline> fitted,
+      Optional<Distillation> distillation)
+      throws IOException {
     Path checkpoint = out.resolve("checkpoint");
     boolean resuming = options.resume() && Files.exists(checkpoint.resolve(Checkpoints.STATE));
     TrainingSpec spec = resuming ? Checkpoints.spec(checkpoint) : specIn;
@@ -98,7 +116,13 @@ public final class TrainingWorkflow {
     }
     Files.createDirectories(out);
     DataSources.Loaded loaded = DataSources.load(data, spec);
-    PreparedData prepared = PreparedData.prepare(spec, loaded);
+    if (resuming && distillation.isPresent()) {
+      throw StrataException.invalid(
+          "%s: a distillation run cannot be resumed (the teacher is not in the checkpoint); start"
+              + " it again without --resume",
+          checkpoint);
+    }
+    PreparedData prepared = PreparedData.prepare(spec, loaded, fitted);
     log.info(
         "data {}: {} training, {} validation, {} test samples, {} classes",
         data,
@@ -121,7 +145,9 @@ public final class TrainingWorkflow {
     try (TrainedModel model =
         resuming
             ? trainer.resume(checkpoint, prepared, options.stopAfterEpochs())
-            : trainer.train(spec, prepared, checkpoint, options.stopAfterEpochs())) {
+            : distillation.isPresent()
+                ? trainer.distill(spec, prepared, checkpoint, distillation.get())
+                : trainer.train(spec, prepared, checkpoint, options.stopAfterEpochs())) {
       Features eval = prepared.test().or(prepared::validation).orElse(prepared.train());
       String evalName =
           prepared.test().isPresent()
