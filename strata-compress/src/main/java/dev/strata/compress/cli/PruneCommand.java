@@ -4,6 +4,7 @@ import ai.onnx.proto.OnnxMl.ModelProto;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.strata.compress.distill.OnnxTeacher;
 import dev.strata.compress.prune.LayerWeights;
 import dev.strata.compress.prune.MagnitudePruning;
 import dev.strata.compress.prune.StructuredPruning;
@@ -24,6 +25,7 @@ import dev.strata.train.model.Networks;
 import dev.strata.train.spec.LayerSpec;
 import dev.strata.train.spec.TrainingOptions;
 import dev.strata.train.spec.TrainingSpec;
+import dev.strata.train.training.Distillation;
 import dev.strata.train.training.ModelTrainer;
 import dev.strata.train.training.ProgressBar;
 import dev.strata.train.training.StepHook;
@@ -141,6 +143,28 @@ public final class PruneCommand implements Callable<Integer> {
       paramLabel = "POINTS",
       description = "Refuse a result that loses more test accuracy than this (percentage points).")
   Double maxAccuracyDrop;
+
+  @Option(
+      names = "--teacher",
+      paramLabel = "T.onnx",
+      description =
+          "Fine-tune with knowledge distillation from this model (e.g. the unpruned parent) as"
+              + " strata compress distill does.")
+  Path teacher;
+
+  @Option(
+      names = "--temperature",
+      paramLabel = "T",
+      defaultValue = "4",
+      description = "With --teacher: the distillation temperature (default: ${DEFAULT-VALUE}).")
+  double temperature;
+
+  @Option(
+      names = "--alpha",
+      paramLabel = "A",
+      defaultValue = "0.5",
+      description = "With --teacher: the labels' weight in the loss (default: ${DEFAULT-VALUE}).")
+  double alpha;
 
   @Option(names = "--json", paramLabel = "FILE", description = "Also write the report as JSON.")
   Path json;
@@ -294,12 +318,36 @@ public final class PruneCommand implements Callable<Integer> {
       ObjectNode report = mapper.createObjectNode();
       Path tmp = work.resolve("result.onnx");
       EvaluationReport evaluation;
-      try (TrainedModel m =
-          epochs == 0
-              ? trainer.assemble(
-                  tuned, pipeline, prepared.classes(), prepared.digest(), initial::loadInto)
-              : trainer.fineTune(
-                  tuned, prepared, work.resolve("checkpoint"), initial::loadInto, hook)) {
+      OnnxTeacher onnxTeacher =
+          teacher == null
+              ? null
+              : new OnnxTeacher(
+                  OnnxModels.read(teacher),
+                  sample,
+                  classes.size(),
+                  common.config().intraOpThreads());
+      if (teacher != null) {
+        provenance
+            .putObject("teacher")
+            .put("file", String.valueOf(teacher.getFileName()))
+            .put("sha256", dev.strata.api.CloudApiClient.sha256(teacher))
+            .put("temperature", temperature)
+            .put("alpha", alpha);
+      }
+      Optional<Distillation> distillation =
+          Optional.ofNullable(onnxTeacher).map(o -> new Distillation(o, temperature, alpha));
+      try (onnxTeacher;
+          TrainedModel m =
+              epochs == 0
+                  ? trainer.assemble(
+                      tuned, pipeline, prepared.classes(), prepared.digest(), initial::loadInto)
+                  : trainer.fineTune(
+                      tuned,
+                      prepared,
+                      work.resolve("checkpoint"),
+                      initial::loadInto,
+                      hook,
+                      distillation)) {
         Features test = prepared.test().or(prepared::validation).orElse(prepared.train());
         evaluation = TrainingWorkflow.evaluate(m, test, "test set of " + data, Optional.empty());
         ModelProto result =

@@ -135,6 +135,8 @@ class PruneCommandTest {
             "3",
             "--learning-rate",
             "0.002",
+            "--teacher",
+            CNN.toString(),
             "--json",
             json.toString());
     assertThat(r.exit()).as(r.err()).isZero();
@@ -144,6 +146,8 @@ class PruneCommandTest {
     assertThat(Initializers.dims(initializer(pruned, "l14_weight"))).containsExactly(10, 576);
     JsonNode report = new ObjectMapper().readTree(json.toFile());
     assertThat(report.path("macs_ratio").asDouble()).isGreaterThan(3.5);
+    assertThat(report.at("/compression/teacher/sha256").asText())
+        .isEqualTo(dev.strata.api.CloudApiClient.sha256(CNN));
     assertThat(report.path("parameters_after").asLong()).isLessThan(30_000);
     assertThat(report.at("/eval/pruned_accuracy").asDouble()).isGreaterThan(cutAccuracy + 0.2);
   }

@@ -99,27 +99,21 @@ public final class ModelTrainer {
   /**
    * Fine-tunes given weights: {@code initial} sets the freshly initialised block's parameters
    * (after the spec's seeded initialisation, so whatever it leaves keeps its seeded value), then
-   * training runs as {@link #train} does, calling {@code hook} after every optimizer step.
-   * Checkpoints go to {@code checkpointDir}; a fine-tuning run is not resumed (its hook's state,
-   * e.g. pruning masks, is not in the checkpoint).
+   * training runs as {@link #train} does, calling {@code hook} after every optimizer step, with
+   * {@code distillation}'s loss when given. Checkpoints go to {@code checkpointDir}; a fine-tuning
+   * run is not resumed (its hook's state, e.g. pruning masks, is not in the checkpoint).
    */
   public TrainedModel fineTune(
       TrainingSpec spec,
       PreparedData data,
       Path checkpointDir,
       java.util.function.Consumer<SequentialBlock> initial,
-      StepHook hook)
+      StepHook hook,
+      Optional<Distillation> distillation)
       throws IOException {
     Checkpoints.writeStart(checkpointDir, spec, data.pipeline());
     return run(
-        spec,
-        data,
-        checkpointDir,
-        Optional.empty(),
-        Optional.empty(),
-        initial,
-        hook,
-        Optional.empty());
+        spec, data, checkpointDir, Optional.empty(), Optional.empty(), initial, hook, distillation);
   }
 
   /** Continues the run saved in {@code checkpointDir} on the same prepared data. */
