@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Compression (issue 11 §5): each compressed model measured against its original in one run.
-# Quantizes with `strata compress quantize` as a user does, then CompressionBench compares sizes,
+# Quantizes, prunes and distils with `strata compress` as a user does (the reports, with accuracy
+# on the 10,000 test images, go to the JSON files), then CompressionBench compares sizes,
 # ONNX Runtime latency on 1 thread at batch 1 and 64 (alternating rounds, median) and, for
 # all-MiniLM-L6-v2, the cosine of the sentence embeddings to fp32 on 1,000 sentences, for Strata's
 # int8 and for the -q model its publisher ships.
-#   strata-bench/compress-bench.sh [--rounds 5] [--seconds 1]
+#   strata-bench/compress-bench.sh [--rounds 5] [--seconds 1] [--no-training]
 #   strata-bench/compress-bench.sh --smoke     # fashion-cnn on the shipped subset, one short round
+# Pruning and distillation fine-tune or train with DJL on the full training set: about 75 minutes
+# on 2 cores; --no-training leaves them out (quantization only).
 # The quantize reports and JSON lines go to strata-bench/target/compress-bench.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -20,6 +23,7 @@ if [ ! -f "$jar" ] || [ ! -d "$root/strata-bench/target/lib" ]; then
   exit 1
 fi
 smoke=0
+training=1
 rounds=5
 seconds=1
 while [ $# -gt 0 ]; do
@@ -27,6 +31,7 @@ while [ $# -gt 0 ]; do
     --smoke) smoke=1; rounds=1; seconds=0.2 ;;
     --rounds) rounds=$2; shift ;;
     --seconds) seconds=$2; shift ;;
+    --no-training) training=0 ;;
     *) echo "compress-bench: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -52,6 +57,31 @@ for how in minmax percentile entropy; do
 done
 compressed="int8-minmax=$out/fashion-cnn-int8-minmax.onnx"
 [ $smoke = 1 ] || compressed="$compressed,int8-percentile=$out/fashion-cnn-int8-percentile.onnx,int8-entropy=$out/fashion-cnn-int8-entropy.onnx"
+
+# pruning (fine-tuned from the committed model, whose spec is in its provenance) and distillation
+# of the reference model into the edge spec, then the whole chain: distilled -> pruned -> int8
+if [ $smoke = 1 ]; then
+  strata prune --model "$cnn" --data "$data" --out "$out/fashion-cnn-structured-50.onnx" \
+    --sparsity 0.5 --structured --epochs 1 --quiet --json "$out/fashion-cnn-structured-50.json" >&2
+  compressed="$compressed,structured-50=$out/fashion-cnn-structured-50.onnx"
+elif [ $training = 1 ]; then
+  strata prune --model "$cnn" --data "$data" --out "$out/fashion-cnn-pruned-50.onnx" \
+    --sparsity 0.5 --epochs 4 --quiet --json "$out/fashion-cnn-pruned-50.json" >&2
+  strata prune --model "$cnn" --data "$data" --out "$out/fashion-cnn-pruned-90.onnx" \
+    --sparsity 0.9 --epochs 6 --quiet --json "$out/fashion-cnn-pruned-90.json" >&2
+  strata prune --model "$cnn" --data "$data" --out "$out/fashion-cnn-structured-50.onnx" \
+    --sparsity 0.5 --structured --epochs 16 --learning-rate 0.002 --teacher "$cnn" --quiet \
+    --json "$out/fashion-cnn-structured-50.json" >&2
+  strata distill --teacher "$cnn" --student "$root/models/fashion-edge/spec.yaml" --data "$data" \
+    --out "$out/distilled" --epochs 15 --temperature 4 --alpha 0.5 --quiet >&2
+  strata prune --model "$out/distilled/model.onnx" --data "$data" --out "$out/chain-pruned.onnx" \
+    --sparsity 0.25 --structured --epochs 6 --learning-rate 0.002 --teacher "$cnn" --quiet \
+    --json "$out/chain-pruned.json" >&2
+  strata quantize --model "$out/chain-pruned.onnx" --out "$out/chain-int8.onnx" --method static \
+    --calibration "$data" --calibration-size $size --per-channel --eval "$data" \
+    --json "$out/chain-int8.json" >&2
+  compressed="$compressed,pruned-50=$out/fashion-cnn-pruned-50.onnx,pruned-90=$out/fashion-cnn-pruned-90.onnx,structured-50=$out/fashion-cnn-structured-50.onnx,distilled=$out/distilled/model.onnx,chain-int8=$out/chain-int8.onnx"
+fi
 "${java[@]}" dev.strata.bench.compress.CompressionBench --original "$cnn" \
   --compressed "$compressed" --rounds "$rounds" --seconds "$seconds"
 [ $smoke = 1 ] && exit 0

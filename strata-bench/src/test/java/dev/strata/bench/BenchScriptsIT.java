@@ -133,6 +133,8 @@ class BenchScriptsIT {
     assertThat(run.output())
         .contains("3 BatchNorm folded")
         .contains("\"bench\":\"compression\",\"model\":\"int8-minmax\"")
+        .contains("layer 0 (conv2d): 32 -> 16")
+        .contains("\"bench\":\"compression\",\"model\":\"structured-50\"")
         .contains("\"batch64_speedup\"");
   }
 

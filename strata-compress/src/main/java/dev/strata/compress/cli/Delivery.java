@@ -55,10 +55,7 @@ final class Delivery {
     AtomicFiles.moveIntoPlace(tmp, out);
     w.printf("wrote %s%n", out);
     if (publisher != null) {
-      var v = publisher.publish(out, metrics, provenance);
-      w.printf(
-          "published %s version %d variant %s (sha256 %s) on %s%n",
-          publisher.modelName(), publisher.version(), v.name(), v.sha256(), publisher.cloud());
+      publisher.publish(w, out, metrics, provenance);
     }
     return 0;
   }

@@ -96,10 +96,13 @@ public final class DistillCommand implements Callable<Integer> {
 
   @Mixin CommonOptions common;
 
+  @Mixin PublishOptions publishing;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter w = spec.commandLine().getOut();
     TrainingSpec s = TrainingSpec.read(student);
+    PublishOptions.Publisher publisher = publishing.publisher("distilled");
     if (epochs != null) {
       s = s.withEpochs(epochs);
     }
@@ -161,10 +164,7 @@ public final class DistillCommand implements Callable<Integer> {
         .put("file", String.valueOf(teacher.getFileName()))
         .put("sha256", dev.strata.api.CloudApiClient.sha256(teacher));
     ModelProto m = OnnxModels.read(r.model());
-    m =
-        OnnxModels.withMetadata(
-            m,
-            Map.of(QuantizeCommand.COMPRESSION_KEY, Delivery.JSON.writeValueAsString(provenance)));
+    m = OnnxModels.withMetadata(m, Map.of(QuantizeCommand.COMPRESSION_KEY, provenance.toString()));
     Path tmp = Files.createTempFile(out, ".model.onnx", ".tmp");
     try {
       OnnxModels.write(m, tmp);
@@ -183,6 +183,18 @@ public final class DistillCommand implements Callable<Integer> {
       w.printf(Locale.ROOT, "teacher accuracy: %.2f%%%n", teacherAccuracy * 100);
     }
     w.printf("wrote %s, %s, %s%n", r.model(), r.metrics(), r.report());
+    if (publisher != null) {
+      Map<String, Double> metrics = new java.util.LinkedHashMap<>();
+      metrics.put("accuracy", studentAccuracy);
+      metrics.put("parameters", (double) r.parameterCount());
+      metrics.put("bytes", (double) Files.size(r.model()));
+      Map<String, String> prov = new java.util.LinkedHashMap<>();
+      prov.put("compression", "distill");
+      prov.put("temperature", Double.toString(temperature));
+      prov.put("alpha", Double.toString(alpha));
+      prov.put("teacher_sha256", provenance.at("/teacher/sha256").asText());
+      publisher.publish(w, r.model(), metrics, prov);
+    }
     return 0;
   }
 

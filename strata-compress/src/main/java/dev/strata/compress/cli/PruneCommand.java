@@ -383,8 +383,7 @@ public final class PruneCommand implements Callable<Integer> {
             (double) macsBefore / macsAfter);
         result =
             OnnxModels.withMetadata(
-                result,
-                Map.of(QuantizeCommand.COMPRESSION_KEY, mapper.writeValueAsString(provenance)));
+                result, Map.of(QuantizeCommand.COMPRESSION_KEY, provenance.toString()));
         OnnxModels.write(result, tmp);
       }
       int t = common.config().intraOpThreads();

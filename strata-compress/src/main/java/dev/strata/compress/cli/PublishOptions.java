@@ -85,18 +85,6 @@ public final class PublishOptions {
       this.name = name;
     }
 
-    String modelName() {
-      return modelName;
-    }
-
-    long version() {
-      return version;
-    }
-
-    URI cloud() {
-      return publish;
-    }
-
     private void checkParent() {
       var v = cloud.version(modelName, version); // NOT_FOUND names what is missing
       if (v.variants().stream().anyMatch(x -> x.name().equals(name))) {
@@ -105,6 +93,17 @@ public final class PublishOptions {
                 + " --variant)",
             modelName, version, name);
       }
+    }
+
+    /** Publishes as {@link #publish(Path, Map, Map)} does and says so on {@code w}. */
+    Variant publish(
+        java.io.PrintWriter w, Path file, Map<String, Double> metrics, Map<String, String> prov)
+        throws IOException {
+      Variant v = publish(file, metrics, prov);
+      w.printf(
+          "published %s version %d variant %s (sha256 %s) on %s%n",
+          modelName, version, v.name(), v.sha256(), publish);
+      return v;
     }
 
     /** Uploads {@code file} and registers it with its signature, labels, metrics, provenance. */

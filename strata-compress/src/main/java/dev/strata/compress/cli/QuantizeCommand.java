@@ -109,6 +109,15 @@ public final class QuantizeCommand implements Callable<Integer> {
   boolean perChannel;
 
   @Option(
+      names = "--reduce-range",
+      negatable = true,
+      description =
+          "Weights in 7 bits (default: on for static, off for dynamic). x86 CPUs without VNNI"
+              + " saturate 8-bit weight products in ONNX Runtime's u8s8 kernels; 7 bits run right"
+              + " on every CPU an edge may have.")
+  Boolean reduceRange;
+
+  @Option(
       names = "--exclude",
       split = ",",
       paramLabel = "NODE",
@@ -175,6 +184,9 @@ public final class QuantizeCommand implements Callable<Integer> {
     ObjectNode provenance = mapper.createObjectNode();
     provenance.put("method", method);
     provenance.put("per_channel", perChannel);
+    provenance.put(
+        "reduce_range",
+        reduceRange != null ? reduceRange : method.toLowerCase(Locale.ROOT).equals("static"));
     provenance.putPOJO("excluded", exclude);
     provenance
         .putObject("parent")
@@ -194,7 +206,8 @@ public final class QuantizeCommand implements Callable<Integer> {
             StaticQuantizer.quantize(
                 original,
                 samples,
-                new StaticQuantizer.Options(how, percentile, perChannel, excluded));
+                new StaticQuantizer.Options(
+                    how, percentile, perChannel, excluded, reduceRange == null || reduceRange));
         provenance.put("batch_norms_folded", r.batchNormsFolded());
         provenance.putPOJO("quantized_nodes", r.quantizedNodes());
         quantized = r.model();
@@ -212,7 +225,10 @@ public final class QuantizeCommand implements Callable<Integer> {
           throw StrataException.invalid("--calibration is for --method static");
         }
         DynamicQuantizer.Result r =
-            DynamicQuantizer.quantize(original, new DynamicQuantizer.Options(perChannel, excluded));
+            DynamicQuantizer.quantize(
+                original,
+                new DynamicQuantizer.Options(
+                    perChannel, excluded, reduceRange != null && reduceRange));
         provenance.putPOJO("quantized_nodes", r.matMuls());
         provenance.putPOJO("quantized_tables", r.gathers());
         quantized = r.model();
@@ -223,9 +239,7 @@ public final class QuantizeCommand implements Callable<Integer> {
       default ->
           throw StrataException.invalid("--method '%s' (expected: static or dynamic)", method);
     }
-    quantized =
-        OnnxModels.withMetadata(
-            quantized, Map.of(COMPRESSION_KEY, mapper.writeValueAsString(provenance)));
+    quantized = OnnxModels.withMetadata(quantized, Map.of(COMPRESSION_KEY, provenance.toString()));
     Path dir = out.toAbsolutePath().getParent();
     Files.createDirectories(dir);
     Path tmp = Files.createTempFile(dir, "." + out.getFileName(), ".tmp");
@@ -240,7 +254,7 @@ public final class QuantizeCommand implements Callable<Integer> {
         if (!refused && evaluated != null) {
           quantized =
               OnnxModels.withMetadata(
-                  quantized, Map.of(ModelMetadataKeys.METRICS, TrainJson.write(evaluated)));
+                  quantized, Map.of(ModelMetadataKeys.METRICS, TrainJson.writeCompact(evaluated)));
           OnnxModels.write(quantized, tmp);
         }
       }

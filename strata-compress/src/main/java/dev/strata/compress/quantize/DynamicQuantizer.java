@@ -29,9 +29,18 @@ public final class DynamicQuantizer {
   /** Tables smaller than this are left in float: the saving is nil and they are often scales. */
   static final int MIN_GATHER_TABLE = 4096;
 
-  public record Options(boolean perChannel, Set<String> exclude) {
+  /**
+   * How to quantize.
+   *
+   * @param reduceRange MatMul weights in 7 bits (see {@link StaticQuantizer.Options})
+   */
+  public record Options(boolean perChannel, Set<String> exclude, boolean reduceRange) {
     public Options {
       exclude = Set.copyOf(exclude);
+    }
+
+    public Options(boolean perChannel, Set<String> exclude) {
+      this(perChannel, exclude, false);
     }
   }
 
@@ -62,7 +71,7 @@ public final class DynamicQuantizer {
         continue;
       }
       if (n.getOpType().equals("MatMul") && weight(g, n.getInput(1), 2)) {
-        matMul(g, n, quantizedActivations, o.perChannel());
+        matMul(g, n, quantizedActivations, o.perChannel(), o.reduceRange() ? 63 : 127);
         matMuls.add(Graph.nameOf(n));
       } else if (n.getOpType().equals("Gather")
           && weight(g, n.getInput(0), 2)
@@ -88,7 +97,11 @@ public final class DynamicQuantizer {
   }
 
   private static void matMul(
-      Graph g, NodeProto n, Map<String, String[]> quantizedActivations, boolean perChannel) {
+      Graph g,
+      NodeProto n,
+      Map<String, String[]> quantizedActivations,
+      boolean perChannel,
+      int limit) {
     String a = n.getInput(0);
     String base = Graph.nameOf(n).replaceAll("[^A-Za-z0-9_]", "_");
     List<NodeProto> added = new ArrayList<>();
@@ -115,7 +128,7 @@ public final class DynamicQuantizer {
     }
     TensorProto wt = g.initializer(n.getInput(1)).orElseThrow();
     long[] dims = Initializers.dims(wt);
-    Int8.Weights q = Int8.weights(Initializers.floats(wt), dims, 1, perChannel);
+    Int8.Weights q = Int8.weights(Initializers.floats(wt), dims, 1, perChannel, limit);
     long[] sDims = perChannel ? new long[] {q.scales().length} : new long[0];
     String wq = g.unique(base + "_weight_quantized");
     String ws = g.unique(base + "_weight_scale");

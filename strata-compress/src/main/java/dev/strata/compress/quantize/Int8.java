@@ -29,6 +29,11 @@ public final class Int8 {
    * @param axis the channel axis of {@code dims}
    */
   public static Weights weights(float[] w, long[] dims, int axis, boolean perChannel) {
+    return weights(w, dims, axis, perChannel, 127);
+  }
+
+  /** Quantizes a weight tensor to the symmetric range ±{@code limit} (127, or 63 reduced). */
+  public static Weights weights(float[] w, long[] dims, int axis, boolean perChannel, int limit) {
     int channels = perChannel ? (int) dims[axis] : 1;
     long inner = 1;
     for (int d = axis + 1; d < dims.length; d++) {
@@ -41,12 +46,12 @@ public final class Int8 {
     }
     float[] scales = new float[channels];
     for (int c = 0; c < channels; c++) {
-      scales[c] = absMax[c] > 0 ? absMax[c] / 127f : 1f;
+      scales[c] = absMax[c] > 0 ? absMax[c] / limit : 1f;
     }
     byte[] q = new byte[w.length];
     for (int i = 0; i < w.length; i++) {
       int c = perChannel ? (int) ((i / inner) % dims[axis]) : 0;
-      q[i] = (byte) Math.max(-127, Math.min(127, Math.rint(w[i] / scales[c])));
+      q[i] = (byte) Math.max(-limit, Math.min(limit, Math.rint(w[i] / scales[c])));
     }
     return new Weights(q, scales);
   }

@@ -24,8 +24,9 @@ class StaticQuantizerTest {
         "input", SmallNets.gaussian(new Random(seed), n * 64, 1), SAMPLE, n);
   }
 
+  /** Reduced range: the bounds below hold on every x86 CPU, with or without VNNI. */
   static StaticQuantizer.Options options(Calibration.Method m) {
-    return new StaticQuantizer.Options(m, 99.99, true, Set.of());
+    return new StaticQuantizer.Options(m, 99.99, true, Set.of(), true);
   }
 
   @Test
@@ -70,6 +71,29 @@ class StaticQuantizerTest {
         .extracting(NodeProto::getOpType)
         .contains("QLinearConv", "QGemm")
         .doesNotContain("Conv", "Gemm");
+  }
+
+  @Test
+  void reducedRangeWeightsUseSevenBitsAndFullRangeEight() {
+    for (boolean reduce : new boolean[] {true, false}) {
+      ModelProto q =
+          StaticQuantizer.quantize(
+                  SmallNets.convBnNet(5),
+                  samples(64, 1),
+                  new StaticQuantizer.Options(
+                      Calibration.Method.MINMAX, 99.99, true, Set.of(), reduce))
+              .model();
+      int largest = 0;
+      for (TensorProto t : q.getGraph().getInitializerList()) {
+        if (t.getDataType() == TensorProto.DataType.INT8_VALUE && t.getDimsCount() > 1) {
+          for (byte b : t.getRawData().toByteArray()) {
+            largest = Math.max(largest, Math.abs(b));
+          }
+        }
+      }
+      // symmetric per channel: each channel's largest weight maps to the end of the range
+      assertThat(largest).as("reduce range %s", reduce).isEqualTo(reduce ? 63 : 127);
+    }
   }
 
   @Test
