@@ -41,7 +41,7 @@ import picocli.CommandLine;
  * method, metrics and parent digest), a deployment of that variant reaches an enrolled edge, and
  * the edge answers exactly what the int8 file gives in ONNX Runtime here.
  */
-@Timeout(180)
+@Timeout(240)
 class CompressedEdgeModelIT {
   static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
   static final Path CNN = ROOT.resolve("models/fashion-cnn/model.onnx");
@@ -120,6 +120,44 @@ class CompressedEdgeModelIT {
         .containsKey("calibration_sha256");
     assertThat(v.metrics()).containsKeys("accuracy", "accuracy_drop_points", "size_ratio");
     assertThat(v.metrics().get("size_ratio")).isGreaterThan(3.5);
+
+    // a pruned model is published the same way, under its own default variant name
+    Path pruned = harness.dir().resolve("fashion-structured-50.onnx");
+    StringWriter pout = new StringWriter();
+    CommandLine prune = new CommandLine(new CompressCommand());
+    prune.setOut(new PrintWriter(pout));
+    prune.setErr(new PrintWriter(err));
+    exit =
+        prune.execute(
+            "prune",
+            "--model",
+            CNN.toString(),
+            "--data",
+            SUBSET.toString(),
+            "--out",
+            pruned.toString(),
+            "--sparsity",
+            "0.5",
+            "--structured",
+            "--epochs",
+            "1",
+            "--quiet",
+            "--publish",
+            cloud.url().toString(),
+            "--admin-token-file",
+            token.toString(),
+            "--model-name",
+            "fashion",
+            "--version",
+            Long.toString(version));
+    assertThat(exit).as("%s%s", pout, err).isZero();
+    Variant p = api.variant("fashion", version, "structured-50");
+    assertThat(p.sha256()).isEqualTo(CloudApiClient.sha256(pruned));
+    assertThat(p.provenance())
+        .containsEntry("compression", "prune")
+        .containsEntry("method", "structured")
+        .containsEntry("parent_sha256", parentSha);
+    assertThat(p.metrics().get("macs_ratio")).isGreaterThan(3.5);
 
     EdgeProcess edge = harness.edge("edge-1", cloud, Map.of("site", "lab"));
     cloud.admin().apply("fashion-edge", Spec.edge("fashion", version).variant("int8"));
