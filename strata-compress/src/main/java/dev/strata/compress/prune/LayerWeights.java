@@ -73,6 +73,11 @@ public final class LayerWeights {
   private final Map<Integer, Map<String, Tensor>> byLayer;
 
   public LayerWeights(List<LayerSpec> layers, Map<Integer, Map<String, Tensor>> byLayer) {
+    if (layers.stream().anyMatch(l -> l instanceof LayerSpec.Residual)) {
+      throw StrataException.invalid(
+          "the network has residual blocks, which pruning does not handle yet (their input and"
+              + " output channels are tied by the sum)");
+    }
     this.layers = List.copyOf(layers);
     Map<Integer, Map<String, Tensor>> copy = new LinkedHashMap<>();
     byLayer.forEach((k, v) -> copy.put(k, new LinkedHashMap<>(v)));

@@ -143,6 +143,9 @@ public final class StructuredPruning {
         case LayerSpec.Softmax s -> {
           return null;
         }
+        case LayerSpec.Residual r -> {
+          return null; // its input also reaches its sum: those channels are tied
+        }
       }
     }
     return null;
@@ -188,6 +191,11 @@ public final class StructuredPruning {
           switch (layers.get(i)) {
             case LayerSpec.Conv2d c -> out[0] * out[1] * out[2] * in[0] * c.kernel() * c.kernel();
             case LayerSpec.Linear lin -> in[0] * lin.units();
+            case LayerSpec.Residual r -> {
+              long hw = out[1] * out[2];
+              yield hw * r.filters() * (in[0] * 9 + r.filters() * 9L)
+                  + (Networks.projects(r, in) ? hw * r.filters() * in[0] : 0);
+            }
             default -> 0;
           };
     }

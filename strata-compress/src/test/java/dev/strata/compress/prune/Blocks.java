@@ -26,7 +26,7 @@ final class Blocks {
 
   /** A block of these layers (a trailing softmax left out), seeded-initialised. */
   static SequentialBlock block(NDManager m, List<LayerSpec> layers, long[] sample) {
-    SequentialBlock b = Networks.build(Networks.trainingLayers(layers));
+    SequentialBlock b = Networks.build(Networks.trainingLayers(layers), sample);
     long[] s = new long[sample.length + 1];
     s[0] = 1;
     System.arraycopy(sample, 0, s, 1, sample.length);

@@ -77,30 +77,25 @@ public final class OnnxExporter {
                 : List.of(x, weight);
         yield g.node("Gemm", inputs, Map.of("transB", 1));
       }
-      case LayerSpec.Conv2d c -> {
-        String weight = init(g, p + "weight", param(b, "weight", i));
-        List<String> inputs =
-            c.bias()
-                ? List.of(x, weight, init(g, p + "bias", param(b, "bias", i)))
-                : List.of(x, weight);
-        yield g.node(
-            "Conv",
-            inputs,
-            Map.of(
-                "kernel_shape", new long[] {c.kernel(), c.kernel()},
-                "strides", new long[] {c.stride(), c.stride()},
-                "pads", new long[] {c.padding(), c.padding(), c.padding(), c.padding()}));
+      case LayerSpec.Conv2d c -> conv(g, b, x, p, i, c.kernel(), c.stride(), c.padding(), c.bias());
+      case LayerSpec.Residual r -> {
+        // block: [ParallelBlock(main, shortcut), relu]; main: conv, bn, relu, conv, bn
+        Block sum = ((SequentialBlock) b).getChildren().get(0).getValue();
+        Block main = sum.getChildren().get(0).getValue();
+        Block shortcut = sum.getChildren().get(1).getValue();
+        String m = conv(g, child(main, 0), x, p + "c1_", i, 3, r.stride(), 1, false);
+        m = batchNorm(g, child(main, 1), m, p + "bn1_", i, 1e-5);
+        m = g.node("Relu", m);
+        m = conv(g, child(main, 3), m, p + "c2_", i, 3, 1, 1, false);
+        m = batchNorm(g, child(main, 4), m, p + "bn2_", i, 1e-5);
+        String s = x;
+        if (shortcut instanceof SequentialBlock) {
+          s = conv(g, child(shortcut, 0), x, p + "proj_", i, 1, r.stride(), 0, false);
+          s = batchNorm(g, child(shortcut, 1), s, p + "projbn_", i, 1e-5);
+        }
+        yield g.node("Relu", g.node("Add", m, s));
       }
-      case LayerSpec.BatchNorm bn ->
-          g.node(
-              "BatchNormalization",
-              List.of(
-                  x,
-                  init(g, p + "scale", param(b, "gamma", i)),
-                  init(g, p + "bias", param(b, "beta", i)),
-                  init(g, p + "mean", param(b, "runningMean", i)),
-                  init(g, p + "var", param(b, "runningVar", i))),
-              Map.of("epsilon", (float) bn.epsilon()));
+      case LayerSpec.BatchNorm bn -> batchNorm(g, b, x, p, i, bn.epsilon());
       case LayerSpec.Relu r -> g.node("Relu", x);
       case LayerSpec.Sigmoid s -> g.node("Sigmoid", x);
       case LayerSpec.Tanh t -> g.node("Tanh", x);
@@ -126,6 +121,45 @@ public final class OnnxExporter {
       case LayerSpec.Flatten f -> g.node("Flatten", List.of(x), Map.of("axis", 1));
       case LayerSpec.Softmax s -> g.node("Softmax", List.of(x), Map.of("axis", -1));
     };
+  }
+
+  private static Block child(Block b, int k) {
+    return b.getChildren().get(k).getValue();
+  }
+
+  private static String conv(
+      OnnxGraphBuilder g,
+      Block b,
+      String x,
+      String p,
+      int i,
+      int kernel,
+      int stride,
+      int pad,
+      boolean bias) {
+    String weight = init(g, p + "weight", param(b, "weight", i));
+    List<String> inputs =
+        bias ? List.of(x, weight, init(g, p + "bias", param(b, "bias", i))) : List.of(x, weight);
+    return g.node(
+        "Conv",
+        inputs,
+        Map.of(
+            "kernel_shape", new long[] {kernel, kernel},
+            "strides", new long[] {stride, stride},
+            "pads", new long[] {pad, pad, pad, pad}));
+  }
+
+  private static String batchNorm(
+      OnnxGraphBuilder g, Block b, String x, String p, int i, double epsilon) {
+    return g.node(
+        "BatchNormalization",
+        List.of(
+            x,
+            init(g, p + "scale", param(b, "gamma", i)),
+            init(g, p + "bias", param(b, "beta", i)),
+            init(g, p + "mean", param(b, "runningMean", i)),
+            init(g, p + "var", param(b, "runningVar", i))),
+        Map.of("epsilon", (float) epsilon));
   }
 
   private static Map<String, Object> poolAttributes(int kernel, int stride, int pad) {

@@ -6,6 +6,7 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.Blocks;
 import ai.djl.nn.LambdaBlock;
+import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
@@ -35,17 +36,61 @@ public final class Networks {
     return layers.getLast() instanceof LayerSpec.Softmax;
   }
 
-  /** Builds the DJL block for these layers (block i = layer i). */
-  public static SequentialBlock build(List<LayerSpec> layers) {
+  /**
+   * Builds the DJL block for these layers (block i = layer i).
+   *
+   * @param input one sample's shape (a residual block's shortcut depends on its input channels)
+   */
+  public static SequentialBlock build(List<LayerSpec> layers, long[] input) {
+    List<long[]> shapes = shapes(layers, input);
     SequentialBlock block = new SequentialBlock();
-    for (LayerSpec l : layers) {
-      block.add(toBlock(l));
+    for (int i = 0; i < layers.size(); i++) {
+      block.add(toBlock(layers.get(i), i == 0 ? input : shapes.get(i - 1)));
     }
     return block;
   }
 
-  private static Block toBlock(LayerSpec layer) {
+  /**
+   * Whether a residual block of these filters and stride needs a projection of input {@code in}.
+   */
+  public static boolean projects(LayerSpec.Residual r, long[] in) {
+    return r.stride() != 1 || in[0] != r.filters();
+  }
+
+  private static Block residual(LayerSpec.Residual r, long[] in) {
+    SequentialBlock main =
+        new SequentialBlock()
+            .add(conv(r.filters(), 3, r.stride(), 1))
+            .add(BatchNorm.builder().build())
+            .add(Activation.reluBlock())
+            .add(conv(r.filters(), 3, 1, 1))
+            .add(BatchNorm.builder().build());
+    Block shortcut =
+        projects(r, in)
+            ? new SequentialBlock()
+                .add(conv(r.filters(), 1, r.stride(), 0))
+                .add(BatchNorm.builder().build())
+            : Blocks.identityBlock();
+    ParallelBlock sum =
+        new ParallelBlock(
+            outs -> new NDList(outs.get(0).singletonOrThrow().add(outs.get(1).singletonOrThrow())),
+            List.of(main, shortcut));
+    return new SequentialBlock().add(sum).add(Activation.reluBlock());
+  }
+
+  private static Block conv(int filters, int kernel, int stride, int padding) {
+    return Conv2d.builder()
+        .setFilters(filters)
+        .setKernelShape(new Shape(kernel, kernel))
+        .optStride(new Shape(stride, stride))
+        .optPadding(new Shape(padding, padding))
+        .optBias(false)
+        .build();
+  }
+
+  private static Block toBlock(LayerSpec layer, long[] in) {
     return switch (layer) {
+      case LayerSpec.Residual r -> residual(r, in);
       case LayerSpec.Linear l -> Linear.builder().setUnits(l.units()).optBias(l.bias()).build();
       case LayerSpec.Conv2d c ->
           Conv2d.builder()
@@ -101,6 +146,14 @@ public final class Networks {
             case LayerSpec.Linear lin -> {
               rank(where, s, 1, "add a flatten or global_avg_pool before it");
               yield new long[] {lin.units()};
+            }
+            case LayerSpec.Residual r -> {
+              rank(where, s, 3, "residual blocks take [C, H, W] images");
+              yield new long[] {
+                r.filters(),
+                window(where, s[1], 3, r.stride(), 1),
+                window(where, s[2], 3, r.stride(), 1)
+              };
             }
             case LayerSpec.Conv2d c -> {
               rank(where, s, 3, "convolutions take [C, H, W] images");
@@ -163,6 +216,11 @@ public final class Networks {
             case LayerSpec.Conv2d c ->
                 in[0] * c.filters() * c.kernel() * c.kernel() + (c.bias() ? c.filters() : 0);
             case LayerSpec.BatchNorm b -> 2 * in[0];
+            case LayerSpec.Residual r ->
+                in[0] * r.filters() * 9L
+                    + (long) r.filters() * r.filters() * 9
+                    + 4L * r.filters()
+                    + (projects(r, in) ? in[0] * r.filters() + 2L * r.filters() : 0);
             default -> 0;
           };
     }

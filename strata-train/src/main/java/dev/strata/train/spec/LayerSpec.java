@@ -15,6 +15,7 @@ import dev.strata.core.StrataException;
   @JsonSubTypes.Type(LayerSpec.Linear.class),
   @JsonSubTypes.Type(LayerSpec.Conv2d.class),
   @JsonSubTypes.Type(LayerSpec.BatchNorm.class),
+  @JsonSubTypes.Type(LayerSpec.Residual.class),
   @JsonSubTypes.Type(LayerSpec.Relu.class),
   @JsonSubTypes.Type(LayerSpec.Gelu.class),
   @JsonSubTypes.Type(LayerSpec.Sigmoid.class),
@@ -65,6 +66,21 @@ public sealed interface LayerSpec {
             "batch_norm: epsilon %s, momentum %s (expected: epsilon > 0, 0 < momentum < 1)",
             epsilon, momentum);
       }
+    }
+  }
+
+  /**
+   * A ResNet basic block (He et al., 2016): {@code conv3x3(stride) - batch_norm - relu - conv3x3 -
+   * batch_norm}, plus the block's input (through a 1x1 convolution of that stride and a batch norm
+   * when the stride or the channel count changes), then a ReLU. Convolutions have no bias (the
+   * batch norms have one); batch norms use the defaults.
+   */
+  @JsonTypeName("residual")
+  record Residual(int filters, int stride) implements LayerSpec {
+    public Residual {
+      positive("residual.filters", filters);
+      stride = stride == 0 ? 1 : stride;
+      positive("residual.stride", stride);
     }
   }
 

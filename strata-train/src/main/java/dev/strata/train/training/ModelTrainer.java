@@ -155,7 +155,8 @@ public final class ModelTrainer {
     Engine engine = DjlEngines.pytorch(config);
     NDManager manager = engine.newBaseManager();
     try {
-      SequentialBlock block = Networks.build(Networks.trainingLayers(spec.model().layers()));
+      SequentialBlock block =
+          Networks.build(Networks.trainingLayers(spec.model().layers()), pipeline.featureShape());
       block.initialize(
           manager, DataType.FLOAT32, new Shape(batchShape(1, pipeline.featureShape())));
       boolean useBest = spec.training().earlyStopping().enabled() && state.bestEpoch() > 0;
@@ -184,7 +185,8 @@ public final class ModelTrainer {
     Engine engine = DjlEngines.pytorch(config);
     NDManager manager = engine.newBaseManager();
     try {
-      SequentialBlock block = Networks.build(Networks.trainingLayers(spec.model().layers()));
+      SequentialBlock block =
+          Networks.build(Networks.trainingLayers(spec.model().layers()), pipeline.featureShape());
       block.initialize(
           manager, DataType.FLOAT32, new Shape(batchShape(1, pipeline.featureShape())));
       initial.accept(block);
@@ -216,7 +218,7 @@ public final class ModelTrainer {
     boolean done = false;
     try {
       engine.setRandomSeed((int) opt.seed());
-      SequentialBlock block = Networks.build(layers);
+      SequentialBlock block = Networks.build(layers, sample);
       block.initialize(manager, DataType.FLOAT32, new Shape(batchShape(1, sample)));
       initial.accept(block);
       hook.afterStep(block, 0);

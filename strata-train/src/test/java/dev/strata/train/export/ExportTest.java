@@ -111,6 +111,55 @@ class ExportTest {
     assertThat(OnnxModels.outputs(b).getFirst().name()).isEqualTo("logits");
   }
 
+  /** Residual blocks: an identity shortcut, a projected one (stride 2, more channels). */
+  private static final String RESIDUAL =
+      """
+      - {type: conv2d, filters: 8, kernel: 3, padding: 1, bias: false}
+      - {type: batch_norm}
+      - {type: relu}
+      - {type: residual, filters: 8}
+      - {type: residual, filters: 16, stride: 2}
+      - {type: global_avg_pool}
+      - {type: linear, units: 10}
+      - {type: softmax}
+      """;
+
+  @Test
+  void residualBlocksExportAndOnnxRuntimeMatchesDjl(@TempDir Path dir) throws Exception {
+    ModelProto m = trainAndExport(RESIDUAL, dir);
+    Map<String, Long> ops =
+        m.getGraph().getNodeList().stream()
+            .collect(Collectors.groupingBy(NodeProto::getOpType, Collectors.counting()));
+    // stem 1 + 2 per block + 1 projection; 2 sums
+    assertThat(ops).containsEntry("Conv", 6L).containsEntry("Add", 2L);
+    assertThat(ops).containsEntry("BatchNormalization", 6L);
+    // the parameters counted from the spec are the ones DJL trained
+    TrainingSpec spec = spec(RESIDUAL);
+    long counted =
+        dev.strata.train.model.Networks.parameterCount(
+            spec.model().layers(), new long[] {1, 28, 28});
+    long inOnnx =
+        m.getGraph().getInitializerList().stream()
+            .filter(t -> !t.getName().endsWith("_mean") && !t.getName().endsWith("_var"))
+            .mapToLong(
+                t -> t.getDimsList().stream().mapToLong(Long::longValue).reduce(1, (a, b) -> a * b))
+            .sum();
+    assertThat(counted).isEqualTo(inOnnx);
+    assertThat(counted)
+        .isEqualTo(
+            72
+                + 16 // stem conv + bn
+                + 8 * 8 * 9 * 2
+                + 4 * 8 // identity block
+                + 8 * 16 * 9
+                + 16 * 16 * 9
+                + 4 * 16
+                + 8 * 16
+                + 2 * 16 // projected block
+                + 16 * 10
+                + 10);
+  }
+
   @Test
   void aWrongExportFailsWithTheDifference(@TempDir Path dir) throws Exception {
     TrainingSpec spec = spec(ALL_LAYERS_B);
