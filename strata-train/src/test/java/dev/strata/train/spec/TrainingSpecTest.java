@@ -50,6 +50,17 @@ class TrainingSpecTest {
   }
 
   @Test
+  void theResnetTeacherSpecFitsItsBudget() {
+    TrainingSpec s =
+        TrainingSpec.read(Path.of("..", "models", "fashion-resnet", "spec.yaml").toAbsolutePath());
+    long params =
+        dev.strata.train.model.Networks.parameterCount(s.model().layers(), new long[] {1, 28, 28});
+    // issue 11 §4: at most 3M parameters
+    assertThat(params).isBetween(500_000L, 3_000_000L);
+    assertThat(s.model().layers()).filteredOn(l -> l instanceof LayerSpec.Residual).hasSize(6);
+  }
+
+  @Test
   void errorsNameTheFieldAndTheExpectation() {
     assertThatThrownBy(() -> parse(LAYERS.replace("conv2d", "conv3d"), TRAINING))
         .isInstanceOf(StrataException.class)
