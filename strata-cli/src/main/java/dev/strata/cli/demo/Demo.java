@@ -171,7 +171,7 @@ final class Demo implements AutoCloseable {
     }
     DemoResult result =
         new DemoResult(firstRun, calibration, DemoSummary.of(observations), observations);
-    ResultsFile.write(config.dataDir().resolve("results.json"), result);
+    ResultsFile.write(config.dataDir().resolve("results.json"), result, int8Summary);
     Samples.write(config.samplesDir(), split.evaluation(), small.variant().labels());
 
     out.println();

@@ -17,6 +17,14 @@ final class ResultsFile {
   private ResultsFile() {}
 
   static void write(Path file, DemoResult r) throws IOException {
+    write(file, r, null);
+  }
+
+  /**
+   * @param int8 the summary of the run with the int8 variant on the edges ({@code --edge-variant
+   *     int8}), or null
+   */
+  static void write(Path file, DemoResult r, DemoSummary int8) throws IOException {
     ObjectNode root = Json.mapper().createObjectNode();
     ObjectNode cal = root.putObject("calibration");
     CascadeCalibration c = r.calibration();
@@ -36,15 +44,10 @@ final class ResultsFile {
       n.put("accuracy", p.accuracy());
     }
     DemoSummary s = r.summary();
-    ObjectNode sum = root.putObject("summary");
-    sum.put("images", s.images());
-    sum.put("edgeShare", s.edgeShare());
-    path(sum.putObject("edgeOnly"), s.edgeOnly());
-    path(sum.putObject("cloudOnly"), s.cloudOnly());
-    path(sum.putObject("cascade"), s.cascade());
-    path(sum.putObject("cascadeAtEdge"), s.cascadeAtEdge());
-    path(sum.putObject("cascadeAtCloud"), s.cascadeAtCloud());
-    path(sum.putObject("cascadeFallback"), s.cascadeFallback());
+    summary(root.putObject("summary"), s);
+    if (int8 != null) {
+      summary(root.putObject("int8Summary"), int8);
+    }
     ArrayNode images = root.putArray("images");
     for (Observation o : r.observations()) {
       ObjectNode n = images.addObject();
@@ -59,6 +62,17 @@ final class ResultsFile {
       n.put("cascadeMicros", o.cascade().nanos() / 1000);
     }
     AtomicFiles.write(file, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+  }
+
+  private static void summary(ObjectNode sum, DemoSummary s) {
+    sum.put("images", s.images());
+    sum.put("edgeShare", s.edgeShare());
+    path(sum.putObject("edgeOnly"), s.edgeOnly());
+    path(sum.putObject("cloudOnly"), s.cloudOnly());
+    path(sum.putObject("cascade"), s.cascade());
+    path(sum.putObject("cascadeAtEdge"), s.cascadeAtEdge());
+    path(sum.putObject("cascadeAtCloud"), s.cascadeAtCloud());
+    path(sum.putObject("cascadeFallback"), s.cascadeFallback());
   }
 
   private static void path(ObjectNode n, PathResult p) {

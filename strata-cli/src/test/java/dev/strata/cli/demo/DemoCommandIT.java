@@ -134,6 +134,12 @@ class DemoCommandIT {
         .isEqualTo(firstResults.at("/calibration/threshold").asDouble());
     assertThat(secondResults.at("/summary/cascade/correct").asInt())
         .isEqualTo(firstResults.at("/summary/cascade/correct").asInt());
+    // the int8 run's figures are in the file too (the first run had none)
+    assertThat(firstResults.has("int8Summary")).isFalse();
+    JsonNode int8 = secondResults.get("int8Summary");
+    assertThat(int8.get("images").asInt()).isEqualTo(secondResults.at("/summary/images").asInt());
+    assertThat(int8.at("/edgeOnly/count").asInt()).isEqualTo(int8.get("images").asInt());
+    assertThat(int8.at("/edgeOnly/accuracy").asDouble()).isGreaterThan(0.8);
   }
 
   /** The run's figures against the models run here on the same images, and against each other. */
