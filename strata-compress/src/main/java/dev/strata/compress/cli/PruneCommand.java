@@ -193,6 +193,9 @@ public final class PruneCommand implements Callable<Integer> {
           default ->
               throw StrataException.invalid("--scope '%s' (expected: global or layer)", scope);
         };
+    if (pruneSteps < 1) {
+      throw StrataException.invalid("--prune-steps %d (expected: >= 1)", pruneSteps);
+    }
     if (learningRate != null && !(learningRate > 0)) {
       throw StrataException.invalid("--learning-rate %s (expected: > 0)", learningRate);
     }
@@ -273,7 +276,6 @@ public final class PruneCommand implements Callable<Integer> {
       TrainingSpec tuned;
       LayerWeights start;
       StepHook hook = StepHook.NONE;
-      MagnitudePruning magnitude = null;
       int steps =
           (prepared.train().count() + parentSpec.training().batchSize() - 1)
               / parentSpec.training().batchSize();
@@ -293,8 +295,7 @@ public final class PruneCommand implements Callable<Integer> {
         start = weights;
         tuned = parentSpec;
         long ramp = Math.max(1, (long) Math.ceil(epochs * 2.0 / 3) * steps);
-        magnitude = new MagnitudePruning(before, sparsity, global, ramp, pruneSteps);
-        hook = magnitude;
+        hook = new MagnitudePruning(before, sparsity, global, ramp, pruneSteps);
         provenance.put("scope", global ? "global" : "layer");
         provenance.put(
             "schedule", "cubic over " + ramp + " of " + (long) epochs * steps + " steps");
