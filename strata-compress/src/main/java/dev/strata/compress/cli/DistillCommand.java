@@ -71,21 +71,6 @@ public final class DistillCommand implements Callable<Integer> {
   Path out;
 
   @Option(
-      names = "--temperature",
-      paramLabel = "T",
-      defaultValue = "4",
-      description = "Softens both distributions (default: ${DEFAULT-VALUE}).")
-  double temperature;
-
-  @Option(
-      names = "--alpha",
-      paramLabel = "A",
-      defaultValue = "0.5",
-      description =
-          "Weight of the labels' loss; 1 - A goes to the teacher (default: ${DEFAULT-VALUE}).")
-  double alpha;
-
-  @Option(
       names = "--epochs",
       paramLabel = "N",
       description = "Override the student spec's epoch count.")
@@ -93,6 +78,8 @@ public final class DistillCommand implements Callable<Integer> {
 
   @Option(names = "--quiet", description = "No progress bar.")
   boolean quiet;
+
+  @Mixin DistillationOptions distillationOptions;
 
   @Mixin CommonOptions common;
 
@@ -136,11 +123,11 @@ public final class DistillCommand implements Callable<Integer> {
         s.name(),
         studentParams,
         100.0 * studentParams / teacherParams,
-        temperature,
-        alpha);
+        distillationOptions.temperature,
+        distillationOptions.alpha);
     TrainingWorkflow.Result r;
     try (OnnxTeacher onnx = new OnnxTeacher(t, sample, classes.size(), threads)) {
-      Distillation d = new Distillation(onnx, temperature, alpha);
+      Distillation d = distillationOptions.of(onnx);
       TrainingListener progress = quiet ? new TrainingListener() {} : ProgressBar.onStderr();
       r =
           new TrainingWorkflow(common.config(), Clock.systemUTC())
@@ -155,8 +142,7 @@ public final class DistillCommand implements Callable<Integer> {
     }
     ObjectNode provenance = Delivery.JSON.createObjectNode();
     provenance.put("method", "distill");
-    provenance.put("temperature", temperature);
-    provenance.put("alpha", alpha);
+    distillationOptions.describe(provenance);
     provenance.put("teacher_parameters", teacherParams);
     provenance.put("student_parameters", r.parameterCount());
     provenance
@@ -190,8 +176,8 @@ public final class DistillCommand implements Callable<Integer> {
       metrics.put("bytes", (double) Files.size(r.model()));
       Map<String, String> prov = new java.util.LinkedHashMap<>();
       prov.put("compression", "distill");
-      prov.put("temperature", Double.toString(temperature));
-      prov.put("alpha", Double.toString(alpha));
+      prov.put("temperature", Double.toString(distillationOptions.temperature));
+      prov.put("alpha", Double.toString(distillationOptions.alpha));
       prov.put("teacher_sha256", provenance.at("/teacher/sha256").asText());
       publisher.publish(w, r.model(), metrics, prov);
     }

@@ -152,25 +152,13 @@ public final class PruneCommand implements Callable<Integer> {
               + " strata compress distill does.")
   Path teacher;
 
-  @Option(
-      names = "--temperature",
-      paramLabel = "T",
-      defaultValue = "4",
-      description = "With --teacher: the distillation temperature (default: ${DEFAULT-VALUE}).")
-  double temperature;
-
-  @Option(
-      names = "--alpha",
-      paramLabel = "A",
-      defaultValue = "0.5",
-      description = "With --teacher: the labels' weight in the loss (default: ${DEFAULT-VALUE}).")
-  double alpha;
-
   @Option(names = "--json", paramLabel = "FILE", description = "Also write the report as JSON.")
   Path json;
 
   @Option(names = "--quiet", description = "No progress bar.")
   boolean quiet;
+
+  @Mixin DistillationOptions distillationOptions;
 
   @Mixin CommonOptions common;
 
@@ -331,12 +319,11 @@ public final class PruneCommand implements Callable<Integer> {
         provenance
             .putObject("teacher")
             .put("file", String.valueOf(teacher.getFileName()))
-            .put("sha256", dev.strata.api.CloudApiClient.sha256(teacher))
-            .put("temperature", temperature)
-            .put("alpha", alpha);
+            .put("sha256", dev.strata.api.CloudApiClient.sha256(teacher));
+        distillationOptions.describe((ObjectNode) provenance.get("teacher"));
       }
       Optional<Distillation> distillation =
-          Optional.ofNullable(onnxTeacher).map(o -> new Distillation(o, temperature, alpha));
+          Optional.ofNullable(onnxTeacher).map(distillationOptions::of);
       try (onnxTeacher;
           TrainedModel m =
               epochs == 0
