@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.strata.train.engine.DjlEngines;
-import dev.strata.train.engine.TrainConfig;
 import dev.strata.train.spec.TrainingOptions;
 import org.junit.jupiter.api.Test;
 
@@ -16,7 +15,7 @@ class LossesTest {
 
   @Test
   void distillationIsTheWeightedSumOfTheLabelsLossAndTheScaledKl() {
-    try (NDManager m = DjlEngines.pytorch(TrainConfig.defaults()).newBaseManager()) {
+    try (NDManager m = DjlEngines.pytorch(dev.strata.train.TestSupport.CONFIG).newBaseManager()) {
       float[] s = {1f, 2f, 0.5f, -1f, 0f, 3f};
       float[] t = {2f, 0f, 1f, 0.5f, 0.5f, 0.5f};
       NDArray student = m.create(s, new Shape(2, 3));
