@@ -7,7 +7,7 @@
 # int8 and for the -q model its publisher ships.
 #   strata-bench/compress-bench.sh [--rounds 5] [--seconds 1] [--no-training]
 #   strata-bench/compress-bench.sh --smoke     # fashion-cnn on the shipped subset, one short round
-# Pruning and distillation fine-tune or train with DJL on the full training set: about 75 minutes
+# Pruning and distillation fine-tune or train with DJL on the full training set: about 100 minutes
 # on 2 cores; --no-training leaves them out (quantization only).
 # The quantize reports and JSON lines go to strata-bench/target/compress-bench.
 set -euo pipefail
@@ -70,10 +70,10 @@ elif [ $training = 1 ]; then
   strata prune --model "$cnn" --data "$data" --out "$out/fashion-cnn-pruned-90.onnx" \
     --sparsity 0.9 --epochs 6 --quiet --json "$out/fashion-cnn-pruned-90.json" >&2
   strata prune --model "$cnn" --data "$data" --out "$out/fashion-cnn-structured-50.onnx" \
-    --sparsity 0.5 --structured --epochs 16 --learning-rate 0.002 --teacher "$cnn" --quiet \
+    --sparsity 0.5 --structured --epochs 24 --learning-rate 0.002 --teacher "$cnn" --quiet \
     --json "$out/fashion-cnn-structured-50.json" >&2
   strata distill --teacher "$cnn" --student "$root/models/fashion-edge/spec.yaml" --data "$data" \
-    --out "$out/distilled" --epochs 15 --temperature 4 --alpha 0.5 --quiet >&2
+    --out "$out/distilled" --temperature 4 --alpha 0.5 --quiet >&2
   strata prune --model "$out/distilled/model.onnx" --data "$data" --out "$out/chain-pruned.onnx" \
     --sparsity 0.25 --structured --epochs 6 --learning-rate 0.002 --teacher "$cnn" --quiet \
     --json "$out/chain-pruned.json" >&2
