@@ -176,7 +176,7 @@ final class ModelSignature {
       }
       labels.add(file == null ? List.of() : labelsOf.apply(file));
     }
-    List<String> classNames = ModelMetadataLabels.read(model, metadata);
+    List<String> classNames = dev.strata.preprocess.ModelLabels.read(model, metadata);
     if (!classNames.isEmpty() && !outputs.isEmpty() && labels.getFirst().isEmpty()) {
       labels.set(0, classNames);
     }

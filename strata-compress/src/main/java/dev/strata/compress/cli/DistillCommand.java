@@ -8,6 +8,7 @@ import dev.strata.core.AtomicFiles;
 import dev.strata.core.StrataException;
 import dev.strata.onnx.OnnxModels;
 import dev.strata.preprocess.FittedPipeline;
+import dev.strata.preprocess.ModelLabels;
 import dev.strata.preprocess.ModelMetadataKeys;
 import dev.strata.preprocess.PipelineJson;
 import dev.strata.train.cli.CommonOptions;
@@ -23,7 +24,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -102,14 +102,10 @@ public final class DistillCommand implements Callable<Integer> {
     // what it was trained on; another teacher gets the student's fitted pipeline
     Optional<FittedPipeline> fitted = FittedPipeline.fromModelMetadata(meta);
     List<String> classes = DataSources.load(data, s).train().classes();
-    if (meta.containsKey(ModelMetadataKeys.LABELS)) {
-      List<String> labels = new ArrayList<>();
-      PipelineJson.readTree(meta.get(ModelMetadataKeys.LABELS), "labels")
-          .forEach(n -> labels.add(n.asText()));
-      if (!labels.equals(classes)) {
-        throw StrataException.invalid(
-            "the teacher's classes %s are not the data's %s", labels, classes);
-      }
+    List<String> labels = ModelLabels.read(teacher.toString(), meta);
+    if (!labels.isEmpty() && !labels.equals(classes)) {
+      throw StrataException.invalid(
+          "the teacher's classes %s are not the data's %s", labels, classes);
     }
     long[] sample = fitted.map(FittedPipeline::featureShape).orElseGet(() -> studentShape(t));
     long studentParams = Networks.parameterCount(s.model().layers(), sample);

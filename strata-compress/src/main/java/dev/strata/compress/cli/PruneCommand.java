@@ -11,6 +11,7 @@ import dev.strata.compress.prune.StructuredPruning;
 import dev.strata.core.StrataException;
 import dev.strata.onnx.OnnxModels;
 import dev.strata.preprocess.FittedPipeline;
+import dev.strata.preprocess.ModelLabels;
 import dev.strata.preprocess.ModelMetadataKeys;
 import dev.strata.preprocess.PipelineJson;
 import dev.strata.train.cli.CommonOptions;
@@ -219,11 +220,7 @@ public final class PruneCommand implements Callable<Integer> {
             FittedPipeline.fromModelMetadata(meta)
                 .orElseThrow(
                     () -> StrataException.invalid("%s has no Strata preprocessing", source.model));
-        classes = new java.util.ArrayList<>();
-        if (meta.containsKey(ModelMetadataKeys.LABELS)) {
-          PipelineJson.readTree(meta.get(ModelMetadataKeys.LABELS), "labels")
-              .forEach(n -> classes.add(n.asText()));
-        }
+        classes = ModelLabels.read(source.model.toString(), meta);
         weights = LayerWeights.fromOnnx(proto, parentSpec.model().layers());
         parentFile = source.model;
       } else {

@@ -1,7 +1,6 @@
 package dev.strata.compress.cli;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.strata.api.CloudApiClient;
 import dev.strata.api.CreateVariantRequest;
 import dev.strata.api.ModelSignature;
@@ -9,7 +8,7 @@ import dev.strata.api.TensorSignature;
 import dev.strata.api.Variant;
 import dev.strata.core.StrataException;
 import dev.strata.onnx.OnnxModels;
-import dev.strata.preprocess.ModelMetadataKeys;
+import dev.strata.preprocess.ModelLabels;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -116,12 +115,7 @@ public final class PublishOptions {
               OnnxModels.inputs(p).stream().map(TensorSignature::of).toList(),
               OnnxModels.outputs(p).stream().map(TensorSignature::of).toList());
       Map<String, String> meta = OnnxModels.metadata(p);
-      List<String> labels = List.of();
-      if (meta.containsKey(ModelMetadataKeys.LABELS)) {
-        labels =
-            List.of(
-                new ObjectMapper().readValue(meta.get(ModelMetadataKeys.LABELS), String[].class));
-      }
+      List<String> labels = ModelLabels.read(file.toString(), meta);
       Map<String, String> prov = new java.util.LinkedHashMap<>(provenance);
       prov.put("parent_version", Long.toString(version));
       cloud.uploadArtifact(file, sha);

@@ -10,6 +10,7 @@ import dev.strata.core.ErrorCode;
 import dev.strata.core.StrataException;
 import dev.strata.onnx.OnnxModels;
 import dev.strata.preprocess.FittedPipeline;
+import dev.strata.preprocess.ModelLabels;
 import dev.strata.preprocess.ModelMetadataKeys;
 import dev.strata.preprocess.PipelineJson;
 import dev.strata.train.data.DataSources;
@@ -49,11 +50,7 @@ public final class OnnxModelEvaluator {
     TrainingSpec.Task task =
         TrainingSpec.Task.valueOf(
             meta.getOrDefault(ModelMetadataKeys.TASK, "classification").toUpperCase(Locale.ROOT));
-    List<String> classes = new ArrayList<>();
-    if (meta.containsKey(ModelMetadataKeys.LABELS)) {
-      PipelineJson.readTree(meta.get(ModelMetadataKeys.LABELS), "labels")
-          .forEach(n -> classes.add(n.asText()));
-    }
+    List<String> classes = ModelLabels.read(modelFile.toString(), meta);
     DataSources.Loaded loaded = DataSources.load(data, pipeline.input(), task);
     Dataset set = loaded.test().orElse(loaded.train());
     String what = loaded.test().isPresent() ? "test set of " + data : String.valueOf(data);
