@@ -71,4 +71,18 @@ public final class AtomicFiles {
       // atomic.
     }
   }
+
+  /** Deletes a directory tree, deepest entries first (nothing when it does not exist). */
+  public static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    java.util.List<Path> all;
+    try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+      all = walk.sorted(java.util.Comparator.reverseOrder()).toList();
+    }
+    for (Path p : all) {
+      Files.deleteIfExists(p);
+    }
+  }
 }

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.strata.control.ConfidenceMeasure;
 import dev.strata.control.InferencePolicy;
+import dev.strata.core.AtomicFiles;
 import dev.strata.core.InferenceResponse;
 import dev.strata.core.StrataException;
 import dev.strata.edge.Confidence;
@@ -113,7 +114,7 @@ record CascadeCalibration(
     boolean[] edgeRight = new boolean[n];
     boolean[] cloudRight = new boolean[n];
     Path repo = workDir.resolve("calibration");
-    DataDirs.deleteTree(workDir);
+    AtomicFiles.deleteTree(workDir);
     Files.createDirectories(repo.resolve(EDGE_NAME).resolve("1"));
     Files.copy(edgeModel, repo.resolve(EDGE_NAME).resolve("1").resolve("model.onnx"));
     try (ModelManager edge =
@@ -156,7 +157,7 @@ record CascadeCalibration(
         }
       }
     } finally {
-      DataDirs.deleteTree(workDir);
+      AtomicFiles.deleteTree(workDir);
     }
     Calibration cal = Calibration.of(measure, scores, edgeRight, cloudRight);
     Calibration.Choice choice =

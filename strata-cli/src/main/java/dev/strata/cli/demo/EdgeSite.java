@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.strata.api.CloudApiClient;
 import dev.strata.api.CreateEnrollmentTokenRequest;
+import dev.strata.core.AtomicFiles;
 import dev.strata.edge.EdgeAgent;
 import dev.strata.edge.EdgeConfig;
 import dev.strata.serving.ServingConfig;
@@ -37,7 +38,7 @@ record EdgeSite(String name, Map<String, String> labels, Path dataDir) {
   EdgeAgent start(CloudApiClient cloud, URI cloudUrl, Duration pollInterval) throws IOException {
     boolean enrolled = Files.isRegularFile(dataDir.resolve("node.json"));
     if (enrolled && cloud.nodes().stream().noneMatch(n -> n.name().equals(name))) {
-      DataDirs.deleteTree(dataDir);
+      AtomicFiles.deleteTree(dataDir);
       enrolled = false;
     }
     EdgeConfig.Builder b =

@@ -8,6 +8,7 @@ import dev.strata.compress.distill.OnnxTeacher;
 import dev.strata.compress.prune.LayerWeights;
 import dev.strata.compress.prune.MagnitudePruning;
 import dev.strata.compress.prune.StructuredPruning;
+import dev.strata.core.AtomicFiles;
 import dev.strata.core.StrataException;
 import dev.strata.onnx.OnnxModels;
 import dev.strata.preprocess.FittedPipeline;
@@ -38,7 +39,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -212,6 +212,7 @@ public final class PruneCommand implements Callable<Integer> {
       List<String> classes;
       LayerWeights weights;
       Path parentFile;
+      PreparedData prepared;
       if (source.model != null) {
         ModelProto proto = OnnxModels.read(source.model);
         Map<String, String> meta = OnnxModels.metadata(proto);
@@ -223,6 +224,7 @@ public final class PruneCommand implements Callable<Integer> {
         classes = ModelLabels.read(source.model.toString(), meta);
         weights = LayerWeights.fromOnnx(proto, parentSpec.model().layers());
         parentFile = source.model;
+        prepared = prepare(parentSpec, pipeline);
       } else {
         try (TrainedModel m = trainer.restore(source.checkpoint)) {
           parentSpec = m.spec();
@@ -230,17 +232,20 @@ public final class PruneCommand implements Callable<Integer> {
           classes = m.classes();
           weights = LayerWeights.fromBlock(m.block(), parentSpec.model().layers());
           parentFile = work.resolve("parent.onnx");
-          Features sample = prepare(parentSpec, pipeline).train();
+          prepared = prepare(parentSpec, pipeline);
           OnnxModels.write(
               ModelExport.export(
-                  m, sample, TrainingWorkflow.VERIFY_SAMPLES, Optional.empty(), Clock.systemUTC()),
+                  m,
+                  prepared.train(),
+                  TrainingWorkflow.VERIFY_SAMPLES,
+                  Optional.empty(),
+                  Clock.systemUTC()),
               parentFile);
         }
       }
       if (parentSpec.task() != TrainingSpec.Task.CLASSIFICATION) {
         throw StrataException.invalid("prune: %s is not a classifier", parentSpec.name());
       }
-      PreparedData prepared = prepare(parentSpec, pipeline);
       if (!prepared.classes().equals(classes)) {
         throw StrataException.invalid(
             "--data %s has classes %s (expected: the model's %s)",
@@ -293,7 +298,6 @@ public final class PruneCommand implements Callable<Integer> {
       TrainingOptions opts = tuned.training().withFineTuning(Math.max(1, epochs), lr);
       tuned = tuned.withTraining(opts);
       List<LayerSpec> training = Networks.trainingLayers(tuned.model().layers());
-      LayerWeights initial = new LayerWeights(training, trimmed(start, training));
       w.printf(
           Locale.ROOT,
           "fine-tuning %s for %d epochs (learning rate %.2g, cosine) on %d samples%n",
@@ -325,12 +329,12 @@ public final class PruneCommand implements Callable<Integer> {
           TrainedModel m =
               epochs == 0
                   ? trainer.assemble(
-                      tuned, pipeline, prepared.classes(), prepared.digest(), initial::loadInto)
+                      tuned, pipeline, prepared.classes(), prepared.digest(), start::loadInto)
                   : trainer.fineTune(
                       tuned,
                       prepared,
                       work.resolve("checkpoint"),
-                      initial::loadInto,
+                      start::loadInto,
                       hook,
                       distillation)) {
         Features test = prepared.test().or(prepared::validation).orElse(prepared.train());
@@ -430,7 +434,7 @@ public final class PruneCommand implements Callable<Integer> {
       prov.put("parent_sha256", provenance.at("/parent/sha256").asText());
       return Delivery.deliver(w, report, json, tmp, out, publisher, metrics, prov);
     } finally {
-      deleteTree(work);
+      AtomicFiles.deleteTree(work);
     }
   }
 
@@ -452,18 +456,6 @@ public final class PruneCommand implements Callable<Integer> {
     return TrainingSpec.parse(spec.toString(), false, source.model + " provenance spec");
   }
 
-  /** Only the layers the block has (a trailing softmax has no weights). */
-  private static Map<Integer, Map<String, LayerWeights.Tensor>> trimmed(
-      LayerWeights w, List<LayerSpec> training) {
-    Map<Integer, Map<String, LayerWeights.Tensor>> m = new LinkedHashMap<>();
-    for (int i = 0; i < training.size(); i++) {
-      for (String p : LayerWeights.parameterNames(training.get(i))) {
-        m.computeIfAbsent(i, k -> new LinkedHashMap<>()).put(p, w.get(i, p));
-      }
-    }
-    return m;
-  }
-
   private static long deflated(Path file) throws IOException {
     byte[] bytes = Files.readAllBytes(file);
     Deflater d = new Deflater(Deflater.BEST_COMPRESSION);
@@ -476,16 +468,5 @@ public final class PruneCommand implements Callable<Integer> {
     }
     d.end();
     return n;
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (var s = Files.walk(dir)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
   }
 }

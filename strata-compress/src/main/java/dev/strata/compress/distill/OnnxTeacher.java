@@ -24,11 +24,13 @@ public final class OnnxTeacher implements Distillation.Teacher, AutoCloseable {
   private final OrtSession session;
   private final String input;
   private final long[] sample;
+  private final int sampleSize;
   private final boolean probabilities;
   private final int classes;
 
   public OnnxTeacher(ModelProto model, long[] sample, int classes, int threads) {
     this.sample = sample.clone();
+    this.sampleSize = Math.toIntExact(java.util.Arrays.stream(sample).reduce(1, (a, b) -> a * b));
     this.classes = classes;
     this.input = model.getGraph().getInput(0).getName();
     this.probabilities = endsInSoftmax(model);
@@ -76,7 +78,8 @@ public final class OnnxTeacher implements Distillation.Teacher, AutoCloseable {
     long[] shape = new long[sample.length + 1];
     shape[0] = n;
     System.arraycopy(sample, 0, shape, 1, sample.length);
-    try (OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(batch), shape);
+    try (OnnxTensor x =
+            OnnxTensor.createTensor(env, FloatBuffer.wrap(batch, 0, n * sampleSize), shape);
         OrtSession.Result r = session.run(Map.of(input, x))) {
       OnnxTensor y = (OnnxTensor) r.get(0);
       long[] ys = y.getInfo().getShape();

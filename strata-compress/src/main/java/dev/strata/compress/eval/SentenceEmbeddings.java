@@ -26,9 +26,7 @@ public final class SentenceEmbeddings implements AutoCloseable {
   private final HuggingFaceTokenizer tokenizer;
 
   public SentenceEmbeddings(Path tokenizerJson) throws IOException {
-    // DJL asks the EC2 metadata endpoint about its host unless told not to: nothing leaves here
-    System.setProperty("ai.djl.offline", "true");
-    System.setProperty("OPT_OUT_TRACKING", "true");
+    dev.strata.train.engine.DjlEngines.stayOffline();
     this.tokenizer =
         HuggingFaceTokenizer.builder()
             .optTokenizerPath(tokenizerJson)

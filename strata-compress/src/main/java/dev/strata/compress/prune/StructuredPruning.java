@@ -7,9 +7,7 @@ import dev.strata.train.spec.LayerSpec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.IntStream;
 
 /**
@@ -90,18 +88,8 @@ public final class StructuredPruning {
       pruned.add(new Pruned(i, Networks.name(l), n, kept));
     }
     // the shapes must still check out
-    Networks.shapes(layers, sample);
-    return new Result(new LayerWeights(layers, copy(w, layers)), pruned);
-  }
-
-  private static Map<Integer, Map<String, Tensor>> copy(LayerWeights w, List<LayerSpec> layers) {
-    Map<Integer, Map<String, Tensor>> m = new LinkedHashMap<>();
-    for (int i = 0; i < layers.size(); i++) {
-      for (String p : LayerWeights.parameterNames(layers.get(i))) {
-        m.computeIfAbsent(i, k -> new LinkedHashMap<>()).put(p, w.get(i, p));
-      }
-    }
-    return m;
+    Networks.shapes(w.layers(), sample);
+    return new Result(w, pruned);
   }
 
   /** The layer reading layer i's channels, its batch norm on the way, and the flatten width. */

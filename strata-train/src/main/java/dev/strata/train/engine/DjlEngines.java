@@ -24,6 +24,15 @@ public final class DjlEngines {
   private DjlEngines() {}
 
   /**
+   * Tells DJL never to download and never to report usage (its tracking asks the EC2 metadata
+   * endpoint about the host): for every DJL part Strata loads — the engine, the HF tokenizers.
+   */
+  public static void stayOffline() {
+    System.setProperty("ai.djl.offline", "true");
+    System.setProperty("OPT_OUT_TRACKING", "true");
+  }
+
+  /**
    * The PyTorch engine, configured from {@code config} on first use.
    *
    * @throws StrataException UNAVAILABLE when the PyTorch native library or its JNI binding is not
@@ -48,15 +57,13 @@ public final class DjlEngines {
         return Engine.getEngine(ENGINE);
       }
       requireBundledNatives(DjlEngines.class.getClassLoader());
-      System.setProperty("ai.djl.offline", "true");
+      stayOffline();
       System.setProperty("DJL_CACHE_DIR", config.djlCacheDir().toString());
       System.setProperty("ENGINE_CACHE_DIR", config.djlCacheDir().toString());
       System.setProperty("PYTORCH_FLAVOR", "cpu");
       System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(config.intraOpThreads()));
       System.setProperty(
           "ai.djl.pytorch.num_interop_threads", Integer.toString(config.interOpThreads()));
-      // DJL reports usage to a tracking endpoint unless told not to; Strata never phones home
-      System.setProperty("OPT_OUT_TRACKING", "true");
       // the graph executor optimiser only concerns TorchScript models, which Strata does not run
       System.setProperty("ai.djl.pytorch.graph_optimizer", "false");
       Engine engine;

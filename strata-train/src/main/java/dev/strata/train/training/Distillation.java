@@ -13,7 +13,8 @@ public record Distillation(Teacher teacher, double temperature, double alpha) {
   @FunctionalInterface
   public interface Teacher {
     /**
-     * @param batch {@code n} preprocessed samples, row-major, as the student's input
+     * @param batch {@code n} preprocessed samples, row-major, as the student's input, at its start
+     *     (the array may be longer: the trainer's batch buffer, not copied)
      * @return {@code n * classes} logits (log-probabilities do as well: softmax ignores a shift)
      */
     float[] logits(float[] batch, int n);

@@ -393,7 +393,7 @@ public final class ModelTrainer {
           NDArray loss;
           if (distillation.isPresent()) {
             Distillation d = distillation.get();
-            float[] t = d.teacher().logits(java.util.Arrays.copyOf(buf, b * per), b);
+            float[] t = d.teacher().logits(buf, b);
             NDArray teacher = bm.create(t, new Shape(b, t.length / b));
             loss = Losses.distillation(opt.loss(), out, y, teacher, d.temperature(), d.alpha());
           } else {

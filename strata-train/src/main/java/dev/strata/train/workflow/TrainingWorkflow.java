@@ -247,21 +247,13 @@ public final class TrainingWorkflow {
                   .map(c -> c.accuracy())
                   .orElseGet(() -> r.regression().orElseThrow().rmse());
             } finally {
-              deleteTree(dir);
+              AtomicFiles.deleteTree(dir);
             }
           });
     } catch (IOException | RuntimeException e) {
       throw e;
     } catch (Exception e) {
       throw StrataException.internal("cross-validation failed", e);
-    }
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    try (var s = Files.walk(dir)) {
-      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
     }
   }
 }
