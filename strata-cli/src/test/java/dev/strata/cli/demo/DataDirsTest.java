@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.strata.core.ErrorCode;
 import dev.strata.core.StrataException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,15 +26,5 @@ class DataDirsTest {
                   + " (stop it, or pick another --data-dir)");
     }
     DataDirs.lock(data).close(); // free again
-  }
-
-  @Test
-  void deletesATreeAndToleratesNone() throws Exception {
-    Path tree = dir.resolve("a");
-    Files.createDirectories(tree.resolve("b/c"));
-    Files.writeString(tree.resolve("b/c/file"), "x");
-    DataDirs.deleteTree(tree);
-    assertThat(tree).doesNotExist();
-    DataDirs.deleteTree(tree);
   }
 }
