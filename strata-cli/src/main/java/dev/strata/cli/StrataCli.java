@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
       dev.strata.edge.calibrate.CalibrateCommand.class,
       dev.strata.cloud.CloudCommand.class,
       dev.strata.compress.cli.CompressCommand.class,
+      dev.strata.federated.cli.FederatedCommand.class,
       DemoCommand.class,
       StartupTrainingCommand.class,
       CommandLine.HelpCommand.class

@@ -36,6 +36,13 @@ public final class RdpAccountant {
     steps += count;
   }
 
+  /** ε at {@code delta} after {@code steps} rounds at rate {@code q} and noise {@code sigma}. */
+  public static double epsilon(double q, double sigma, long steps, double delta) {
+    RdpAccountant a = new RdpAccountant();
+    a.step(q, sigma, steps);
+    return a.epsilon(delta);
+  }
+
   public long steps() {
     return steps;
   }

@@ -5,14 +5,14 @@ import ai.djl.ndarray.types.DataType;
 import dev.strata.train.spec.TrainingOptions;
 
 /** The training losses, as mean over the batch. */
-final class Losses {
+public final class Losses {
   private Losses() {}
 
   /**
    * @param out logits {@code [N, C]} (classification) or predictions {@code [N, 1]}
    * @param y class indices {@code [N]} (int64) or targets {@code [N, 1]}
    */
-  static NDArray loss(TrainingOptions.Loss loss, NDArray out, NDArray y) {
+  public static NDArray loss(TrainingOptions.Loss loss, NDArray out, NDArray y) {
     return switch (loss) {
       case TrainingOptions.Loss.SoftmaxCrossEntropy ce -> {
         long classes = out.getShape().get(1);

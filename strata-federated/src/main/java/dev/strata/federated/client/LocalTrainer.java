@@ -1,0 +1,269 @@
+package dev.strata.federated.client;
+
+import static java.util.Objects.requireNonNull;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import dev.strata.core.StrataException;
+import dev.strata.federated.aggregate.ClientUpdate;
+import dev.strata.preprocess.Augmenter;
+import dev.strata.preprocess.FittedPipeline;
+import dev.strata.train.data.Features;
+import dev.strata.train.engine.DjlEngines;
+import dev.strata.train.engine.TrainConfig;
+import dev.strata.train.model.Networks;
+import dev.strata.train.spec.TrainingSpec;
+import dev.strata.train.training.Losses;
+import dev.strata.train.training.Updater;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * A client's local training with DJL: loads the global parameters into the spec's network, trains
+ * on the client's own features and returns only the change (local minus global). The network's
+ * parameters travel as one flat float vector in the block's parameter order — weights, biases and
+ * batch-norm scale, shift and running statistics — so that the server can average them. One
+ * instance holds one network and is reused round after round (and, in the simulator, client after
+ * client); not thread-safe.
+ */
+public final class LocalTrainer implements AutoCloseable {
+  private final TrainingSpec spec;
+  private final FittedPipeline pipeline;
+  private final Engine engine;
+  private final NDManager manager;
+  private final SequentialBlock block;
+  private final List<Pair<String, Parameter>> params = new ArrayList<>();
+  private final int size;
+  private final float[] initial;
+
+  public LocalTrainer(TrainConfig config, TrainingSpec spec, FittedPipeline pipeline) {
+    this.spec = requireNonNull(spec, "spec");
+    this.pipeline = requireNonNull(pipeline, "pipeline");
+    this.engine = DjlEngines.pytorch(config);
+    this.manager = engine.newBaseManager();
+    try {
+      engine.setRandomSeed((int) spec.training().seed());
+      long[] sample = pipeline.featureShape();
+      block = Networks.build(Networks.trainingLayers(spec.model().layers()), sample);
+      block.initialize(manager, DataType.FLOAT32, new Shape(batch(1, sample)));
+      block.getParameters().forEach(params::add);
+      int n = 0;
+      for (Pair<String, Parameter> p : params) {
+        n = Math.addExact(n, Math.toIntExact(p.getValue().getArray().size()));
+      }
+      size = n;
+      initial = parameters();
+    } catch (RuntimeException e) {
+      manager.close();
+      throw e;
+    }
+  }
+
+  /** The number of values in a parameter vector. */
+  public int size() {
+    return size;
+  }
+
+  /** The spec's seeded initial parameters (what a new job starts from without a model). */
+  public float[] initialParameters() {
+    return initial.clone();
+  }
+
+  /** The parameters last loaded or trained. */
+  public float[] parameters() {
+    float[] out = new float[size];
+    int at = 0;
+    for (Pair<String, Parameter> p : params) {
+      float[] v = p.getValue().getArray().toFloatArray();
+      System.arraycopy(v, 0, out, at, v.length);
+      at += v.length;
+    }
+    return out;
+  }
+
+  /** Sets the network's parameters from a vector. */
+  public void load(float[] values) {
+    if (values.length != size) {
+      throw StrataException.invalid(
+          "parameters: %d values (expected: %d for this spec's network)", values.length, size);
+    }
+    int at = 0;
+    for (Pair<String, Parameter> p : params) {
+      NDArray a = p.getValue().getArray();
+      int n = (int) a.size();
+      a.set(FloatBuffer.wrap(values, at, n));
+      at += n;
+    }
+  }
+
+  /**
+   * Trains from {@code global} on {@code data} and returns the update. The client's samples stay
+   * here: the update holds parameter differences, the sample count and the mean loss only.
+   */
+  public ClientUpdate train(
+      String client, float[] global, Features data, LocalTraining how, long seed) {
+    if (data.count() == 0) {
+      throw StrataException.invalid("client %s: no local training data", client);
+    }
+    load(global);
+    Random rnd = new Random(seed);
+    engine.setRandomSeed((int) (seed ^ (seed >>> 32)));
+    Augmenter augmenter = new Augmenter(pipeline);
+    int n = data.count();
+    int per = data.sampleSize();
+    float[] buf = new float[how.batchSize() * per];
+    double lossSum = 0;
+    long seen = 0;
+    float lr = (float) learningRate(how);
+    try (NDManager round = manager.newSubManager()) {
+      List<NDArray> anchors = new ArrayList<>();
+      List<NDArray> trainable = new ArrayList<>();
+      for (Pair<String, Parameter> p : params) {
+        if (p.getValue().requiresGradient()) {
+          trainable.add(p.getValue().getArray());
+          // a copy outside the autograd graph: the proximal term's gradient is mu (w - w_global)
+          NDArray w = p.getValue().getArray();
+          anchors.add(how.proximalMu() > 0 ? round.create(w.toFloatArray(), w.getShape()) : null);
+        }
+      }
+      try (Updater updater = new Updater(how.optimizer(), params, round)) {
+        ParameterStore store = new ParameterStore(round, false);
+        for (int epoch = 0; epoch < how.epochs(); epoch++) {
+          int[] order = shuffled(n, rnd);
+          for (int from = 0; from < n; from += how.batchSize()) {
+            int b = Math.min(how.batchSize(), n - from);
+            for (int i = 0; i < b; i++) {
+              System.arraycopy(data.data(), order[from + i] * per, buf, i * per, per);
+              if (!augmenter.isEmpty()) {
+                augmenter.apply(buf, i * per, rnd);
+              }
+            }
+            try (NDManager bm = round.newSubManager()) {
+              NDArray x =
+                  bm.create(
+                      FloatBuffer.wrap(buf, 0, b * per), new Shape(batch(b, data.sampleShape())));
+              NDArray y = targets(bm, data, order, from, b);
+              try (GradientCollector gc = engine.newGradientCollector()) {
+                NDArray out = block.forward(store, new NDList(x), true).singletonOrThrow();
+                NDArray loss = Losses.loss(spec.training().loss(), out, y);
+                lossSum += loss.getFloat() * b;
+                if (how.proximalMu() > 0) {
+                  NDArray prox = null;
+                  for (int i = 0; i < trainable.size(); i++) {
+                    NDArray d = trainable.get(i).sub(anchors.get(i)).square().sum();
+                    prox = prox == null ? d : prox.add(d);
+                  }
+                  loss = loss.add(prox.mul((float) (how.proximalMu() / 2)));
+                }
+                gc.backward(loss);
+              }
+              updater.step(lr);
+            }
+            seen += b;
+          }
+        }
+      }
+    }
+    float[] local = parameters();
+    for (int i = 0; i < local.length; i++) {
+      local[i] -= global[i];
+    }
+    return new ClientUpdate(client, local, n, lossSum / seen);
+  }
+
+  /** Loss and accuracy (NaN for regression) of {@code values} on {@code data}. */
+  public double[] evaluate(float[] values, Features data) {
+    load(values);
+    int n = data.count();
+    int per = data.sampleSize();
+    int batch = 256;
+    double lossSum = 0;
+    long correct = 0;
+    int[] identity = new int[n];
+    for (int i = 0; i < n; i++) {
+      identity[i] = i;
+    }
+    for (int from = 0; from < n; from += batch) {
+      int b = Math.min(batch, n - from);
+      try (NDManager bm = manager.newSubManager()) {
+        NDArray x =
+            bm.create(
+                FloatBuffer.wrap(data.data(), from * per, b * per),
+                new Shape(batch(b, data.sampleShape())));
+        NDArray y = targets(bm, data, identity, from, b);
+        NDArray out =
+            block.forward(new ParameterStore(bm, false), new NDList(x), false).singletonOrThrow();
+        lossSum += Losses.loss(spec.training().loss(), out, y).getFloat() * b;
+        if (data.isClassification()) {
+          correct += out.argMax(1).eq(y).countNonzero().getLong();
+        }
+      }
+    }
+    return new double[] {lossSum / n, data.isClassification() ? (double) correct / n : Double.NaN};
+  }
+
+  /** The network, holding whatever parameters were last loaded (e.g. to export the result). */
+  public SequentialBlock block() {
+    return block;
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+
+  private static double learningRate(LocalTraining how) {
+    return switch (how.optimizer()) {
+      case dev.strata.train.spec.TrainingOptions.Optimizer.Sgd s -> s.learningRate();
+      case dev.strata.train.spec.TrainingOptions.Optimizer.Adam a -> a.learningRate();
+      case dev.strata.train.spec.TrainingOptions.Optimizer.AdamW a -> a.learningRate();
+    };
+  }
+
+  private static NDArray targets(NDManager m, Features f, int[] order, int from, int b) {
+    if (f.isClassification()) {
+      long[] y = new long[b];
+      for (int i = 0; i < b; i++) {
+        y[i] = f.labels()[order[from + i]];
+      }
+      return m.create(y);
+    }
+    float[] y = new float[b];
+    for (int i = 0; i < b; i++) {
+      y[i] = f.targets()[order[from + i]];
+    }
+    return m.create(y, new Shape(b, 1));
+  }
+
+  private static long[] batch(long n, long[] sample) {
+    long[] s = new long[sample.length + 1];
+    s[0] = n;
+    System.arraycopy(sample, 0, s, 1, sample.length);
+    return s;
+  }
+
+  private static int[] shuffled(int n, Random rnd) {
+    int[] a = new int[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = i;
+    }
+    for (int i = n - 1; i > 0; i--) {
+      int j = rnd.nextInt(i + 1);
+      int t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+    return a;
+  }
+}
