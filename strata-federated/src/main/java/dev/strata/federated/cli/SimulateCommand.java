@@ -134,7 +134,7 @@ public final class SimulateCommand implements Callable<Integer> {
 
   @Option(
       names = "--local-learning-rate",
-      defaultValue = "0.05",
+      defaultValue = "0.02",
       description = "Local SGD learning rate (default: ${DEFAULT-VALUE}).")
   double localLearningRate;
 

@@ -14,6 +14,9 @@ import dev.strata.core.StrataException;
  * Poisson sampling at the same rate, as those libraries do.
  */
 public final class RdpAccountant {
+  /** The δ Strata reports ε at. */
+  public static final double DELTA_REPORTED = 1e-5;
+
   private static final int MIN_ORDER = 2;
   private static final int MAX_ORDER = 256;
 
