@@ -1,7 +1,6 @@
 package dev.strata.compress.cli;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.compress.distill.OnnxTeacher;
@@ -13,8 +12,6 @@ import dev.strata.core.StrataException;
 import dev.strata.onnx.OnnxModels;
 import dev.strata.preprocess.FittedPipeline;
 import dev.strata.preprocess.ModelLabels;
-import dev.strata.preprocess.ModelMetadataKeys;
-import dev.strata.preprocess.PipelineJson;
 import dev.strata.train.cli.CommonOptions;
 import dev.strata.train.data.DataSources;
 import dev.strata.train.data.Features;
@@ -445,15 +442,13 @@ public final class PruneCommand implements Callable<Integer> {
 
   /** The parent's spec, from the provenance strata train wrote into the model. */
   private TrainingSpec specOf(Map<String, String> meta) {
-    String prov = meta.get(ModelMetadataKeys.PROVENANCE);
-    JsonNode spec = prov == null ? null : PipelineJson.readTree(prov, "provenance").get("spec");
-    if (spec == null || !spec.isObject()) {
-      throw StrataException.invalid(
-          "%s has no training spec in its provenance (expected: a model exported by strata"
-              + " train; or give --checkpoint)",
-          source.model);
-    }
-    return TrainingSpec.parse(spec.toString(), false, source.model + " provenance spec");
+    return TrainingSpec.fromModelMetadata(meta, source.model.toString())
+        .orElseThrow(
+            () ->
+                StrataException.invalid(
+                    "%s has no training spec in its provenance (expected: a model exported by strata"
+                        + " train; or give --checkpoint)",
+                    source.model));
   }
 
   private static long deflated(Path file) throws IOException {

@@ -2,7 +2,7 @@ package dev.strata.compress.quantize;
 
 import ai.onnx.proto.OnnxMl.NodeProto;
 import dev.strata.compress.graph.Graph;
-import dev.strata.compress.graph.Initializers;
+import dev.strata.onnx.Initializers;
 import java.util.List;
 import java.util.Optional;
 

@@ -7,7 +7,7 @@ import ai.onnx.proto.OnnxMl.TensorProto;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.strata.compress.cli.QuantizeCommandTest.Run;
-import dev.strata.compress.graph.Initializers;
+import dev.strata.onnx.Initializers;
 import dev.strata.onnx.OnnxModels;
 import dev.strata.train.engine.TrainConfig;
 import dev.strata.train.spec.TrainingSpec;

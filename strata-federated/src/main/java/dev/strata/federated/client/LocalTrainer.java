@@ -15,6 +15,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import dev.strata.core.StrataException;
 import dev.strata.federated.aggregate.ClientUpdate;
+import dev.strata.federated.job.OnnxParameters;
 import dev.strata.preprocess.Augmenter;
 import dev.strata.preprocess.FittedPipeline;
 import dev.strata.train.data.Features;
@@ -27,6 +28,7 @@ import dev.strata.train.training.Updater;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 
 /**
@@ -44,10 +46,24 @@ public final class LocalTrainer implements AutoCloseable {
   private final NDManager manager;
   private final SequentialBlock block;
   private final List<Pair<String, Parameter>> params = new ArrayList<>();
+  private final List<Parameter> vector = new ArrayList<>();
   private final int size;
   private final float[] initial;
 
   public LocalTrainer(TrainConfig config, TrainingSpec spec, FittedPipeline pipeline) {
+    this(config, spec, pipeline, Optional.empty());
+  }
+
+  /**
+   * A trainer whose parameter vector follows {@code layout}, the initializers of the ONNX model the
+   * job started from (the cloud reads and writes the vector in that order), instead of the block's
+   * own parameter order.
+   */
+  public LocalTrainer(
+      TrainConfig config,
+      TrainingSpec spec,
+      FittedPipeline pipeline,
+      Optional<List<OnnxParameters.Entry>> layout) {
     this.spec = requireNonNull(spec, "spec");
     this.pipeline = requireNonNull(pipeline, "pipeline");
     this.engine = DjlEngines.pytorch(config);
@@ -58,15 +74,61 @@ public final class LocalTrainer implements AutoCloseable {
       block = Networks.build(Networks.trainingLayers(spec.model().layers()), sample);
       block.initialize(manager, DataType.FLOAT32, new Shape(batch(1, sample)));
       block.getParameters().forEach(params::add);
+      if (layout.isPresent()) {
+        mapLayout(layout.get());
+      } else {
+        params.forEach(p -> vector.add(p.getValue()));
+      }
       int n = 0;
-      for (Pair<String, Parameter> p : params) {
-        n = Math.addExact(n, Math.toIntExact(p.getValue().getArray().size()));
+      for (Parameter p : vector) {
+        n = Math.addExact(n, Math.toIntExact(p.getArray().size()));
       }
       size = n;
       initial = parameters();
     } catch (RuntimeException e) {
       manager.close();
       throw e;
+    }
+  }
+
+  private void mapLayout(List<OnnxParameters.Entry> layout) {
+    java.util.Set<Parameter> seen =
+        java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    for (OnnxParameters.Entry e : layout) {
+      if (e.layer() >= block.getChildren().size()) {
+        throw StrataException.invalid(
+            "model parameter %s: layer %d, but the spec's network has %d layers (expected: the model exported from this spec)",
+            e.name(), e.layer(), block.getChildren().size());
+      }
+      ai.djl.nn.Block child = block.getChildren().get(e.layer()).getValue();
+      String djl =
+          switch (e.kind()) {
+            case "scale" -> "gamma";
+            case "mean" -> "runningMean";
+            case "var" -> "runningVar";
+            case "bias" -> child.getParameters().contains("beta") ? "beta" : "bias";
+            default -> e.kind();
+          };
+      if (!child.getParameters().contains(djl)) {
+        throw StrataException.invalid(
+            "model parameter %s: layer %d has no %s (expected: the model exported from this spec)",
+            e.name(), e.layer(), djl);
+      }
+      Parameter p = child.getParameters().get(djl);
+      if (!java.util.Arrays.equals(p.getArray().getShape().getShape(), e.dims())) {
+        throw StrataException.invalid(
+            "model parameter %s: shape %s (expected: %s, as the spec's network declares)",
+            e.name(), java.util.Arrays.toString(e.dims()), p.getArray().getShape());
+      }
+      vector.add(p);
+      seen.add(p);
+    }
+    for (Pair<String, Parameter> p : params) {
+      if (!seen.contains(p.getValue())) {
+        throw StrataException.invalid(
+            "the model has no initializer for the network's parameter %s (expected: the model exported from this spec)",
+            p.getKey());
+      }
     }
   }
 
@@ -84,8 +146,8 @@ public final class LocalTrainer implements AutoCloseable {
   public float[] parameters() {
     float[] out = new float[size];
     int at = 0;
-    for (Pair<String, Parameter> p : params) {
-      float[] v = p.getValue().getArray().toFloatArray();
+    for (Parameter p : vector) {
+      float[] v = p.getArray().toFloatArray();
       System.arraycopy(v, 0, out, at, v.length);
       at += v.length;
     }
@@ -99,8 +161,8 @@ public final class LocalTrainer implements AutoCloseable {
           "parameters: %d values (expected: %d for this spec's network)", values.length, size);
     }
     int at = 0;
-    for (Pair<String, Parameter> p : params) {
-      NDArray a = p.getValue().getArray();
+    for (Parameter p : vector) {
+      NDArray a = p.getArray();
       int n = (int) a.size();
       a.set(FloatBuffer.wrap(values, at, n));
       at += n;

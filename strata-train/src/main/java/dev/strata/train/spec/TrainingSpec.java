@@ -133,6 +133,21 @@ public record TrainingSpec(
     return PipelineJson.convert(tree, TrainingSpec.class, what);
   }
 
+  /**
+   * The spec {@code strata train} wrote into a model's provenance metadata, if it has one.
+   *
+   * @param meta the model's metadata (ONNX {@code metadata_props})
+   */
+  public static java.util.Optional<TrainingSpec> fromModelMetadata(
+      java.util.Map<String, String> meta, String what) {
+    String prov = meta.get(dev.strata.preprocess.ModelMetadataKeys.PROVENANCE);
+    JsonNode spec = prov == null ? null : PipelineJson.readTree(prov, "provenance").get("spec");
+    if (spec == null || !spec.isObject()) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(parse(spec.toString(), false, what + " provenance spec"));
+  }
+
   public String toJson() {
     return PipelineJson.write(this);
   }

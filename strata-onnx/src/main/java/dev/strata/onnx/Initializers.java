@@ -1,4 +1,4 @@
-package dev.strata.compress.graph;
+package dev.strata.onnx;
 
 import ai.onnx.proto.OnnxMl.TensorProto;
 import com.google.protobuf.ByteString;
