@@ -476,6 +476,32 @@ public final class CloudApiClient implements AutoCloseable {
         Sample.class);
   }
 
+  /** The status and body of a call made with {@link #exchange}. */
+  public record Exchange(int status, byte[] body) {}
+
+  /**
+   * A call to an endpoint of a module that brings its own records (federated learning): {@code
+   * body} as {@code contentType} (none when null), the answer's status and bytes; a 4xx or 5xx is
+   * the {@link StrataException} of its error body, as for every other call.
+   */
+  public Exchange exchange(String method, String path, String contentType, byte[] body) {
+    HttpRequest.Builder b =
+        http.request(path)
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofByteArray(body));
+    if (body != null) {
+      b.header("Content-Type", contentType);
+    }
+    var r = http.send(method, path, b.build());
+    if (r.statusCode() / 100 != 2) {
+      throw Transport.error(method, path, r.statusCode(), r.body());
+    }
+    return new Exchange(r.statusCode(), r.body());
+  }
+
   @Override
   public void close() {
     http.close();

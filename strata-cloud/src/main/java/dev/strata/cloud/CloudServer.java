@@ -42,6 +42,7 @@ public final class CloudServer implements AutoCloseable {
   private final ManagementApi api;
   private final StrataServer server;
   private final ModelManager runtime;
+  private final FederatedJobs federated;
 
   private CloudServer(CloudConfig config, Clock clock) {
     this.config = requireNonNull(config, "config");
@@ -49,6 +50,7 @@ public final class CloudServer implements AutoCloseable {
     ThreadPoolExecutor executor = null;
     CloudDeployer d = null;
     ModelManager rt = null;
+    FederatedJobs fed = null;
     try {
       executor = apiExecutor(config);
       d =
@@ -67,6 +69,7 @@ public final class CloudServer implements AutoCloseable {
                   .meterRegistry(meters)
                   .drainTimeout(config.drainTimeout())
                   .build());
+      fed = new FederatedJobs(registry, config.dataDir().resolve("federated"), clock);
       InferenceAuthorizer inferenceAuth =
           new InferenceAuthorizer(registry.authenticator(), executor);
       this.api =
@@ -77,7 +80,8 @@ public final class CloudServer implements AutoCloseable {
               executor,
               config.maxRequestBytes(),
               config.bodyReadTimeout(),
-              inferenceAuth::forgetApiKeys);
+              inferenceAuth::forgetApiKeys,
+              fed);
       this.server =
           StrataServer.builder(config.serving(), rt, meters)
               .routes(
@@ -93,6 +97,9 @@ public final class CloudServer implements AutoCloseable {
                   config.inferenceAuth() ? inferenceAuth : RequestAuthorizer.allowAll())
               .start();
     } catch (RuntimeException | Error e) {
+      if (fed != null) {
+        fed.close();
+      }
       if (d != null) {
         d.close();
       }
@@ -108,6 +115,7 @@ public final class CloudServer implements AutoCloseable {
     this.apiExecutor = executor;
     this.deployer = d;
     this.runtime = rt;
+    this.federated = fed;
     ModelManager started = rt;
     CloudDeployer keeper = d;
     rt.startup().thenRun(() -> keeper.start(started));
@@ -203,6 +211,7 @@ public final class CloudServer implements AutoCloseable {
   public void close() {
     LOG.info("cloud shutting down");
     try {
+      federated.close();
       deployer.close();
       server.close();
     } finally {

@@ -63,7 +63,8 @@ final class ManagementApi {
       Executor executor,
       int maxRequestBytes,
       Duration bodyReadTimeout,
-      Runnable onApiKeyRevoked) {
+      Runnable onApiKeyRevoked,
+      FederatedJobs federated) {
     this.authenticator = registry.authenticator();
     this.executor = requireNonNull(executor, "executor");
     this.maxRequestBytes = maxRequestBytes;
@@ -79,6 +80,7 @@ final class ManagementApi {
     all.addAll(new SampleEndpoints(registry.samples(), tmp).endpoints());
     all.addAll(new DeploymentEndpoints(registry.deployments(), deployer).endpoints());
     all.addAll(new TelemetryEndpoints(registry.telemetry()).endpoints());
+    all.addAll(new FederatedEndpoints(federated).endpoints());
     all.addAll(new DocsEndpoints(this::endpoints).endpoints());
     this.endpoints = List.copyOf(all);
   }

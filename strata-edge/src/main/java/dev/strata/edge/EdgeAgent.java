@@ -8,6 +8,7 @@ import dev.strata.control.DesiredState;
 import dev.strata.control.Json;
 import dev.strata.control.ManifestVerifier;
 import dev.strata.core.StrataException;
+import dev.strata.federated.client.FederatedParticipant;
 import dev.strata.llm.openai.OpenAiRoutes;
 import dev.strata.runtime.ModelManager;
 import dev.strata.runtime.RuntimeConfig;
@@ -46,6 +47,9 @@ public final class EdgeAgent implements AutoCloseable {
       "model control is off on this server: an edge changes its models only by the cloud's signed"
           + " deployments (start it with --repository-api to allow load and unload)";
 
+  /** How often a node with training data asks the cloud for a federated task. */
+  static final Duration FEDERATED_POLL = Duration.ofSeconds(2);
+
   /** How often the reconciler checks that every deployed model is still served. */
   static final Duration CHECK_INTERVAL = Duration.ofSeconds(5);
 
@@ -61,9 +65,19 @@ public final class EdgeAgent implements AutoCloseable {
   private final HardExampleUploader samples;
   private final Reconciler reconciler;
   private final ControlLoop loop;
+  private final Optional<FederatedParticipant> federated;
   private final List<AutoCloseable> opened;
 
   private EdgeAgent(EdgeConfig config, List<AutoCloseable> opened) {
+    if (config.trainData().isPresent() && !dev.strata.federated.TrainingModule.present()) {
+      throw new StrataException(
+          dev.strata.core.ErrorCode.FAILED_PRECONDITION,
+          "--train-data "
+              + config.trainData().get()
+              + ": this edge has no training module (DJL and PyTorch), so it cannot take part in"
+              + " federated learning (expected: a distribution with strata-train, or no"
+              + " --train-data)");
+    }
     this.config = config;
     this.opened = opened;
     this.dir = track(opened, DataDir.open(config.dataDir()));
@@ -177,8 +191,22 @@ public final class EdgeAgent implements AutoCloseable {
                 telemetry,
                 service,
                 new Backoff(config.backoffInitial(), config.backoffMax(), random)));
+    this.federated =
+        config
+            .trainData()
+            .map(
+                data ->
+                    track(
+                        opened,
+                        new FederatedParticipant(
+                            this::asNode,
+                            config.nodeName(),
+                            data,
+                            FEDERATED_POLL,
+                            (path, body) -> {})));
     reconciler.start();
     loop.start();
+    federated.ifPresent(FederatedParticipant::start);
     LOG.info(
         "edge agent serving on {}:{} ({} model(s) from {}), cloud {}",
         config.serving().host(),

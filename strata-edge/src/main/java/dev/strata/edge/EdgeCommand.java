@@ -124,6 +124,15 @@ public final class EdgeCommand implements Callable<Integer> {
       description = "Telemetry kept on disk while offline, in MiB (default: ${DEFAULT-VALUE}).")
   int telemetryBufferMb;
 
+  @Option(
+      names = "--train-data",
+      paramLabel = "DIR",
+      description =
+          "Take part in federated learning with this node's own data (IDX files or class folders"
+              + " of images, which never leave the node); needs the training module (DJL and"
+              + " PyTorch) in the distribution.")
+  Path trainData;
+
   /** The configuration these options describe. */
   EdgeConfig config() {
     EdgeConfig.Builder b =
@@ -152,6 +161,9 @@ public final class EdgeCommand implements Callable<Integer> {
     }
     if (pollInterval != null) {
       b.pollInterval(pollInterval);
+    }
+    if (trainData != null) {
+      b.trainData(trainData);
     }
     return b.build();
   }

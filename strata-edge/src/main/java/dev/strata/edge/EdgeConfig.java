@@ -57,6 +57,9 @@ import java.util.Optional;
  * @param hardExampleQueue how many hard examples may wait for upload (default 16); more are dropped
  *     and counted
  * @param clock wall-clock time (telemetry intervals)
+ * @param trainData the node's own training data for federated learning (IDX files or class
+ *     folders), which needs the training module (DJL and PyTorch) on the class path; none on an
+ *     inference-only edge
  */
 public record EdgeConfig(
     URI cloud,
@@ -78,7 +81,8 @@ public record EdgeConfig(
     Duration telemetryInterval,
     long telemetryBufferBytes,
     int hardExampleQueue,
-    Clock clock) {
+    Clock clock,
+    Optional<Path> trainData) {
   /**
    * Loopback, ports 8000 and 8001, request bodies up to 16 MiB: an agent's heap is small (the
    * launcher's lean defaults give it 64 MiB), and bodies are held in it.
@@ -115,6 +119,7 @@ public record EdgeConfig(
       throw StrataException.invalid("hardExampleQueue: %d (expected: > 0)", hardExampleQueue);
     }
     requireNonNull(clock, "clock");
+    requireNonNull(trainData, "trainData");
   }
 
   /** The defaults, talking to the cloud at {@code cloud}. */
@@ -214,6 +219,7 @@ public record EdgeConfig(
     private long telemetryBufferBytes = 8L << 20;
     private int hardExampleQueue = 16;
     private Clock clock = Clock.systemUTC();
+    private Optional<Path> trainData = Optional.empty();
 
     private Builder(URI cloud) {
       this.cloud = requireNonNull(cloud, "cloud");
@@ -305,6 +311,12 @@ public record EdgeConfig(
       return this;
     }
 
+    /** Local training data for federated learning (needs the training module). */
+    public Builder trainData(Path value) {
+      this.trainData = Optional.of(requireNonNull(value, "trainData"));
+      return this;
+    }
+
     public Builder clock(Clock value) {
       this.clock = requireNonNull(value, "clock");
       return this;
@@ -331,7 +343,8 @@ public record EdgeConfig(
           telemetryInterval,
           telemetryBufferBytes,
           hardExampleQueue,
-          clock);
+          clock,
+          trainData);
     }
   }
 }

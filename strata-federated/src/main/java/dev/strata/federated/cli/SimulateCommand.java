@@ -144,6 +144,14 @@ public final class SimulateCommand implements Callable<Integer> {
       description = "Local SGD momentum (default: ${DEFAULT-VALUE}).")
   double localMomentum;
 
+  @Option(
+      names = "--local-lr-floor",
+      defaultValue = "0.01",
+      description =
+          "The local learning rate decays by a cosine over the rounds to this share of its start"
+              + " (1: constant; default: ${DEFAULT-VALUE}).")
+  double learningRateFloor;
+
   @Option(names = "--secure-aggregation", description = "Sum the updates under secure aggregation.")
   boolean secureAggregation;
 
@@ -216,6 +224,7 @@ public final class SimulateCommand implements Callable<Integer> {
             clippingRange,
             dpNoise == null ? Optional.empty() : Optional.of(new ClientPrivacy(dpNoise, clip)),
             dropout,
+            learningRateFloor,
             seed);
     PreparedData prepared =
         PreparedData.prepare(s, DataSources.load(DataSources.resolveAlias(data), s));

@@ -187,7 +187,7 @@ public final class LocalTrainer implements AutoCloseable {
     float[] buf = new float[how.batchSize() * per];
     double lossSum = 0;
     long seen = 0;
-    float lr = (float) learningRate(how);
+    float lr = (float) how.learningRate();
     try (NDManager round = manager.newSubManager()) {
       List<NDArray> anchors = new ArrayList<>();
       List<NDArray> trainable = new ArrayList<>();
@@ -283,14 +283,6 @@ public final class LocalTrainer implements AutoCloseable {
   @Override
   public void close() {
     manager.close();
-  }
-
-  private static double learningRate(LocalTraining how) {
-    return switch (how.optimizer()) {
-      case dev.strata.train.spec.TrainingOptions.Optimizer.Sgd s -> s.learningRate();
-      case dev.strata.train.spec.TrainingOptions.Optimizer.Adam a -> a.learningRate();
-      case dev.strata.train.spec.TrainingOptions.Optimizer.AdamW a -> a.learningRate();
-    };
   }
 
   private static NDArray targets(NDManager m, Features f, int[] order, int from, int b) {

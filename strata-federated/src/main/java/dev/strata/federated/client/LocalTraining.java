@@ -30,6 +30,44 @@ public record LocalTraining(
     return new LocalTraining(epochs, batchSize, optimizer, strategy.proximalMu());
   }
 
+  /** These settings with the optimizer at another learning rate (a schedule over rounds). */
+  public LocalTraining withLearningRate(double lr) {
+    TrainingOptions.Optimizer o =
+        switch (optimizer) {
+          case TrainingOptions.Optimizer.Sgd s ->
+              new TrainingOptions.Optimizer.Sgd(lr, s.momentum(), s.weightDecay());
+          case TrainingOptions.Optimizer.Adam a ->
+              new TrainingOptions.Optimizer.Adam(
+                  lr, a.beta1(), a.beta2(), a.epsilon(), a.weightDecay());
+          case TrainingOptions.Optimizer.AdamW a ->
+              new TrainingOptions.Optimizer.AdamW(
+                  lr, a.beta1(), a.beta2(), a.epsilon(), a.weightDecay());
+        };
+    return new LocalTraining(epochs, batchSize, o, proximalMu);
+  }
+
+  /** The optimizer's learning rate. */
+  public double learningRate() {
+    return switch (optimizer) {
+      case TrainingOptions.Optimizer.Sgd s -> s.learningRate();
+      case TrainingOptions.Optimizer.Adam a -> a.learningRate();
+      case TrainingOptions.Optimizer.AdamW a -> a.learningRate();
+    };
+  }
+
+  /**
+   * The learning rate of round {@code round} of {@code rounds} when it decays by a cosine from
+   * {@code base} to {@code base · floor} over the rounds (floor 1: constant).
+   */
+  public static double cosine(double base, double floor, int round, int rounds) {
+    if (rounds <= 1) {
+      return base;
+    }
+    double t = (round - 1) / (double) (rounds - 1);
+    double min = base * floor;
+    return min + 0.5 * (base - min) * (1 + Math.cos(Math.PI * t));
+  }
+
   /** Plain SGD with momentum at {@code learningRate}, the usual local optimizer of FedAvg. */
   public static TrainingOptions.Optimizer sgd(double learningRate, double momentum) {
     return new TrainingOptions.Optimizer.Sgd(learningRate, momentum, 0);

@@ -1,12 +1,21 @@
 package dev.strata.federated.job;
 
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import dev.strata.federated.privacy.ClientPrivacy;
 import dev.strata.federated.secagg.Messages;
 import dev.strata.federated.secagg.SecAggConfig;
 import java.util.List;
 import java.util.Optional;
 
-/** What a node polling the coordinator is asked to do next. */
+/** What a node polling the coordinator is asked to do next (JSON with a {@code type}). */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+  @JsonSubTypes.Type(value = Task.Train.class, name = "train"),
+  @JsonSubTypes.Type(value = Task.Share.class, name = "share"),
+  @JsonSubTypes.Type(value = Task.Mask.class, name = "mask"),
+  @JsonSubTypes.Type(value = Task.Unmask.class, name = "unmask")
+})
 public sealed interface Task {
   String job();
 

@@ -6,6 +6,7 @@ import dev.strata.core.StrataException;
 import dev.strata.federated.aggregate.Aggregator;
 import dev.strata.federated.aggregate.ClientUpdate;
 import dev.strata.federated.client.LocalTrainer;
+import dev.strata.federated.client.LocalTraining;
 import dev.strata.federated.privacy.ClientPrivacy;
 import dev.strata.federated.privacy.RdpAccountant;
 import dev.strata.federated.secagg.Messages;
@@ -87,12 +88,16 @@ public final class Simulation {
         dropped[i] = true;
       }
       List<ClientUpdate> updates = new ArrayList<>();
+      LocalTraining local =
+          o.local()
+              .withProximal(o.strategy())
+              .withLearningRate(
+                  LocalTraining.cosine(
+                      o.local().learningRate(), o.learningRateFloor(), round, o.rounds()));
       for (int i = 0; i < chosen.length; i++) {
         int c = chosen[i];
         long seed = o.seed() * 1_000_003L + round * 1009L + c;
-        ClientUpdate u =
-            trainer.train(
-                "client-" + c, global, data.get(c), o.local().withProximal(o.strategy()), seed);
+        ClientUpdate u = trainer.train("client-" + c, global, data.get(c), local, seed);
         if (o.privacy().isPresent()) {
           o.privacy().get().clipInPlace(u.delta());
         }

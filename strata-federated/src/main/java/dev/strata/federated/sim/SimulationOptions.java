@@ -22,6 +22,8 @@ import java.util.Optional;
  * @param privacy client-level DP (clip norm and noise multiplier), when on
  * @param dropout the share of each round's clients that drop (after masking, under secure
  *     aggregation; their update never arrives otherwise)
+ * @param learningRateFloor the local learning rate decays by a cosine over the rounds to this share
+ *     of its start (1: constant)
  * @param seed the seed of the partition, the sampling, the dropouts and the local training
  */
 public record SimulationOptions(
@@ -35,6 +37,7 @@ public record SimulationOptions(
     double clippingRange,
     Optional<ClientPrivacy> privacy,
     double dropout,
+    double learningRateFloor,
     long seed) {
   public SimulationOptions {
     requireNonNull(partition, "partition");
@@ -56,6 +59,10 @@ public record SimulationOptions(
     if (secureAggregation && perRound < 3) {
       throw StrataException.invalid(
           "secure aggregation: %d clients per round (expected: at least 3)", perRound);
+    }
+    if (!(learningRateFloor > 0 && learningRateFloor <= 1)) {
+      throw StrataException.invalid(
+          "learning rate floor: %s (expected: 0 < share <= 1)", learningRateFloor);
     }
     if (!(dropout >= 0 && dropout < 1)) {
       throw StrataException.invalid("dropout: %s (expected: 0 <= share < 1)", dropout);

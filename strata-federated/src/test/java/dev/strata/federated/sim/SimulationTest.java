@@ -78,6 +78,7 @@ class SimulationTest {
         8,
         dp,
         dropout,
+        1,
         1);
   }
 

@@ -121,7 +121,7 @@ public record PreparedData(
   }
 
   /** Maps a separate test set's labels onto the training classes (by name). */
-  static Dataset alignClasses(Dataset test, List<String> classes) {
+  public static Dataset alignClasses(Dataset test, List<String> classes) {
     if (test.classes().equals(classes) || classes.isEmpty()) {
       return test;
     }
