@@ -104,7 +104,8 @@ final class FederatedJobs implements AutoCloseable {
           dev.strata.core.ErrorCode.ALREADY_EXISTS, "federated job " + id + ": already exists");
     }
     Selector.parse(spec.selector());
-    Variant start = startVariant(spec, Optional.ofNullable(request.variant()));
+    Variant start =
+        startVariant(spec, Optional.ofNullable(request.variant()).filter(s -> !s.isBlank()));
     byte[] onnx = artifact(start.sha256());
     ModelProto model = parse(onnx, start);
     float[] initial = OnnxParameters.read(model);

@@ -13,7 +13,13 @@ import picocli.CommandLine.Command;
       "trimmed mean), optionally under secure aggregation and with client-level differential",
       "privacy."
     },
-    subcommands = {SimulateCommand.class, ChartCommand.class})
+    subcommands = {
+      JobCommands.Start.class,
+      JobCommands.Status.class,
+      JobCommands.Stop.class,
+      SimulateCommand.class,
+      ChartCommand.class
+    })
 public final class FederatedCommand {
   /** Runs {@code federated} alone (the benchmarks do; users run it as {@code strata federated}). */
   public static void main(String[] args) {

@@ -2,7 +2,6 @@ package dev.strata.federated.cli;
 
 import dev.strata.core.AtomicFiles;
 import dev.strata.core.StrataException;
-import dev.strata.federated.aggregate.StrategySpec;
 import dev.strata.federated.client.LocalTrainer;
 import dev.strata.federated.client.LocalTraining;
 import dev.strata.federated.privacy.ClientPrivacy;
@@ -90,35 +89,7 @@ public final class SimulateCommand implements Callable<Integer> {
       description = "iid or dirichlet:ALPHA (default: ${DEFAULT-VALUE}).")
   String partition;
 
-  @Option(
-      names = "--strategy",
-      defaultValue = "fedavg",
-      description = "One of: " + StrategySpec.NAMES + " (default: ${DEFAULT-VALUE}).")
-  String strategy;
-
-  @Option(
-      names = "--mu",
-      paramLabel = "MU",
-      description = "FedProx's proximal coefficient (default 0.01).")
-  Double mu;
-
-  @Option(
-      names = "--server-learning-rate",
-      paramLabel = "ETA",
-      description = "FedAvgM/FedAdam/FedYogi server learning rate (defaults 1, 0.01, 0.01).")
-  Double serverLearningRate;
-
-  @Option(
-      names = "--server-momentum",
-      paramLabel = "BETA",
-      description = "FedAvgM momentum (default 0.9).")
-  Double serverMomentum;
-
-  @Option(
-      names = "--trim",
-      paramLabel = "BETA",
-      description = "Trimmed mean: share cut per side (default 0.1).")
-  Double trim;
+  @Mixin StrategyOptions strategyOptions;
 
   @Option(
       names = "--local-epochs",
@@ -217,7 +188,7 @@ public final class SimulateCommand implements Callable<Integer> {
             perRound,
             rounds,
             Partition.parse(partition),
-            strategy(),
+            strategyOptions.spec(),
             new LocalTraining(
                 localEpochs, localBatch, LocalTraining.sgd(localLearningRate, localMomentum), 0),
             secureAggregation,
@@ -352,31 +323,5 @@ public final class SimulateCommand implements Callable<Integer> {
       b.append(" dropout=").append(o.dropout());
     }
     return b.toString();
-  }
-
-  private StrategySpec strategy() {
-    StrategySpec base = StrategySpec.named(strategy);
-    return switch (base) {
-      case StrategySpec.FedProx p -> new StrategySpec.FedProx(mu != null ? mu : p.mu());
-      case StrategySpec.FedAvgM m ->
-          new StrategySpec.FedAvgM(
-              serverLearningRate != null ? serverLearningRate : m.serverLearningRate(),
-              serverMomentum != null ? serverMomentum : m.momentum());
-      case StrategySpec.FedAdam a ->
-          new StrategySpec.FedAdam(
-              serverLearningRate != null ? serverLearningRate : a.serverLearningRate(),
-              a.beta1(),
-              a.beta2(),
-              a.tau());
-      case StrategySpec.FedYogi y ->
-          new StrategySpec.FedYogi(
-              serverLearningRate != null ? serverLearningRate : y.serverLearningRate(),
-              y.beta1(),
-              y.beta2(),
-              y.tau());
-      case StrategySpec.TrimmedMean t ->
-          new StrategySpec.TrimmedMean(trim != null ? trim : t.beta());
-      default -> base;
-    };
   }
 }

@@ -249,7 +249,7 @@ public final class FederatedParticipant implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the training data " + trainData, e);
     }
-    Dataset all = PreparedData.alignClasses(loaded.train(), start.classes());
+    Dataset all = aligned(loaded.train(), start.classes());
     Features features = PreparedData.features(start.pipeline(), all);
     Features train;
     Features heldOut;
@@ -283,6 +283,28 @@ public final class FederatedParticipant implements AutoCloseable {
         train.count(),
         heldOut.count());
     return job;
+  }
+
+  /**
+   * The local data with the model's classes: by name, or — for IDX files without a labels.txt,
+   * whose classes are their indices — by index.
+   */
+  private static Dataset aligned(Dataset d, java.util.List<String> classes) {
+    java.util.List<String> indices = new java.util.ArrayList<>();
+    for (int i = 0; i < d.classes().size(); i++) {
+      indices.add(Integer.toString(i));
+    }
+    if (!d.classes().equals(classes)
+        && d.classes().equals(indices)
+        && indices.size() <= classes.size()) {
+      return switch (d) {
+        case Dataset.Images im ->
+            new Dataset.Images(im.source(), im.images(), im.labels(), classes);
+        case Dataset.Rows r ->
+            new Dataset.Rows(r.source(), r.rows(), r.labels(), r.targets(), classes);
+      };
+    }
+    return PreparedData.alignClasses(d, classes);
   }
 
   private void send(String method, String path, String contentType, byte[] body) {

@@ -90,6 +90,9 @@ public final class JobCoordinator {
   private Phase phase = Phase.WAITING;
   private Instant roundStart;
   private Instant waitingSince;
+  // dropouts and stragglers of the round's failed attempts
+  private int earlierDropouts;
+  private int earlierStragglers;
   private Instant deadline;
   // the current attempt
   private final Map<String, Integer> selected = new LinkedHashMap<>();
@@ -382,7 +385,7 @@ public final class JobCoordinator {
           return false;
         }
         List<String> present = present(now);
-        int needed = Math.max(spec.minClients(), spec.secureAggregation() ? 3 : 1);
+        int needed = Math.max(spec.minClients(), spec.secureAggregation() ? 2 : 1);
         if (waitingSince == null) {
           waitingSince = now;
         }
@@ -579,6 +582,9 @@ public final class JobCoordinator {
   }
 
   private boolean retry(String why) {
+    int[] cut = cut(reports.keySet());
+    earlierDropouts += cut[0];
+    earlierStragglers += cut[1];
     log.warn(
         "federated job {}: round {} attempt {} falls short: {}; running it again",
         id,
@@ -608,18 +614,11 @@ public final class JobCoordinator {
         evalSamples += r.eval().samples();
       }
     }
-    int dropouts = 0;
-    int stragglers = 0;
-    for (String n : selected.keySet()) {
-      if (!included.contains(n)) {
-        Instant seen = lastSeen.get(n);
-        if (seen != null && !seen.isBefore(now.minus(availability))) {
-          stragglers++;
-        } else {
-          dropouts++;
-        }
-      }
-    }
+    int[] cut = cut(included);
+    int dropouts = cut[0] + earlierDropouts;
+    int stragglers = cut[1] + earlierStragglers;
+    earlierDropouts = 0;
+    earlierStragglers = 0;
     double eps = Double.NaN;
     if (spec.privacy().isPresent()) {
       accountant.step(
@@ -660,6 +659,27 @@ public final class JobCoordinator {
     phase = Phase.WAITING;
     store.saveRound(id, rounds.size(), global);
     persist();
+  }
+
+  /**
+   * The selected nodes that are not in {@code included}: those no longer polling (dropouts) and
+   * those still polling but late (stragglers).
+   */
+  private int[] cut(Set<String> included) {
+    Instant now = clock.instant();
+    int dropouts = 0;
+    int stragglers = 0;
+    for (String n : selected.keySet()) {
+      if (!included.contains(n)) {
+        Instant seen = lastSeen.get(n);
+        if (seen != null && !seen.isBefore(now.minus(availability))) {
+          stragglers++;
+        } else {
+          dropouts++;
+        }
+      }
+    }
+    return new int[] {dropouts, stragglers};
   }
 
   private void complete() {

@@ -101,9 +101,10 @@ public record JobSpec(
           "strategy %s needs every node's update, which secure aggregation hides (expected: fedavg, fedprox, fedavgm, fedadam or fedyogi)",
           strategy.name());
     }
-    if (secureAggregation && minClients < 3) {
+    if (secureAggregation && minClients < 2) {
       throw StrataException.invalid(
-          "secure aggregation: min_clients %d (expected: at least 3)", minClients);
+          "secure aggregation: min_clients %d (expected: at least 2, or the sum is one node's update)",
+          minClients);
     }
     if (privacy.isPresent() && strategy.needsEachUpdate()) {
       throw StrataException.invalid(

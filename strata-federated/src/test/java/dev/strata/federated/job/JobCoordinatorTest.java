@@ -247,6 +247,8 @@ class JobCoordinatorTest {
     drive(job, nodes, clock, 5);
     assertThat(job.status().state()).isEqualTo(JobCoordinator.State.COMPLETED);
     assertThat(job.status().rounds().getFirst().attempts()).isEqualTo(2);
+    // the first attempt's straggler counts in the round's summary
+    assertThat(job.status().rounds().getFirst().stragglers()).isEqualTo(1);
   }
 
   @Test
