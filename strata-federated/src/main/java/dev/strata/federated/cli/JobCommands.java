@@ -29,7 +29,7 @@ public final class JobCommands {
     @Option(
         names = "--cloud",
         paramLabel = "URL",
-        defaultValue = "http://127.0.0.1:8000",
+        defaultValue = "http://127.0.0.1:8080",
         description = "The cloud (default: ${DEFAULT-VALUE}).")
     URI cloud;
 
