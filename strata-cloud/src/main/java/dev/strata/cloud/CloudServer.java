@@ -207,6 +207,10 @@ public final class CloudServer implements AutoCloseable {
     return runtime;
   }
 
+  FederatedJobs federated() {
+    return federated;
+  }
+
   @Override
   public void close() {
     LOG.info("cloud shutting down");
