@@ -77,7 +77,12 @@ final class FederatedJobs implements AutoCloseable {
     this.store = new FileJobStore(dir);
     for (String id : store.jobs()) {
       try {
-        JobCoordinator c = open(id, store.load(id).orElseThrow().spec(), new float[0]);
+        JobCoordinator c =
+            open(
+                id,
+                store.load(id).orElseThrow().spec(),
+                new float[0],
+                statisticsOf(dir.resolve(id).resolve("start.onnx")));
         jobs.put(id, c);
         if (c.status().state() == JobCoordinator.State.COMPLETED
             && !Files.exists(dir.resolve(id).resolve("registered.json"))) {
@@ -117,7 +122,8 @@ final class FederatedJobs implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create federated job " + id, e);
     }
-    JobCoordinator c = open(id, spec, initial);
+    JobCoordinator c =
+        open(id, spec, initial, OnnxParameters.statistics(OnnxParameters.layout(model)));
     jobs.put(id, c);
     LOG.info(
         "federated job {}: {} rounds from {} version {} ({} parameters)",
@@ -184,10 +190,27 @@ final class FederatedJobs implements AutoCloseable {
     return j;
   }
 
-  private JobCoordinator open(String id, JobSpec spec, float[] initial) {
+  private static java.util.BitSet statisticsOf(Path startModel) {
+    try {
+      return OnnxParameters.statistics(
+          OnnxParameters.layout(ModelProto.parseFrom(Files.readAllBytes(startModel))));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + startModel, e);
+    }
+  }
+
+  private JobCoordinator open(
+      String id, JobSpec spec, float[] initial, java.util.BitSet statistics) {
     JobCoordinator c =
         new JobCoordinator(
-            id, spec, initial, store, clock, AVAILABILITY, new SecureRandom().nextLong());
+            id,
+            spec,
+            initial,
+            statistics,
+            store,
+            clock,
+            AVAILABILITY,
+            new SecureRandom().nextLong());
     c.onComplete(() -> register(c));
     return c;
   }

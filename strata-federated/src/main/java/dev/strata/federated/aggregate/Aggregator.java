@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.strata.core.StrataException;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
 
 /**
@@ -13,12 +14,24 @@ import java.util.List;
  */
 public final class Aggregator {
   private final StrategySpec spec;
+  private final BitSet statistics;
   private float[] first;
   private float[] second;
   private long steps;
 
   public Aggregator(StrategySpec spec) {
+    this(spec, new BitSet());
+  }
+
+  /**
+   * An aggregator whose server optimizer leaves the {@code statistics} positions alone: running
+   * statistics (batch normalisation's mean and variance) are not gradients, so they take the
+   * clients' mean change as FedAvg does whatever the strategy; momentum or Adam on them would keep
+   * them from following the data.
+   */
+  public Aggregator(StrategySpec spec, BitSet statistics) {
     this.spec = requireNonNull(spec, "spec");
+    this.statistics = (BitSet) statistics.clone();
   }
 
   public StrategySpec spec() {
@@ -77,6 +90,11 @@ public final class Aggregator {
           next[i] = global[i] + delta[i];
         }
       }
+    }
+    for (int i = statistics.nextSetBit(0);
+        i >= 0 && i < next.length;
+        i = statistics.nextSetBit(i + 1)) {
+      next[i] = global[i] + delta[i];
     }
     return next;
   }

@@ -132,6 +132,20 @@ public final class LocalTrainer implements AutoCloseable {
     }
   }
 
+  /** The positions of the vector that are not trained by gradients (running statistics). */
+  public java.util.BitSet statistics() {
+    java.util.BitSet out = new java.util.BitSet();
+    int at = 0;
+    for (Parameter p : vector) {
+      int n = (int) p.getArray().size();
+      if (!p.requiresGradient()) {
+        out.set(at, at + n);
+      }
+      at += n;
+    }
+    return out;
+  }
+
   /** The number of values in a parameter vector. */
   public int size() {
     return size;

@@ -122,12 +122,28 @@ public final class JobCoordinator {
       Clock clock,
       Duration availability,
       long seed) {
+    this(id, spec, initial, new java.util.BitSet(), store, clock, availability, seed);
+  }
+
+  /**
+   * Starts or resumes a job whose vector holds running statistics at {@code statistics}: they take
+   * the mean change whatever the server optimizer (see {@link Aggregator}).
+   */
+  public JobCoordinator(
+      String id,
+      JobSpec spec,
+      float[] initial,
+      java.util.BitSet statistics,
+      JobStore store,
+      Clock clock,
+      Duration availability,
+      long seed) {
     this.id = requireNonNull(id, "id");
     this.spec = requireNonNull(spec, "spec");
     this.store = requireNonNull(store, "store");
     this.clock = requireNonNull(clock, "clock");
     this.availability = requireNonNull(availability, "availability");
-    this.aggregator = new Aggregator(spec.strategy());
+    this.aggregator = new Aggregator(spec.strategy(), statistics);
     this.selection = new Random(seed);
     Optional<JobStore.Saved> saved = store.load(id);
     if (saved.isPresent()) {

@@ -45,6 +45,17 @@ public final class OnnxParameters {
     return out;
   }
 
+  /** The positions of running statistics (batch normalisation's mean and var) in the vector. */
+  public static java.util.BitSet statistics(List<Entry> layout) {
+    java.util.BitSet out = new java.util.BitSet();
+    for (Entry e : layout) {
+      if (e.kind().equals("mean") || e.kind().equals("var")) {
+        out.set(e.offset(), e.offset() + e.size());
+      }
+    }
+    return out;
+  }
+
   /** The model's parameter vector. */
   public static float[] read(ModelProto model) {
     List<Entry> layout = layout(model);

@@ -60,7 +60,7 @@ public final class Simulation {
       data.add(train.subset(p));
     }
     float[] global = trainer.initialParameters();
-    Aggregator aggregator = new Aggregator(o.strategy());
+    Aggregator aggregator = new Aggregator(o.strategy(), trainer.statistics());
     RdpAccountant accountant = new RdpAccountant();
     Random sampling = new Random(o.seed() * 31 + 7);
     Random noise = new Random(o.seed() * 131 + 3);

@@ -55,6 +55,16 @@ class AggregatorTest {
   }
 
   @Test
+  void runningStatisticsTakeTheMeanChangeWhateverTheServerOptimizer() {
+    java.util.BitSet stats = new java.util.BitSet();
+    stats.set(1);
+    Aggregator a = new Aggregator(new StrategySpec.FedAdam(0.01, 0.9, 0.99, 1e-3), stats);
+    float[] w = a.apply(new float[] {1, 1}, new float[] {-0.5f, -0.5f});
+    assertThat(w[1]).isEqualTo(0.5f);
+    assertThat(w[0]).isCloseTo(1f, within(0.02f)); // Adam moves it by about the server rate only
+  }
+
+  @Test
   void fedYogiMovesTheSecondMomentBySign() {
     Aggregator a = new Aggregator(new StrategySpec.FedYogi(0.1, 0.9, 0.99, 1e-3));
     float[] w = a.apply(new float[] {0}, new float[] {3});
