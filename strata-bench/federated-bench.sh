@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Federated learning (issue 12 §5): `strata federated simulate` on Fashion-MNIST, side by side in
 # one run: FedAvg, FedProx and FedAdam on Dirichlet alpha = 0.5 over 100 clients (10 per round, 50
-# rounds), FedAvg on alpha = 0.1, FedAvg under secure aggregation, and client-level DP at two noise
-# levels; then one chart of every curve (strata federated chart). The network is fashion-cnn's
+# rounds), FedAvg on alpha = 0.1, FedAvg with five local epochs, FedAvg under secure aggregation,
+# and client-level DP at two noise levels; then one chart of every curve (strata federated chart). The network is fashion-cnn's
 # spec (central training: 92.7%); clients train 2 local epochs of SGD (batch 32, lr 0.02,
 # momentum 0.9) per round.
 #   strata-bench/federated-bench.sh [--rounds 50] [--only NAME,...]
 #   strata-bench/federated-bench.sh --smoke    # the shipped subset, 3 rounds of two runs
-# About 11 minutes per run of 50 rounds on 2 cores; results in strata-bench/target/federated-bench.
+# About 11 minutes per run of 50 rounds on 2 cores (25 with five local epochs; the DP runs take 25
+# rounds), about 90 minutes in all; results in strata-bench/target/federated-bench.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/bin/find-jdk.sh"
@@ -39,24 +40,28 @@ java=("$STRATA_JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED
   -cp "$jar:$root/strata-bench/target/lib/*")
 strata() { "${java[@]}" dev.strata.federated.cli.FederatedCommand "$@"; }
 
-common=(--spec "$root/models/fashion-cnn/spec.yaml" --rounds "$rounds")
+common=(--spec "$root/models/fashion-cnn/spec.yaml")
 if [ $smoke = 1 ]; then
   common+=(--data "$root/data/fashion-mnist-subset" --clients 20 --per-round 5)
 fi
-run() { # NAME ARGS...
-  local name=$1; shift
+dp_rounds=$(( rounds / 2 ))
+run() { # NAME ROUNDS ARGS...
+  local name=$1 n=$2; shift 2
   if [ -n "$only" ] && [[ ",$only," != *",$name,"* ]]; then return; fi
   echo "== $name" >&2
-  strata simulate "${common[@]}" --out "$out/$name" "$@" | tee "$out/$name.log" >&2
+  strata simulate "${common[@]}" --rounds "$n" --out "$out/$name" "$@" | tee "$out/$name.log" >&2
 }
-run fedavg --strategy fedavg --partition dirichlet:0.5
-run secagg --strategy fedavg --partition dirichlet:0.5 --secure-aggregation
+run fedavg $rounds --strategy fedavg --partition dirichlet:0.5
+run secagg $rounds --strategy fedavg --partition dirichlet:0.5 --secure-aggregation
 [ $smoke = 1 ] || {
-  run fedprox --strategy fedprox --partition dirichlet:0.5
-  run fedadam --strategy fedadam --partition dirichlet:0.5
-  run fedavg-alpha0.1 --strategy fedavg --partition dirichlet:0.1
-  run dp-low --strategy fedavg --partition dirichlet:0.5 --secure-aggregation --clip 1 --dp-noise 0.1
-  run dp-high --strategy fedavg --partition dirichlet:0.5 --secure-aggregation --clip 1 --dp-noise 0.3
+  run fedprox $rounds --strategy fedprox --partition dirichlet:0.5
+  run fedadam $rounds --strategy fedadam --partition dirichlet:0.5
+  run fedavg-alpha0.1 $rounds --strategy fedavg --partition dirichlet:0.1
+  # five local epochs a round: about as many sample passes in 50 rounds as central training's 24 epochs
+  run fedavg-e5 $rounds --strategy fedavg --partition dirichlet:0.5 --local-epochs 5
+  # DP at two noise levels, half the rounds (the accountant's epsilon grows with every round)
+  run dp-low $dp_rounds --strategy fedavg --partition dirichlet:0.5 --secure-aggregation --clip 1 --dp-noise 0.1
+  run dp-high $dp_rounds --strategy fedavg --partition dirichlet:0.5 --secure-aggregation --clip 1 --dp-noise 0.3
 }
 files=()
 for f in "$out"/*/rounds.json; do files+=("$f"); done
