@@ -99,7 +99,11 @@ final class FederatedJobs implements AutoCloseable {
   }
 
   JobCoordinator.Status create(CreateRequest request) {
-    JobSpec spec = requireNonNull(request.spec(), "spec");
+    if (request.spec() == null) {
+      throw StrataException.invalid(
+          "spec: missing (expected: {id?, variant?, spec: {model, version, rounds, ...}}, see docs/api.md)");
+    }
+    JobSpec spec = request.spec();
     String id =
         request.id() == null || request.id().isBlank()
             ? "job-" + HexFormat.of().formatHex(new SecureRandom().generateSeed(4))

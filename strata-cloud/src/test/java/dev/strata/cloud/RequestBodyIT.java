@@ -67,6 +67,8 @@ class RequestBodyIT {
         .replace("{version}", Long.toString(version))
         .replace("{variant}", "fp32")
         .replace("{id}", "x")
+        .replace("{job}", "j")
+        .replace("{round}", "1")
         .replace("{name}", "d");
   }
 

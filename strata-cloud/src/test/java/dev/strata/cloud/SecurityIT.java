@@ -119,6 +119,8 @@ class SecurityIT {
         .replace("{variant}", "v")
         .replace("{sha256}", "a".repeat(64))
         .replace("{id}", "x")
+        .replace("{job}", "j")
+        .replace("{round}", "1")
         .replace("{name}", "d");
   }
 
