@@ -76,7 +76,7 @@ eps = r[-1].get("epsilon")
 ratio = r[-1]["client_bytes"] / r[-1]["plain_update_bytes"]
 print(f'{d["name"]}: best {best["test_accuracy"]*100:.2f}% (round {best["round"]}), last {r[-1]["test_accuracy"]*100:.2f}%, '
       f'90% at round {first90}, {sum(x["seconds"] for x in r)/len(r):.1f} s/round, '
-      f'secagg {sum(x["secagg_seconds"] for x in r)/len(r):.2f} s/round, traffic {ratio:.3f}x'
+      f'secagg {sum(x["sec_agg_seconds"] for x in r)/len(r):.2f} s/round, traffic {ratio:.3f}x'
       + (f', epsilon {eps:.2f}' if eps else ''))
 PY
 done

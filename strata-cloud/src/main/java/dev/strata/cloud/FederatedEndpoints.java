@@ -105,12 +105,13 @@ final class FederatedEndpoints {
             false,
             "A node's update (float32 little-endian; attempt, samples, train_loss and the evaluation in the query)",
             r -> {
+              float[] delta = floats(body(r));
               job(r)
                   .submitUpdate(
                       r.node().id(),
                       round(r),
                       intQuery(r, "attempt"),
-                      floats(r.bytes()),
+                      delta,
                       (long) number(r, "samples"),
                       number(r, "train_loss"),
                       new Evaluation(
@@ -156,12 +157,13 @@ final class FederatedEndpoints {
             false,
             "Secure aggregation: the node's masked update (int32 little-endian; attempt and id in the query)",
             r -> {
+              int[] masked = ints(body(r));
               job(r)
                   .submitMasked(
                       r.node().id(),
                       round(r),
                       intQuery(r, "attempt"),
-                      new Messages.MaskedInput(intQuery(r, "id"), ints(r.bytes())));
+                      new Messages.MaskedInput(intQuery(r, "id"), masked));
               return Responses.noContent();
             }),
         new Endpoint(
@@ -175,6 +177,16 @@ final class FederatedEndpoints {
               job(r).submitUnmask(r.node().id(), round(r), u.attempt(), u.response());
               return Responses.noContent();
             }));
+  }
+
+  /** The body of a binary endpoint; 400 for any other content type (e.g. JSON sent by mistake). */
+  private static byte[] body(ApiRequest r) {
+    String type = r.header("Content-Type").orElse("");
+    if (!type.toLowerCase(java.util.Locale.ROOT).startsWith(HttpResult.OCTET_STREAM)) {
+      throw StrataException.invalid(
+          "Content-Type: '%s' (expected: %s, little-endian values)", type, HttpResult.OCTET_STREAM);
+    }
+    return r.bytes();
   }
 
   private JobCoordinator job(ApiRequest r) {

@@ -26,7 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
 class RequestBodyIT {
   /** Endpoints that read no body: whatever is sent is ignored. */
   private static final Set<String> BODYLESS =
-      Set.of("POST /api/v1/artifacts:gc", "POST /api/v1/deployments/{name}:promote");
+      Set.of(
+          "POST /api/v1/artifacts:gc",
+          "POST /api/v1/deployments/{name}:promote",
+          "POST /api/v1/federated/jobs/{job}/stop");
 
   @TempDir static Path dir;
   static TestCloud cloud;
