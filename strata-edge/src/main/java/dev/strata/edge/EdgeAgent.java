@@ -8,7 +8,7 @@ import dev.strata.control.DesiredState;
 import dev.strata.control.Json;
 import dev.strata.control.ManifestVerifier;
 import dev.strata.core.StrataException;
-import dev.strata.federated.client.FederatedParticipant;
+import dev.strata.federated.TrainingModule;
 import dev.strata.llm.openai.OpenAiRoutes;
 import dev.strata.runtime.ModelManager;
 import dev.strata.runtime.RuntimeConfig;
@@ -65,11 +65,11 @@ public final class EdgeAgent implements AutoCloseable {
   private final HardExampleUploader samples;
   private final Reconciler reconciler;
   private final ControlLoop loop;
-  private final Optional<FederatedParticipant> federated;
+  private final Optional<TrainingModule.NodeTraining> federated;
   private final List<AutoCloseable> opened;
 
   private EdgeAgent(EdgeConfig config, List<AutoCloseable> opened) {
-    if (config.trainData().isPresent() && !dev.strata.federated.TrainingModule.present()) {
+    if (config.trainData().isPresent() && !TrainingModule.present()) {
       throw new StrataException(
           dev.strata.core.ErrorCode.FAILED_PRECONDITION,
           "--train-data "
@@ -198,15 +198,11 @@ public final class EdgeAgent implements AutoCloseable {
                 data ->
                     track(
                         opened,
-                        new FederatedParticipant(
-                            this::asNode,
-                            config.nodeName(),
-                            data,
-                            FEDERATED_POLL,
-                            (path, body) -> {})));
+                        TrainingModule.participant(
+                            this::asNode, config.nodeName(), data, FEDERATED_POLL)));
     reconciler.start();
     loop.start();
-    federated.ifPresent(FederatedParticipant::start);
+    federated.ifPresent(TrainingModule.NodeTraining::start);
     LOG.info(
         "edge agent serving on {}:{} ({} model(s) from {}), cloud {}",
         config.serving().host(),

@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * unmasking answer. No sample leaves the node. Runs on its own thread; a failed call is retried at
  * the next poll, and a node that was away simply picks up the round it is given next.
  */
-public final class FederatedParticipant implements AutoCloseable {
+public final class FederatedParticipant
+    implements dev.strata.federated.TrainingModule.NodeTraining {
   private static final Logger log = LoggerFactory.getLogger(FederatedParticipant.class);
   private static final String BASE = "/api/v1/nodes/self/federated";
 
@@ -101,6 +102,7 @@ public final class FederatedParticipant implements AutoCloseable {
             r -> Thread.ofPlatform().name("strata-federated-client").daemon(true).unstarted(r));
   }
 
+  @Override
   public void start() {
     thread.scheduleWithFixedDelay(this::poll, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
     log.info("federated learning: training on {} when the cloud asks", trainData);
