@@ -84,7 +84,7 @@ final class FederatedJobs implements AutoCloseable {
                 new float[0],
                 statisticsOf(dir.resolve(id).resolve("start.onnx")));
         jobs.put(id, c);
-        if (c.status().state() == JobCoordinator.State.COMPLETED
+        if (c.state() == JobCoordinator.State.COMPLETED
             && !Files.exists(dir.resolve(id).resolve("registered.json"))) {
           register(c);
         }
@@ -168,10 +168,10 @@ final class FederatedJobs implements AutoCloseable {
   Optional<Task> task(String nodeId) {
     Node node = registry.fleet().node(nodeId);
     for (JobCoordinator j : jobs.values()) {
-      if (j.status().state() != JobCoordinator.State.RUNNING) {
+      if (j.state() != JobCoordinator.State.RUNNING) {
         continue;
       }
-      if (!Selector.parse(j.status().spec().selector()).matches(node.labels())) {
+      if (!Selector.parse(j.spec().selector()).matches(node.labels())) {
         continue;
       }
       Optional<Task> t = j.poll(nodeId);
@@ -185,8 +185,7 @@ final class FederatedJobs implements AutoCloseable {
   /** A node's access to a job: its labels must match the job's selector. */
   JobCoordinator forNode(String id, String nodeId) {
     JobCoordinator j = job(id);
-    if (!Selector.parse(j.status().spec().selector())
-        .matches(registry.fleet().node(nodeId).labels())) {
+    if (!Selector.parse(j.spec().selector()).matches(registry.fleet().node(nodeId).labels())) {
       throw new StrataException(
           dev.strata.core.ErrorCode.PERMISSION_DENIED,
           "federated job " + id + ": this node is not selected by it");

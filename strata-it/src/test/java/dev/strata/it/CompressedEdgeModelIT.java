@@ -3,23 +3,16 @@ package dev.strata.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import dev.strata.api.CloudApiClient;
-import dev.strata.api.CreateModelRequest;
-import dev.strata.api.CreateVariantRequest;
-import dev.strata.api.CreateVersionRequest;
-import dev.strata.api.ModelSignature;
-import dev.strata.api.TensorSignature;
 import dev.strata.api.Variant;
 import dev.strata.compress.cli.CompressCommand;
 import dev.strata.core.InferenceRequest;
 import dev.strata.core.InferenceResponse;
 import dev.strata.core.Shape;
 import dev.strata.core.Tensor;
-import dev.strata.onnx.OnnxModels;
 import dev.strata.registry.testing.TestDb;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -53,24 +46,9 @@ class CompressedEdgeModelIT {
   void theInt8VariantIsPublishedDeployedAndServedByTheEdge() throws Exception {
     CloudProcess cloud = harness.cloud(TestDb.SQLITE);
     CloudApiClient api = cloud.admin().api();
-    api.createModel(new CreateModelRequest("fashion", "reference classifier", Map.of()));
-    long version = api.createVersion("fashion", CreateVersionRequest.EMPTY).version();
-    String parentSha = api.uploadArtifact(CNN).sha256();
-    ModelProto parent = OnnxModels.readDescription(CNN);
-    api.addVariant(
-        "fashion",
-        version,
-        new CreateVariantRequest(
-            "fp32",
-            "onnx",
-            parentSha,
-            new ModelSignature(
-                OnnxModels.inputs(parent).stream().map(TensorSignature::of).toList(),
-                OnnxModels.outputs(parent).stream().map(TensorSignature::of).toList()),
-            List.of(),
-            Map.of(),
-            Map.of(),
-            Map.of()));
+    Variant registered = Models.registerOnnx(api, "fashion", CNN, "fp32");
+    long version = registered.version();
+    String parentSha = registered.sha256();
 
     Path token = harness.dir().resolve("admin-token");
     Files.writeString(token, CloudProcess.ADMIN_TOKEN);

@@ -6,11 +6,7 @@ import static org.awaitility.Awaitility.await;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.strata.api.CloudApiClient;
-import dev.strata.api.CreateModelRequest;
-import dev.strata.api.CreateVariantRequest;
-import dev.strata.api.CreateVersionRequest;
 import dev.strata.api.ModelSignature;
-import dev.strata.api.TensorSignature;
 import dev.strata.api.Variant;
 import dev.strata.control.Json;
 import dev.strata.core.InferenceRequest;
@@ -58,25 +54,10 @@ class FederatedLearningIT {
   void threeEdgesTrainUnderSecureAggregationAndServeTheResult() throws Exception {
     CloudProcess cloud = harness.cloud(TestDb.SQLITE);
     CloudApiClient api = cloud.admin().api();
-    api.createModel(new CreateModelRequest("fashion", "reference classifier", Map.of()));
-    long version = api.createVersion("fashion", CreateVersionRequest.EMPTY).version();
+    Variant start = Models.registerOnnx(api, "fashion", CNN, "default");
+    long version = start.version();
     ModelProto parent = OnnxModels.readDescription(CNN);
-    ModelSignature signature =
-        new ModelSignature(
-            OnnxModels.inputs(parent).stream().map(TensorSignature::of).toList(),
-            OnnxModels.outputs(parent).stream().map(TensorSignature::of).toList());
-    api.addVariant(
-        "fashion",
-        version,
-        new CreateVariantRequest(
-            "default",
-            "onnx",
-            api.uploadArtifact(CNN).sha256(),
-            signature,
-            List.of(),
-            Map.of(),
-            Map.of(),
-            Map.of()));
+    ModelSignature signature = start.signature();
 
     // three shards of the subset's first 1,500 training images, one per edge (IDX files without a
     // labels.txt: classes by index)

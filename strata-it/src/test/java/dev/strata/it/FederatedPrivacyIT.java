@@ -5,11 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.strata.api.CloudApiClient;
-import dev.strata.api.CreateModelRequest;
-import dev.strata.api.CreateVariantRequest;
-import dev.strata.api.CreateVersionRequest;
-import dev.strata.api.ModelSignature;
-import dev.strata.api.TensorSignature;
+import dev.strata.api.Variant;
 import dev.strata.control.EnrollRequest;
 import dev.strata.control.Json;
 import dev.strata.federated.client.FederatedParticipant;
@@ -52,23 +48,9 @@ class FederatedPrivacyIT {
   void nothingANodeSendsContainsItsSamples() throws Exception {
     CloudProcess cloud = harness.cloud(TestDb.SQLITE);
     CloudApiClient api = cloud.admin().api();
-    api.createModel(new CreateModelRequest("fashion", "reference classifier", Map.of()));
-    long version = api.createVersion("fashion", CreateVersionRequest.EMPTY).version();
+    Variant start = Models.registerOnnx(api, "fashion", CNN, "default");
+    long version = start.version();
     ModelProto parent = OnnxModels.readDescription(CNN);
-    api.addVariant(
-        "fashion",
-        version,
-        new CreateVariantRequest(
-            "default",
-            "onnx",
-            api.uploadArtifact(CNN).sha256(),
-            new ModelSignature(
-                OnnxModels.inputs(parent).stream().map(TensorSignature::of).toList(),
-                OnnxModels.outputs(parent).stream().map(TensorSignature::of).toList()),
-            List.of(),
-            Map.of(),
-            Map.of(),
-            Map.of()));
     FittedPipeline pipeline =
         FittedPipeline.fromModelMetadata(OnnxModels.metadata(parent)).orElseThrow();
 

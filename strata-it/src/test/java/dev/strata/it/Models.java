@@ -76,4 +76,37 @@ final class Models {
   static String servedBy(InferenceResponse r) {
     return TestModels.servedBy(r);
   }
+
+  /**
+   * Registers the ONNX file {@code onnx} as a new version of {@code model} (created if needed) with
+   * one variant {@code variant} carrying the file's signature.
+   */
+  static dev.strata.api.Variant registerOnnx(
+      dev.strata.api.CloudApiClient api, String model, java.nio.file.Path onnx, String variant)
+      throws java.io.IOException {
+    if (api.findModel(model).isEmpty()) {
+      api.createModel(
+          new dev.strata.api.CreateModelRequest(model, "reference classifier", Map.of()));
+    }
+    long version = api.createVersion(model, dev.strata.api.CreateVersionRequest.EMPTY).version();
+    ai.onnx.proto.OnnxMl.ModelProto m = dev.strata.onnx.OnnxModels.readDescription(onnx);
+    return api.addVariant(
+        model,
+        version,
+        new dev.strata.api.CreateVariantRequest(
+            variant,
+            "onnx",
+            api.uploadArtifact(onnx).sha256(),
+            new dev.strata.api.ModelSignature(
+                dev.strata.onnx.OnnxModels.inputs(m).stream()
+                    .map(dev.strata.api.TensorSignature::of)
+                    .toList(),
+                dev.strata.onnx.OnnxModels.outputs(m).stream()
+                    .map(dev.strata.api.TensorSignature::of)
+                    .toList()),
+            List.of(),
+            Map.of(),
+            Map.of(),
+            Map.of()));
+  }
 }

@@ -261,17 +261,8 @@ public final class FederatedParticipant
           PreparedData.features(
               start.pipeline(), PreparedData.alignClasses(loaded.test().get(), start.classes()));
     } else {
-      int[] order = new int[features.count()];
-      for (int i = 0; i < order.length; i++) {
-        order[i] = i;
-      }
-      Random r = new Random(7);
-      for (int i = order.length - 1; i > 0; i--) {
-        int k = r.nextInt(i + 1);
-        int tmp = order[i];
-        order[i] = order[k];
-        order[k] = tmp;
-      }
+      int[] order =
+          dev.strata.train.training.ModelTrainer.shuffled(features.count(), new Random(7));
       int held = order.length / 10;
       heldOut = features.subset(java.util.Arrays.copyOfRange(order, 0, held));
       train = features.subset(java.util.Arrays.copyOfRange(order, held, order.length));

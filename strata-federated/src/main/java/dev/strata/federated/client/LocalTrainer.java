@@ -24,6 +24,7 @@ import dev.strata.train.engine.TrainConfig;
 import dev.strata.train.model.Networks;
 import dev.strata.train.spec.TrainingSpec;
 import dev.strata.train.training.Losses;
+import dev.strata.train.training.ModelTrainer;
 import dev.strata.train.training.Updater;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
@@ -72,7 +73,7 @@ public final class LocalTrainer implements AutoCloseable {
       engine.setRandomSeed((int) spec.training().seed());
       long[] sample = pipeline.featureShape();
       block = Networks.build(Networks.trainingLayers(spec.model().layers()), sample);
-      block.initialize(manager, DataType.FLOAT32, new Shape(batch(1, sample)));
+      block.initialize(manager, DataType.FLOAT32, new Shape(ModelTrainer.batchShape(1, sample)));
       block.getParameters().forEach(params::add);
       if (layout.isPresent()) {
         mapLayout(layout.get());
@@ -216,7 +217,7 @@ public final class LocalTrainer implements AutoCloseable {
       try (Updater updater = new Updater(how.optimizer(), params, round)) {
         ParameterStore store = new ParameterStore(round, false);
         for (int epoch = 0; epoch < how.epochs(); epoch++) {
-          int[] order = shuffled(n, rnd);
+          int[] order = ModelTrainer.shuffled(n, rnd);
           for (int from = 0; from < n; from += how.batchSize()) {
             int b = Math.min(how.batchSize(), n - from);
             for (int i = 0; i < b; i++) {
@@ -228,8 +229,9 @@ public final class LocalTrainer implements AutoCloseable {
             try (NDManager bm = round.newSubManager()) {
               NDArray x =
                   bm.create(
-                      FloatBuffer.wrap(buf, 0, b * per), new Shape(batch(b, data.sampleShape())));
-              NDArray y = targets(bm, data, order, from, b);
+                      FloatBuffer.wrap(buf, 0, b * per),
+                      new Shape(ModelTrainer.batchShape(b, data.sampleShape())));
+              NDArray y = ModelTrainer.targets(bm, data, order, from, b);
               try (GradientCollector gc = engine.newGradientCollector()) {
                 NDArray out = block.forward(store, new NDList(x), true).singletonOrThrow();
                 NDArray loss = Losses.loss(spec.training().loss(), out, y);
@@ -261,32 +263,8 @@ public final class LocalTrainer implements AutoCloseable {
   /** Loss and accuracy (NaN for regression) of {@code values} on {@code data}. */
   public double[] evaluate(float[] values, Features data) {
     load(values);
-    int n = data.count();
-    int per = data.sampleSize();
-    int batch = 256;
-    double lossSum = 0;
-    long correct = 0;
-    int[] identity = new int[n];
-    for (int i = 0; i < n; i++) {
-      identity[i] = i;
-    }
-    for (int from = 0; from < n; from += batch) {
-      int b = Math.min(batch, n - from);
-      try (NDManager bm = manager.newSubManager()) {
-        NDArray x =
-            bm.create(
-                FloatBuffer.wrap(data.data(), from * per, b * per),
-                new Shape(batch(b, data.sampleShape())));
-        NDArray y = targets(bm, data, identity, from, b);
-        NDArray out =
-            block.forward(new ParameterStore(bm, false), new NDList(x), false).singletonOrThrow();
-        lossSum += Losses.loss(spec.training().loss(), out, y).getFloat() * b;
-        if (data.isClassification()) {
-          correct += out.argMax(1).eq(y).countNonzero().getLong();
-        }
-      }
-    }
-    return new double[] {lossSum / n, data.isClassification() ? (double) correct / n : Double.NaN};
+    return ModelTrainer.evaluate(
+        block, new ParameterStore(manager, false), manager, data, 256, spec);
   }
 
   /** The network, holding whatever parameters were last loaded (e.g. to export the result). */
@@ -297,41 +275,5 @@ public final class LocalTrainer implements AutoCloseable {
   @Override
   public void close() {
     manager.close();
-  }
-
-  private static NDArray targets(NDManager m, Features f, int[] order, int from, int b) {
-    if (f.isClassification()) {
-      long[] y = new long[b];
-      for (int i = 0; i < b; i++) {
-        y[i] = f.labels()[order[from + i]];
-      }
-      return m.create(y);
-    }
-    float[] y = new float[b];
-    for (int i = 0; i < b; i++) {
-      y[i] = f.targets()[order[from + i]];
-    }
-    return m.create(y, new Shape(b, 1));
-  }
-
-  private static long[] batch(long n, long[] sample) {
-    long[] s = new long[sample.length + 1];
-    s[0] = n;
-    System.arraycopy(sample, 0, s, 1, sample.length);
-    return s;
-  }
-
-  private static int[] shuffled(int n, Random rnd) {
-    int[] a = new int[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = i;
-    }
-    for (int i = n - 1; i > 0; i--) {
-      int j = rnd.nextInt(i + 1);
-      int t = a[i];
-      a[i] = a[j];
-      a[j] = t;
-    }
-    return a;
   }
 }

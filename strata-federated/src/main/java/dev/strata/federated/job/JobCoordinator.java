@@ -185,6 +185,14 @@ public final class JobCoordinator {
     return id;
   }
 
+  public JobSpec spec() {
+    return spec;
+  }
+
+  public synchronized State state() {
+    return state;
+  }
+
   /** Runs {@code r} once the job completes (on the thread whose call completed it). */
   public synchronized void onComplete(Runnable r) {
     onComplete.add(r);

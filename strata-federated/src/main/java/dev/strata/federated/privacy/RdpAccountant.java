@@ -20,6 +20,15 @@ public final class RdpAccountant {
   private static final int MIN_ORDER = 2;
   private static final int MAX_ORDER = 256;
 
+  /** log(n!) for n up to the largest order: the binomial terms are summed 255 times a step. */
+  private static final double[] LOG_FACTORIAL = new double[MAX_ORDER + 1];
+
+  static {
+    for (int n = 2; n <= MAX_ORDER; n++) {
+      LOG_FACTORIAL[n] = LOG_FACTORIAL[n - 1] + Math.log(n);
+    }
+  }
+
   private final double[] rdp = new double[MAX_ORDER - MIN_ORDER + 1];
   private long steps;
 
@@ -94,11 +103,7 @@ public final class RdpAccountant {
   }
 
   private static double logFactorial(int n) {
-    double s = 0;
-    for (int i = 2; i <= n; i++) {
-      s += Math.log(i);
-    }
-    return s;
+    return LOG_FACTORIAL[n];
   }
 
   private static double logAdd(double a, double b) {

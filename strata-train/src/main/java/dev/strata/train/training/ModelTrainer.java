@@ -433,7 +433,7 @@ public final class ModelTrainer {
   }
 
   /** Mean loss and accuracy (NaN for regression) in inference mode. */
-  static double[] evaluate(
+  public static double[] evaluate(
       SequentialBlock block,
       ParameterStore store,
       NDManager manager,
@@ -466,7 +466,8 @@ public final class ModelTrainer {
     return new double[] {lossSum / n, data.isClassification() ? (double) correct / n : Double.NaN};
   }
 
-  private static NDArray targets(NDManager m, Features f, int[] order, int from, int b) {
+  /** The labels (int64) or targets ({@code [b, 1]}) of samples {@code order[from..from+b)}. */
+  public static NDArray targets(NDManager m, Features f, int[] order, int from, int b) {
     if (f.isClassification()) {
       long[] y = new long[b];
       for (int i = 0; i < b; i++) {
@@ -494,14 +495,16 @@ public final class ModelTrainer {
     }
   }
 
-  static long[] batchShape(long n, long[] sample) {
+  /** {@code [n] + sample}. */
+  public static long[] batchShape(long n, long[] sample) {
     long[] s = new long[sample.length + 1];
     s[0] = n;
     System.arraycopy(sample, 0, s, 1, sample.length);
     return s;
   }
 
-  private static int[] shuffled(int n, Random rnd) {
+  /** 0..n-1 in a Fisher–Yates order drawn from {@code rnd}. */
+  public static int[] shuffled(int n, Random rnd) {
     int[] a = new int[n];
     for (int i = 0; i < n; i++) {
       a[i] = i;
