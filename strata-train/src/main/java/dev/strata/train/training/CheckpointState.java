@@ -13,6 +13,9 @@ import java.util.List;
  * @param bestMetric its value
  * @param stale epochs since the metric last improved (for early stopping)
  * @param stopped whether early stopping ended the run
+ * @param stepsDone steps done in epoch {@code epochsDone + 1} when the checkpoint was taken inside
+ *     it (data-parallel runs with a step interval), 0 after a whole epoch
+ * @param workers how many data-parallel workers took those steps (0 or 1: one process)
  */
 public record CheckpointState(
     int formatVersion,
@@ -25,7 +28,9 @@ public record CheckpointState(
     boolean stopped,
     List<String> classes,
     String datasetDigest,
-    List<EpochStats> history) {
+    List<EpochStats> history,
+    int stepsDone,
+    int workers) {
   public static final int FORMAT_VERSION = 1;
 
   public CheckpointState {

@@ -45,6 +45,44 @@ import org.slf4j.LoggerFactory;
 public final class ModelTrainer {
   private static final Logger log = LoggerFactory.getLogger(ModelTrainer.class);
 
+  /** One process: no exchange at all. */
+  private static final DataParallel SINGLE =
+      new DataParallel() {
+        @Override
+        public int rank() {
+          return 0;
+        }
+
+        @Override
+        public int workers() {
+          return 1;
+        }
+
+        @Override
+        public boolean start(float[] weights, long step) {
+          return false;
+        }
+
+        @Override
+        public Combined combine(float[] vector, long step, float learningRate) {
+          return Combined.GRADIENTS;
+        }
+
+        @Override
+        public double[] sum(double[] values) {
+          return values;
+        }
+
+        @Override
+        public int checkpointEvery() {
+          return 0;
+        }
+      };
+
+  /** DJL's PyTorch engine allows one recording gradient collector per JVM at a time. */
+  private static final java.util.concurrent.locks.ReentrantLock COLLECTOR =
+      new java.util.concurrent.locks.ReentrantLock();
+
   private final TrainConfig config;
   private final Clock clock;
   private final TrainingListener listener;
@@ -73,7 +111,8 @@ public final class ModelTrainer {
         stopAfterEpochs,
         b -> {},
         StepHook.NONE,
-        Optional.empty());
+        Optional.empty(),
+        SINGLE);
   }
 
   /**
@@ -93,7 +132,8 @@ public final class ModelTrainer {
         Optional.empty(),
         b -> {},
         StepHook.NONE,
-        Optional.of(teacher));
+        Optional.of(teacher),
+        SINGLE);
   }
 
   /**
@@ -113,7 +153,56 @@ public final class ModelTrainer {
       throws IOException {
     Checkpoints.writeStart(checkpointDir, spec, data.pipeline());
     return run(
-        spec, data, checkpointDir, Optional.empty(), Optional.empty(), initial, hook, distillation);
+        spec,
+        data,
+        checkpointDir,
+        Optional.empty(),
+        Optional.empty(),
+        initial,
+        hook,
+        distillation,
+        SINGLE);
+  }
+
+  /**
+   * Trains as worker {@code parallel.rank()} of a data-parallel run (see {@link DataParallel}),
+   * continuing from {@code checkpointDir} when it holds a checkpoint of this run (a re-run after a
+   * lost worker) and starting afresh otherwise. Only rank 0 writes into {@code checkpointDir}, so
+   * it must be a directory every worker reads.
+   */
+  public TrainedModel trainParallel(
+      TrainingSpec spec, PreparedData data, Path checkpointDir, DataParallel parallel)
+      throws IOException {
+    requireNonNull(parallel, "parallel");
+    Optional<CheckpointState> from = Optional.empty();
+    if (java.nio.file.Files.exists(checkpointDir.resolve(Checkpoints.STATE))) {
+      CheckpointState s = Checkpoints.state(checkpointDir);
+      int saved = Math.max(1, s.workers());
+      if (s.stepsDone() > 0 && saved != parallel.workers()) {
+        throw StrataException.invalid(
+            "checkpoint %s: taken inside an epoch by %d workers (expected: the same number of"
+                + " workers, %d given)",
+            checkpointDir, saved, parallel.workers());
+      }
+      if (!s.datasetDigest().equals(data.digest())) {
+        throw StrataException.invalid(
+            "checkpoint %s: data digest %s (expected: %s, the data it was trained on)",
+            checkpointDir, data.digest(), s.datasetDigest());
+      }
+      from = Optional.of(s);
+    } else if (parallel.rank() == 0) {
+      Checkpoints.writeStart(checkpointDir, spec, data.pipeline());
+    }
+    return run(
+        spec,
+        data,
+        checkpointDir,
+        from,
+        Optional.empty(),
+        b -> {},
+        StepHook.NONE,
+        Optional.empty(),
+        parallel);
   }
 
   /** Continues the run saved in {@code checkpointDir} on the same prepared data. */
@@ -141,7 +230,8 @@ public final class ModelTrainer {
         stopAfter,
         b -> {},
         StepHook.NONE,
-        Optional.empty());
+        Optional.empty(),
+        SINGLE);
   }
 
   /**
@@ -205,9 +295,11 @@ public final class ModelTrainer {
       Optional<Integer> stopAfter,
       java.util.function.Consumer<SequentialBlock> initial,
       StepHook hook,
-      Optional<Distillation> distillation)
+      Optional<Distillation> distillation,
+      DataParallel parallel)
       throws IOException {
     Engine engine = DjlEngines.pytorch(config);
+    boolean writer = parallel.rank() == 0;
     TrainingOptions opt = spec.training();
     List<LayerSpec> layers = Networks.trainingLayers(spec.model().layers());
     long[] sample = data.pipeline().featureShape();
@@ -226,13 +318,15 @@ public final class ModelTrainer {
       block.getParameters().forEach(params::add);
       try (Updater updater = new Updater(opt.optimizer(), params, manager)) {
         Features train = data.train();
-        int steps = (train.count() + opt.batchSize() - 1) / opt.batchSize();
+        int global = opt.batchSize() * parallel.workers();
+        int steps = (train.count() + global - 1) / global;
         LearningRates lr = new LearningRates(opt, steps);
         List<EpochStats> history = new ArrayList<>();
         int startEpoch = 0;
         int bestEpoch = 0;
         double best = Double.NaN;
         int stale = 0;
+        int startStep = 0;
         byte[] bestParams = null;
         if (resumeFrom.isPresent()) {
           CheckpointState s = resumeFrom.get();
@@ -246,6 +340,7 @@ public final class ModelTrainer {
           bestEpoch = s.bestEpoch();
           best = s.bestMetric();
           stale = s.stale();
+          startStep = s.stepsDone();
           if (bestEpoch > 0) {
             bestParams = Checkpoints.bytes(dir, Checkpoints.BEST);
           }
@@ -255,6 +350,26 @@ public final class ModelTrainer {
         }
         Augmenter augmenter = new Augmenter(data.pipeline());
         ParameterStore store = new ParameterStore(manager, false);
+        List<ai.djl.nn.Parameter> trainable = trainable(params);
+        if (parallel.workers() > 1) {
+          float[] w = flatten(trainable);
+          if (parallel.start(w, updater.steps())) {
+            setWeights(trainable, w);
+          }
+        }
+        Progress progress =
+            new Progress(
+                dir,
+                spec,
+                data,
+                updater,
+                history,
+                bestEpoch,
+                best,
+                stale,
+                bestParams,
+                writer,
+                parallel.workers());
         boolean stopped = false;
         int ran = 0;
         for (int epoch = startEpoch + 1; epoch <= opt.epochs() && !stopped; epoch++) {
@@ -274,8 +389,12 @@ public final class ModelTrainer {
                   opt,
                   epoch,
                   steps,
+                  epoch == startEpoch + 1 ? startStep : 0,
                   hook,
-                  distillation);
+                  distillation,
+                  parallel,
+                  trainable,
+                  progress);
           Optional<Features> val = data.validation();
           double[] v =
               val.isPresent()
@@ -323,8 +442,13 @@ public final class ModelTrainer {
                   stopped,
                   data.classes(),
                   data.digest(),
-                  history);
-          Checkpoints.writeEpoch(dir, state, now, updater.saveState(), newBest);
+                  history,
+                  0,
+                  parallel.workers());
+          if (writer) {
+            Checkpoints.writeEpoch(dir, state, now, updater.saveState(), newBest);
+          }
+          progress.epochDone(bestEpoch, best, stale, bestParams);
           if (stopped) {
             log.info("early stopping after epoch {}: best epoch {}", epoch, bestEpoch);
           }
@@ -360,8 +484,13 @@ public final class ModelTrainer {
       TrainingOptions opt,
       int epoch,
       int steps,
+      int firstStep,
       StepHook hook,
-      Optional<Distillation> distillation) {
+      Optional<Distillation> distillation,
+      DataParallel parallel,
+      List<ai.djl.nn.Parameter> trainable,
+      Progress progress)
+      throws IOException {
     long seed = opt.seed() * 1_000_003L + epoch;
     engine.setRandomSeed((int) (seed ^ (seed >>> 32)));
     Random rnd = new Random(seed);
@@ -375,9 +504,15 @@ public final class ModelTrainer {
     long seen = 0;
     long start = clock.millis();
     float rate = 0;
-    for (int step = 0; step < steps; step++) {
-      int from = step * opt.batchSize();
-      int b = Math.min(opt.batchSize(), n - from);
+    int world = parallel.workers();
+    int global = opt.batchSize() * world;
+    float[] vector = world > 1 ? new float[count(trainable)] : null;
+    for (int step = firstStep; step < steps; step++) {
+      int stepFrom = step * global;
+      int stepSize = Math.min(global, n - stepFrom);
+      int lo = Math.min(parallel.rank() * opt.batchSize(), stepSize);
+      int from = stepFrom + lo;
+      int b = Math.min((parallel.rank() + 1) * opt.batchSize(), stepSize) - lo;
       for (int i = 0; i < b; i++) {
         System.arraycopy(train.data(), order[from + i] * per, buf, i * per, per);
         if (!augmenter.isEmpty()) {
@@ -386,50 +521,216 @@ public final class ModelTrainer {
       }
       rate = lr.at(updater.steps());
       try (NDManager bm = manager.newSubManager()) {
-        NDArray x = bm.create(FloatBuffer.wrap(buf, 0, b * per), new Shape(batchShape(b, sample)));
-        NDArray y = targets(bm, train, order, from, b);
-        try (GradientCollector gc = engine.newGradientCollector()) {
-          NDArray out = block.forward(store, new NDList(x), true).singletonOrThrow();
-          NDArray loss;
-          if (distillation.isPresent()) {
-            Distillation d = distillation.get();
-            float[] t = d.teacher().logits(buf, b);
-            NDArray teacher = bm.create(t, new Shape(b, t.length / b));
-            loss = Losses.distillation(opt.loss(), out, y, teacher, d.temperature(), d.alpha());
-          } else {
-            loss = Losses.loss(opt.loss(), out, y);
+        if (b > 0) {
+          // DJL allows one gradient collector per JVM: workers sharing one (Spark's local[N])
+          // take turns for the forward and backward pass
+          COLLECTOR.lock();
+          try {
+            NDArray x =
+                bm.create(FloatBuffer.wrap(buf, 0, b * per), new Shape(batchShape(b, sample)));
+            NDArray y = targets(bm, train, order, from, b);
+            try (GradientCollector gc = engine.newGradientCollector()) {
+              NDArray out = block.forward(store, new NDList(x), true).singletonOrThrow();
+              NDArray loss;
+              if (distillation.isPresent()) {
+                Distillation d = distillation.get();
+                float[] t = d.teacher().logits(buf, b);
+                NDArray teacher = bm.create(t, new Shape(b, t.length / b));
+                loss = Losses.distillation(opt.loss(), out, y, teacher, d.temperature(), d.alpha());
+              } else {
+                loss = Losses.loss(opt.loss(), out, y);
+              }
+              gc.backward(loss);
+              lossSum += loss.getFloat() * b;
+              if (train.isClassification()) {
+                correct += out.argMax(1).eq(y).countNonzero().getLong();
+              }
+              if (world > 1) {
+                flattenGradients(trainable, vector, (float) b / stepSize);
+              }
+            }
+          } finally {
+            COLLECTOR.unlock();
           }
-          gc.backward(loss);
-          lossSum += loss.getFloat() * b;
-          if (train.isClassification()) {
-            correct += out.argMax(1).eq(y).countNonzero().getLong();
-          }
+        } else if (world > 1) {
+          java.util.Arrays.fill(vector, 0f);
         }
-        updater.step(rate);
+        if (world == 1) {
+          updater.step(rate);
+        } else if (parallel.combine(vector, updater.steps() + 1, rate)
+            == DataParallel.Combined.GRADIENTS) {
+          setGradients(trainable, vector);
+          updater.step(rate);
+        } else {
+          setWeights(trainable, vector);
+          updater.countStep();
+        }
         hook.afterStep(block, updater.steps());
       }
       seen += b;
+      parallel.afterStep(epoch, step + 1, updater.steps());
+      if (parallel.checkpointEvery() > 0
+          && updater.steps() % parallel.checkpointEvery() == 0
+          && step + 1 < steps) {
+        progress.midEpoch(block, epoch, step + 1);
+      }
       double secs = Math.max(1e-3, (clock.millis() - start) / 1000.0);
       listener.onStep(
           epoch,
           opt.epochs(),
           step + 1,
           steps,
-          lossSum / seen,
-          train.isClassification() ? (double) correct / seen : Double.NaN,
+          lossSum / Math.max(1, seen),
+          train.isClassification() ? (double) correct / Math.max(1, seen) : Double.NaN,
           seen / secs,
-          secs / seen * (n - seen));
+          secs / Math.max(1, seen) * (n / world - seen));
+    }
+    if (world > 1) {
+      double[] total = parallel.sum(new double[] {lossSum, correct, seen});
+      lossSum = total[0];
+      correct = (long) total[1];
+      seen = (long) total[2];
     }
     double secs = Math.max(1e-3, (clock.millis() - start) / 1000.0);
+    long done = Math.max(1, seen);
     return new EpochStats(
         epoch,
-        lossSum / n,
-        train.isClassification() ? (double) correct / n : Double.NaN,
+        lossSum / done,
+        train.isClassification() ? (double) correct / done : Double.NaN,
         Double.NaN,
         Double.NaN,
         rate,
         secs,
-        n / secs);
+        seen / secs);
+  }
+
+  private static List<ai.djl.nn.Parameter> trainable(List<Pair<String, ai.djl.nn.Parameter>> all) {
+    List<ai.djl.nn.Parameter> out = new ArrayList<>();
+    for (Pair<String, ai.djl.nn.Parameter> p : all) {
+      if (p.getValue().requiresGradient()) {
+        out.add(p.getValue());
+      }
+    }
+    return out;
+  }
+
+  private static int count(List<ai.djl.nn.Parameter> params) {
+    long n = 0;
+    for (ai.djl.nn.Parameter p : params) {
+      n += p.getArray().size();
+    }
+    return Math.toIntExact(n);
+  }
+
+  /** The parameters' values, concatenated in order. */
+  private static float[] flatten(List<ai.djl.nn.Parameter> params) {
+    float[] v = new float[count(params)];
+    int at = 0;
+    for (ai.djl.nn.Parameter p : params) {
+      float[] a = p.getArray().toFloatArray();
+      System.arraycopy(a, 0, v, at, a.length);
+      at += a.length;
+    }
+    return v;
+  }
+
+  /** The parameters' gradients times {@code scale}, concatenated in order into {@code v}. */
+  private static void flattenGradients(List<ai.djl.nn.Parameter> params, float[] v, float scale) {
+    int at = 0;
+    for (ai.djl.nn.Parameter p : params) {
+      try (NDArray g = p.getArray().getGradient()) {
+        float[] a = g.toFloatArray();
+        for (int i = 0; i < a.length; i++) {
+          v[at + i] = a[i] * scale;
+        }
+        at += a.length;
+      }
+    }
+  }
+
+  private static void setGradients(List<ai.djl.nn.Parameter> params, float[] v) {
+    int at = 0;
+    for (ai.djl.nn.Parameter p : params) {
+      int size = Math.toIntExact(p.getArray().size());
+      try (NDArray g = p.getArray().getGradient()) {
+        g.set(FloatBuffer.wrap(v, at, size));
+      }
+      at += size;
+    }
+  }
+
+  private static void setWeights(List<ai.djl.nn.Parameter> params, float[] v) {
+    int at = 0;
+    for (ai.djl.nn.Parameter p : params) {
+      int size = Math.toIntExact(p.getArray().size());
+      p.getArray().set(FloatBuffer.wrap(v, at, size));
+      at += size;
+    }
+  }
+
+  /** What a checkpoint inside an epoch needs of the run's state (written by rank 0 only). */
+  private static final class Progress {
+    private final Path dir;
+    private final PreparedData data;
+    private final Updater updater;
+    private final List<EpochStats> history;
+    private final boolean writer;
+    private final int workers;
+    private int bestEpoch;
+    private double best;
+    private int stale;
+    private byte[] bestParams;
+
+    Progress(
+        Path dir,
+        TrainingSpec spec,
+        PreparedData data,
+        Updater updater,
+        List<EpochStats> history,
+        int bestEpoch,
+        double best,
+        int stale,
+        byte[] bestParams,
+        boolean writer,
+        int workers) {
+      this.dir = dir;
+      this.data = data;
+      this.updater = updater;
+      this.history = history;
+      this.writer = writer;
+      this.workers = workers;
+      epochDone(bestEpoch, best, stale, bestParams);
+    }
+
+    void epochDone(int bestEpoch, double best, int stale, byte[] bestParams) {
+      this.bestEpoch = bestEpoch;
+      this.best = best;
+      this.stale = stale;
+      this.bestParams = bestParams;
+    }
+
+    void midEpoch(ai.djl.nn.Block block, int epoch, int stepsDone) throws IOException {
+      if (!writer) {
+        return;
+      }
+      String stem = String.format(java.util.Locale.ROOT, "epoch-%04d-step-%06d", epoch, stepsDone);
+      CheckpointState state =
+          new CheckpointState(
+              CheckpointState.FORMAT_VERSION,
+              epoch - 1,
+              stem + ".params",
+              stem + ".optimizer",
+              bestEpoch,
+              best,
+              stale,
+              false,
+              data.classes(),
+              data.digest(),
+              history,
+              stepsDone,
+              workers);
+      Checkpoints.writeEpoch(dir, state, paramsOf(block), updater.saveState(), null);
+    }
   }
 
   /** Mean loss and accuracy (NaN for regression) in inference mode. */

@@ -53,6 +53,11 @@ public final class Updater implements AutoCloseable {
     return steps;
   }
 
+  /** Counts a step whose update was applied elsewhere (by a parameter server). */
+  public void countStep() {
+    steps++;
+  }
+
   /** One update of every trainable parameter from its gradient, which is then zeroed. */
   public void step(float lr) {
     steps++;

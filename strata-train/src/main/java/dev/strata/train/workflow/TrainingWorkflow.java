@@ -148,28 +148,43 @@ public final class TrainingWorkflow {
             : distillation.isPresent()
                 ? trainer.distill(spec, prepared, checkpoint, distillation.get())
                 : trainer.train(spec, prepared, checkpoint, options.stopAfterEpochs())) {
-      Features eval = prepared.test().or(prepared::validation).orElse(prepared.train());
-      String evalName =
-          prepared.test().isPresent()
-              ? "test set of " + data
-              : prepared.validation().isPresent()
-                  ? "validation split of " + data
-                  : "training data of " + data + " (no test or validation data)";
-      EvaluationReport report = evaluate(model, eval, evalName, cv);
-      String metricsJson = TrainJson.write(report);
-      ModelProto proto =
-          ModelExport.export(
-              model, eval, VERIFY_SAMPLES, Optional.of(TrainJson.writeCompact(report)), clock);
-      Path modelFile = out.resolve("model.onnx");
-      OnnxModels.write(proto, modelFile);
-      Path metrics = out.resolve("metrics.json");
-      AtomicFiles.write(metrics, metricsJson.getBytes(StandardCharsets.UTF_8));
-      Path html = out.resolve("report.html");
-      AtomicFiles.write(html, HtmlReport.render(report).getBytes(StandardCharsets.UTF_8));
-      log.info("wrote {}, {}, {}", modelFile, metrics, html);
-      return new Result(
-          modelFile, metrics, html, report, model.parameterCount(), model.history().size());
+      return finish(model, prepared, data, out, cv);
     }
+  }
+
+  /**
+   * Evaluates a trained model on the test data (else the validation split, else the training data),
+   * exports the verified ONNX model and writes {@code metrics.json} and {@code report.html} into
+   * {@code out}: the end of every training run, in one process or on a cluster.
+   */
+  public Result finish(
+      TrainedModel model,
+      PreparedData prepared,
+      Path data,
+      Path out,
+      Optional<CrossValidation.Result> cv)
+      throws IOException {
+    Features eval = prepared.test().or(prepared::validation).orElse(prepared.train());
+    String evalName =
+        prepared.test().isPresent()
+            ? "test set of " + data
+            : prepared.validation().isPresent()
+                ? "validation split of " + data
+                : "training data of " + data + " (no test or validation data)";
+    EvaluationReport report = evaluate(model, eval, evalName, cv);
+    String metricsJson = TrainJson.write(report);
+    ModelProto proto =
+        ModelExport.export(
+            model, eval, VERIFY_SAMPLES, Optional.of(TrainJson.writeCompact(report)), clock);
+    Path modelFile = out.resolve("model.onnx");
+    OnnxModels.write(proto, modelFile);
+    Path metrics = out.resolve("metrics.json");
+    AtomicFiles.write(metrics, metricsJson.getBytes(StandardCharsets.UTF_8));
+    Path html = out.resolve("report.html");
+    AtomicFiles.write(html, HtmlReport.render(report).getBytes(StandardCharsets.UTF_8));
+    log.info("wrote {}, {}, {}", modelFile, metrics, html);
+    return new Result(
+        modelFile, metrics, html, report, model.parameterCount(), model.history().size());
   }
 
   /** Evaluates a trained model on features, in DJL. */
