@@ -266,7 +266,17 @@ public final class Mesh implements AutoCloseable {
         }
         int from = (int) tag;
         ctx.channel().attr(PEER).set(from);
-        channels.put(from, ctx.channel());
+        Channel earlier = channels.put(from, ctx.channel());
+        if (earlier != null) {
+          // the peer came back (a retried task): what its old connection left is void
+          earlier.close();
+          BlockingQueue<Object> q = inbox(from);
+          for (Object o; (o = q.poll()) != null; ) {
+            if (o instanceof Frame f) {
+              f.close();
+            }
+          }
+        }
         return;
       }
       inbox(peer).offer(new Frame(kind, tag, msg.retain()));

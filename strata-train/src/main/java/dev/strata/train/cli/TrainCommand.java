@@ -1,11 +1,13 @@
 package dev.strata.train.cli;
 
+import dev.strata.core.StrataException;
 import dev.strata.train.lm.LanguageModelSpec;
 import dev.strata.train.lm.LanguageModelTrainer;
 import dev.strata.train.lm.TextCorpus;
 import dev.strata.train.spec.TrainingSpec;
 import dev.strata.train.training.ProgressBar;
 import dev.strata.train.training.TrainingListener;
+import dev.strata.train.workflow.ClusterTraining;
 import dev.strata.train.workflow.TrainingWorkflow;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -79,21 +81,106 @@ public final class TrainCommand implements Callable<Integer> {
       description = "Language models: override the spec's step count (e.g. for a quick run).")
   Integer steps;
 
+  @Option(
+      names = "--cluster",
+      paramLabel = "MASTER",
+      description = {
+        "Train data-parallel on Apache Spark: spark://HOST:PORT (a standalone cluster),",
+        "local-cluster[N,1,MB] (N executor JVMs started here) or local[1]. Needs strata-distributed",
+        "(./strata adds it when --cluster is given)."
+      })
+  String cluster;
+
+  @Option(
+      names = "--workers",
+      paramLabel = "N",
+      defaultValue = "2",
+      description = "With --cluster: barrier tasks, one per executor (default: ${DEFAULT-VALUE}).")
+  int workers;
+
+  @Option(
+      names = "--sync",
+      paramLabel = "MODE",
+      defaultValue = "allreduce",
+      description = "With --cluster: allreduce (default) or parameter-server.")
+  String sync;
+
+  @Option(
+      names = "--staleness",
+      paramLabel = "K",
+      defaultValue = "0",
+      description =
+          "With --sync parameter-server: 0 for synchronous steps (default), K > 0 for"
+              + " asynchronous updates at most K steps apart.")
+  int staleness;
+
+  @Option(
+      names = "--checkpoint-every",
+      paramLabel = "STEPS",
+      defaultValue = "0",
+      description =
+          "With --cluster: rank 0 also checkpoints every STEPS optimizer steps inside an epoch,"
+              + " where a retried stage resumes (default: after each epoch only).")
+  int checkpointEvery;
+
+  @Option(
+      names = "--step-timeout",
+      paramLabel = "SECONDS",
+      defaultValue = "120",
+      description =
+          "With --cluster: a worker waiting longer than this for a peer fails the stage, naming"
+              + " the peer (default: ${DEFAULT-VALUE}).")
+  int stepTimeout;
+
   @Override
   public Integer call() throws Exception {
     if (LanguageModelSpec.isLanguageModel(spec)) {
+      if (cluster != null) {
+        throw StrataException.invalid("--cluster: language models train in one process only");
+      }
       return trainLanguageModel();
     }
     TrainingSpec s = TrainingSpec.read(spec);
     TrainingListener progress = quiet ? new TrainingListener() {} : ProgressBar.onStderr();
-    TrainingWorkflow.Result r =
-        new TrainingWorkflow(common.config(), Clock.systemUTC())
-            .run(
-                s,
-                data,
-                out,
-                new TrainingWorkflow.Options(
-                    resume, Optional.ofNullable(epochs), Optional.empty(), folds, progress));
+    TrainingWorkflow.Result r;
+    if (cluster != null) {
+      if (resume || folds > 0) {
+        throw StrataException.invalid(
+            "--cluster: %s is for one process (a cluster run resumes from its own checkpoint"
+                + " when Spark retries it)",
+            resume ? "--resume" : "--cv");
+      }
+      ClusterTraining.Request request =
+          new ClusterTraining.Request(
+              s,
+              data,
+              out,
+              cluster,
+              workers,
+              ClusterTraining.Sync.parse(sync),
+              staleness,
+              checkpointEvery,
+              stepTimeout,
+              Optional.ofNullable(epochs),
+              common.config());
+      ClusterTraining impl =
+          ClusterTraining.find()
+              .orElseThrow(
+                  () ->
+                      StrataException.invalid(
+                          "--cluster: strata-distributed (Spark) is not on the class path; run"
+                              + " ./strata, which adds it when --cluster is given"));
+      r = impl.train(request);
+    } else {
+      r =
+          new TrainingWorkflow(common.config(), Clock.systemUTC())
+              .run(
+                  s,
+                  data,
+                  out,
+                  new TrainingWorkflow.Options(
+                      resume, Optional.ofNullable(epochs), Optional.empty(), folds, progress));
+    }
     System.out.printf(
         Locale.ROOT,
         "%s: %d parameters, %d epochs, %s %.4f (95%% CI %.4f-%.4f) -> %s%n",

@@ -351,7 +351,7 @@ public final class ModelTrainer {
         Augmenter augmenter = new Augmenter(data.pipeline());
         ParameterStore store = new ParameterStore(manager, false);
         List<ai.djl.nn.Parameter> trainable = trainable(params);
-        if (parallel.workers() > 1) {
+        if (parallel != SINGLE) {
           float[] w = flatten(trainable);
           if (parallel.start(w, updater.steps())) {
             setWeights(trainable, w);
@@ -506,7 +506,8 @@ public final class ModelTrainer {
     float rate = 0;
     int world = parallel.workers();
     int global = opt.batchSize() * world;
-    float[] vector = world > 1 ? new float[count(trainable)] : null;
+    boolean exchange = parallel != SINGLE;
+    float[] vector = exchange ? new float[count(trainable)] : null;
     for (int step = firstStep; step < steps; step++) {
       int stepFrom = step * global;
       int stepSize = Math.min(global, n - stepFrom);
@@ -545,17 +546,17 @@ public final class ModelTrainer {
               if (train.isClassification()) {
                 correct += out.argMax(1).eq(y).countNonzero().getLong();
               }
-              if (world > 1) {
+              if (exchange) {
                 flattenGradients(trainable, vector, (float) b / stepSize);
               }
             }
           } finally {
             COLLECTOR.unlock();
           }
-        } else if (world > 1) {
+        } else if (exchange) {
           java.util.Arrays.fill(vector, 0f);
         }
-        if (world == 1) {
+        if (!exchange) {
           updater.step(rate);
         } else if (parallel.combine(vector, updater.steps() + 1, rate)
             == DataParallel.Combined.GRADIENTS) {
@@ -563,6 +564,8 @@ public final class ModelTrainer {
           updater.step(rate);
         } else {
           setWeights(trainable, vector);
+          // the fused update kernels zero the gradients they consume; here none ran
+          zeroGradients(trainable);
           updater.countStep();
         }
         hook.afterStep(block, updater.steps());
@@ -585,7 +588,7 @@ public final class ModelTrainer {
           seen / secs,
           secs / Math.max(1, seen) * (n / world - seen));
     }
-    if (world > 1) {
+    if (exchange) {
       double[] total = parallel.sum(new double[] {lossSum, correct, seen});
       lossSum = total[0];
       correct = (long) total[1];
@@ -651,21 +654,40 @@ public final class ModelTrainer {
   private static void setGradients(List<ai.djl.nn.Parameter> params, float[] v) {
     int at = 0;
     for (ai.djl.nn.Parameter p : params) {
-      int size = Math.toIntExact(p.getArray().size());
       try (NDArray g = p.getArray().getGradient()) {
-        g.set(FloatBuffer.wrap(v, at, size));
+        at = copyInto(g, v, at);
       }
-      at += size;
+    }
+  }
+
+  private static void zeroGradients(List<ai.djl.nn.Parameter> params) {
+    for (ai.djl.nn.Parameter p : params) {
+      try (NDArray g = p.getArray().getGradient()) {
+        g.set(new ai.djl.ndarray.index.NDIndex(":"), 0f);
+      }
     }
   }
 
   private static void setWeights(List<ai.djl.nn.Parameter> params, float[] v) {
     int at = 0;
     for (ai.djl.nn.Parameter p : params) {
-      int size = Math.toIntExact(p.getArray().size());
-      p.getArray().set(FloatBuffer.wrap(v, at, size));
-      at += size;
+      at = copyInto(p.getArray(), v, at);
     }
+  }
+
+  /**
+   * Copies {@code target.size()} values of {@code v} from {@code at} into {@code target}'s own
+   * storage. Not {@code NDArray.set(Buffer)}: in DJL's PyTorch engine that points the tensor at the
+   * Java buffer, which the handle it was called on keeps alive — a gradient handle is closed at
+   * once, after which PyTorch accumulates into (and frees) memory the JVM has reclaimed.
+   */
+  private static int copyInto(NDArray target, float[] v, int at) {
+    int size = Math.toIntExact(target.size());
+    try (NDManager m = target.getManager().newSubManager();
+        NDArray src = m.create(FloatBuffer.wrap(v, at, size), target.getShape())) {
+      target.set(new ai.djl.ndarray.index.NDIndex(":"), src);
+    }
+    return at + size;
   }
 
   /** What a checkpoint inside an epoch needs of the run's state (written by rank 0 only). */
