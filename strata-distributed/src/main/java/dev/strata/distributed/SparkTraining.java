@@ -18,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -29,6 +28,7 @@ import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
 import org.slf4j.Logger;
@@ -114,12 +114,15 @@ public final class SparkTraining implements ClusterTraining {
                 : "");
         RDD<Integer> ranks =
             sc.parallelize(IntStream.range(0, r.workers()).boxed().toList(), r.workers()).rdd();
-        Object collected =
-            ranks
-                .barrier()
-                .mapPartitions(task, false, ClassTag$.MODULE$.apply(WorkerReport.class))
-                .collect();
-        reports = new ArrayList<>(Arrays.asList((WorkerReport[]) collected));
+        // the barrier stage feeds a shuffle, so that it is a shuffle-map stage: Spark re-runs a
+        // failed barrier shuffle-map stage, but aborts the job when a barrier result stage fails
+        RDD<WorkerReport> trained =
+            ranks.barrier().mapPartitions(task, false, ClassTag$.MODULE$.apply(WorkerReport.class));
+        reports =
+            new ArrayList<>(
+                JavaRDD.fromRDD(trained, ClassTag$.MODULE$.apply(WorkerReport.class))
+                    .repartition(1)
+                    .collect());
         reports.sort(Comparator.comparingInt(WorkerReport::rank));
       } catch (RuntimeException e) {
         throw StrataException.unavailable(

@@ -287,7 +287,7 @@ final class Harness implements BeforeEachCallback, AfterEachCallback {
     throw new IllegalStateException("no new free port after 50 attempts");
   }
 
-  private static void deleteRecursively(Path root, Predicate<Path> files) throws IOException {
+  static void deleteRecursively(Path root, Predicate<Path> files) throws IOException {
     if (!Files.exists(root)) {
       return;
     }

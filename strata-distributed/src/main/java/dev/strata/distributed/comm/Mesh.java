@@ -55,7 +55,13 @@ public final class Mesh implements AutoCloseable {
   private final String session;
   private final EventLoopGroup group;
   private final Channel server;
-  private final Map<Integer, Channel> channels = new ConcurrentHashMap<>();
+
+  /** Connections this member opened, by peer: it sends on these. */
+  private final Map<Integer, Channel> outbound = new ConcurrentHashMap<>();
+
+  /** Connections peers opened to this member (a server answers on these). */
+  private final Map<Integer, Channel> inbound = new ConcurrentHashMap<>();
+
   private final Map<Integer, BlockingQueue<Object>> inboxes = new ConcurrentHashMap<>();
   private final Map<Integer, String> names = new ConcurrentHashMap<>();
   private volatile long bytesSent;
@@ -131,7 +137,7 @@ public final class Mesh implements AutoCloseable {
         ByteBuf b = c.alloc().buffer(12 + hello.length);
         b.writeInt(HELLO).writeLong(rank).writeBytes(hello);
         c.writeAndFlush(b).sync();
-        channels.put(peer, c);
+        outbound.put(peer, c);
         return;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -201,7 +207,10 @@ public final class Mesh implements AutoCloseable {
   }
 
   private Channel channel(int peer) {
-    Channel c = channels.get(peer);
+    Channel c = outbound.get(peer);
+    if (c == null) {
+      c = inbound.get(peer);
+    }
     if (c == null || !c.isActive()) {
       throw StrataException.unavailable("no connection to %s", name(peer));
     }
@@ -238,7 +247,10 @@ public final class Mesh implements AutoCloseable {
 
   @Override
   public void close() {
-    for (Channel c : channels.values()) {
+    for (Channel c : outbound.values()) {
+      c.close();
+    }
+    for (Channel c : inbound.values()) {
       c.close();
     }
     server.close();
@@ -266,9 +278,9 @@ public final class Mesh implements AutoCloseable {
         }
         int from = (int) tag;
         ctx.channel().attr(PEER).set(from);
-        Channel earlier = channels.put(from, ctx.channel());
+        Channel earlier = inbound.put(from, ctx.channel());
         if (earlier != null) {
-          // the peer came back (a retried task): what its old connection left is void
+          // the peer connected again (a retried task): what its old connection left is void
           earlier.close();
           BlockingQueue<Object> q = inbox(from);
           for (Object o; (o = q.poll()) != null; ) {
@@ -285,7 +297,8 @@ public final class Mesh implements AutoCloseable {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
       Integer peer = ctx.channel().attr(PEER).get();
-      if (peer != null && channels.get(peer) == ctx.channel()) {
+      if (peer != null
+          && (outbound.get(peer) == ctx.channel() || inbound.get(peer) == ctx.channel())) {
         inbox(peer).offer(CLOSED);
       }
     }
