@@ -558,15 +558,23 @@ public final class ModelTrainer {
         }
         if (!exchange) {
           updater.step(rate);
-        } else if (parallel.combine(vector, updater.steps() + 1, rate)
-            == DataParallel.Combined.GRADIENTS) {
-          setGradients(trainable, vector);
-          updater.step(rate);
         } else {
-          setWeights(trainable, vector);
-          // the fused update kernels zero the gradients they consume; here none ran
-          zeroGradients(trainable);
-          updater.countStep();
+          DataParallel.Combined combined = parallel.combine(vector, updater.steps() + 1, rate);
+          // workers sharing one JVM also take turns for the copies and the update
+          COLLECTOR.lock();
+          try {
+            if (combined == DataParallel.Combined.GRADIENTS) {
+              setGradients(trainable, vector);
+              updater.step(rate);
+            } else {
+              setWeights(trainable, vector);
+              // the fused update kernels zero the gradients they consume; here none ran
+              zeroGradients(trainable);
+              updater.countStep();
+            }
+          } finally {
+            COLLECTOR.unlock();
+          }
         }
         hook.afterStep(block, updater.steps());
       }
