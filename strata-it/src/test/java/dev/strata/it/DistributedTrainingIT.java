@@ -7,8 +7,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,6 +61,7 @@ class DistributedTrainingIT {
     Path home = dir.resolve("spark-home");
     Files.createDirectories(home.resolve("jars"));
     int port = freePort();
+    int webUi = freePort();
     master = "spark://127.0.0.1:" + port;
     Process m =
         spark(
@@ -69,7 +73,7 @@ class DistributedTrainingIT {
                 "--port",
                 Integer.toString(port),
                 "--webui-port",
-                Integer.toString(freePort())),
+                Integer.toString(webUi)),
             home);
     cluster.add(m);
     for (int w = 0; w < 2; w++) {
@@ -94,7 +98,8 @@ class DistributedTrainingIT {
               home));
     }
     long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-    while (count(dir.resolve("master.log"), "Registering worker") < 2) {
+    // the master's status page, not its log: the CLI's logback.xml keeps Spark at WARN
+    while (aliveWorkers(webUi) < 2) {
       for (Process p : cluster) {
         assertThat(p.isAlive()).as("spark process (see %s)", dir).isTrue();
       }
@@ -349,6 +354,7 @@ class DistributedTrainingIT {
     Map<String, String> env = b.environment();
     env.put("SPARK_HOME", home.toString());
     env.put("SPARK_SCALA_VERSION", "2.13");
+    env.put("SPARK_LOCAL_IP", "127.0.0.1");
     env.put("JAVA_HOME", Path.of(JvmCommand.javaBinary()).getParent().getParent().toString());
     return b.start();
   }
@@ -405,16 +411,19 @@ class DistributedTrainingIT {
     return m.at("/classification/accuracy").asDouble();
   }
 
-  static int count(Path log, String what) throws IOException {
-    if (!Files.exists(log)) {
+  /** The workers the master's web UI reports alive, or 0 while it does not answer yet. */
+  static int aliveWorkers(int webUi) throws InterruptedException {
+    try (HttpClient http = HttpClient.newHttpClient()) {
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webUi + "/json/"))
+                  .timeout(Duration.ofSeconds(5))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200 ? JSON.readTree(r.body()).path("aliveworkers").asInt() : 0;
+    } catch (IOException e) {
       return 0;
     }
-    String s = Files.readString(log, StandardCharsets.UTF_8);
-    int n = 0;
-    for (int i = s.indexOf(what); i >= 0; i = s.indexOf(what, i + 1)) {
-      n++;
-    }
-    return n;
   }
 
   static int freePort() throws IOException {
