@@ -26,7 +26,6 @@ import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
-import java.util.stream.Stream;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -66,17 +65,39 @@ public final class SparkTraining implements ClusterTraining {
   public TrainingWorkflow.Result train(Request r) throws IOException {
     checkMaster(r.cluster(), r.workers());
     TrainingSpec spec = r.epochs().map(r.spec()::withEpochs).orElse(r.spec());
-    Path data = DataSources.resolveAlias(r.data()).toAbsolutePath().normalize();
     Path out = r.out().toAbsolutePath().normalize();
+    SparkConf conf = conf(r);
+    boolean remote = RemoteData.isRemote(r.data());
+    // a local data set is read where it lies, by every executor; a remote one through Hadoop
+    String data =
+        remote
+            ? r.data()
+            : DataSources.resolveAlias(RemoteData.local(r.data()))
+                .toAbsolutePath()
+                .normalize()
+                .toString();
     // the driver reads and prepares the data first: a bad path or spec fails here, before any
     // executor starts, and the evaluation at the end needs it
-    PreparedData prepared = PreparedData.prepare(spec, DataSources.load(data, spec));
+    PreparedData prepared;
+    if (remote) {
+      Path copy = Files.createTempDirectory("strata-data-");
+      try {
+        Path local =
+            RemoteData.fetch(
+                data, RemoteData.hadoopConfiguration(properties(conf)), copy.resolve("data"));
+        log.info("read {} through Hadoop's file system for its scheme", data);
+        prepared = PreparedData.prepare(spec, DataSources.load(local, spec));
+      } finally {
+        AtomicFiles.deleteTree(copy);
+      }
+    } else {
+      prepared = PreparedData.prepare(spec, DataSources.load(Path.of(data), spec));
+    }
     Files.createDirectories(out);
-    deleteTree(out.resolve("checkpoint"));
+    AtomicFiles.deleteTree(out.resolve("checkpoint"));
     Files.deleteIfExists(out.resolve("training-log.jsonl"));
     Tracked.clear(out);
 
-    SparkConf conf = conf(r);
     long t0 = System.nanoTime();
     List<WorkerReport> reports;
     long serverBytes = 0;
@@ -202,12 +223,22 @@ public final class SparkTraining implements ClusterTraining {
             .setIfMissing(
                 "spark.barrier.sync.timeout",
                 Integer.toString(Math.max(600, r.stepTimeoutSeconds())));
+    // --conf over the defaults above (and over spark.* system properties)
+    r.sparkConf().forEach(conf::set);
     String m = r.cluster();
     if (m.startsWith("local") || m.contains("127.0.0.1") || m.contains("localhost")) {
       conf.setIfMissing("spark.driver.host", "127.0.0.1")
           .setIfMissing("spark.driver.bindAddress", "127.0.0.1");
     }
     return conf;
+  }
+
+  static java.util.Map<String, String> properties(SparkConf conf) {
+    java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+    for (scala.Tuple2<String, String> kv : conf.getAll()) {
+      m.put(kv._1(), kv._2());
+    }
+    return m;
   }
 
   private static long repeatedSteps(Path out) throws IOException {
@@ -278,16 +309,5 @@ public final class SparkTraining implements ClusterTraining {
       }
     }
     return best;
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.strata.distributed;
 
+import dev.strata.core.AtomicFiles;
 import dev.strata.core.StrataException;
 import dev.strata.distributed.comm.Mesh;
 import dev.strata.distributed.comm.RingAllReduce;
@@ -19,12 +20,15 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.SparkFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.collection.Iterator;
@@ -60,7 +64,7 @@ final class WorkerTask extends AbstractFunction1<Iterator<Integer>, Iterator<Wor
   WorkerTask(
       String run,
       String specJson,
-      Path data,
+      String data,
       Path out,
       Path strataHome,
       int workers,
@@ -69,7 +73,7 @@ final class WorkerTask extends AbstractFunction1<Iterator<Integer>, Iterator<Wor
       int stepTimeoutSeconds) {
     this.run = run;
     this.specJson = specJson;
-    this.data = data.toString();
+    this.data = data;
     this.out = out.toString();
     this.strataHome = strataHome.toString();
     this.workers = workers;
@@ -105,7 +109,23 @@ final class WorkerTask extends AbstractFunction1<Iterator<Integer>, Iterator<Wor
     Duration timeout = Duration.ofSeconds(stepTimeoutSeconds);
     TrainingSpec spec = TrainingSpec.parse(specJson, false, "the run's spec");
     TrainConfig config = new TrainConfig(Path.of(strataHome), Math.max(1, ctx.cpus()), 1);
-    PreparedData prepared = PreparedData.prepare(spec, DataSources.load(Path.of(data), spec));
+    PreparedData prepared;
+    if (RemoteData.isRemote(data)) {
+      // this executor's own copy, read through Hadoop with the job's spark.hadoop.* settings
+      Path copy = Files.createTempDirectory(Path.of(SparkFiles.getRootDirectory()), "strata-data-");
+      try {
+        Path local =
+            RemoteData.fetch(
+                data,
+                RemoteData.hadoopConfiguration(SparkTraining.properties(SparkEnv.get().conf())),
+                copy.resolve("data"));
+        prepared = PreparedData.prepare(spec, DataSources.load(local, spec));
+      } finally {
+        AtomicFiles.deleteTree(copy);
+      }
+    } else {
+      prepared = PreparedData.prepare(spec, DataSources.load(Path.of(data), spec));
+    }
     String host = hostOf(ctx.getTaskInfos()[rank].address());
     String session = parameterServer ? run : run + "/attempt-" + attempt;
     try (Mesh mesh = Mesh.bind(rank, session, address(host))) {

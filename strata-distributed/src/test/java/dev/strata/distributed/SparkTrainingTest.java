@@ -9,6 +9,7 @@ import dev.strata.train.engine.TrainConfig;
 import dev.strata.train.spec.TrainingSpec;
 import dev.strata.train.workflow.ClusterTraining;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -69,7 +70,7 @@ class SparkTrainingTest {
   private static ClusterTraining.Request request(TrainingSpec spec, int workers, int staleness) {
     return new ClusterTraining.Request(
         spec,
-        Path.of("d"),
+        "d",
         Path.of("o"),
         "local[1]",
         workers,
@@ -78,6 +79,7 @@ class SparkTrainingTest {
         0,
         60,
         Optional.empty(),
+        Map.of(),
         new TrainConfig(Path.of("target"), 1, 1));
   }
 }

@@ -116,7 +116,12 @@ class DistributedTrainingIT {
     }
   }
 
-  /** Two workers of batch 32 by ring all-reduce end with the weights of one worker of batch 64. */
+  /**
+   * Two workers of batch 32 by ring all-reduce end with the weights of one worker of batch 64. The
+   * cluster run reads its data through Hadoop ({@code viewfs://}, Hadoop's mount-table file system,
+   * set up by {@code --conf spark.hadoop.*} as for HDFS or S3), the single run from the local path:
+   * equal weights also prove the driver and both executors read the same samples.
+   */
   @Test
   void allReduceOnTwoWorkersGivesTheWeightsOfOneWorkerWithTheDoubleBatch() throws Exception {
     Path spec = spec("mlp", MLP, 32, 2, "{type: sgd, learning_rate: 0.05, momentum: 0.9}");
@@ -131,7 +136,9 @@ class DistributedTrainingIT {
                 "--spec",
                 spec.toString(),
                 "--data",
-                SUBSET.toString(),
+                "viewfs://strata/fashion",
+                "--conf",
+                "spark.hadoop.fs.viewfs.mounttable.strata.link./fashion=" + SUBSET.toUri(),
                 "--out",
                 cluster.toString(),
                 "--quiet",

@@ -11,7 +11,9 @@ import dev.strata.train.workflow.ClusterTraining;
 import dev.strata.train.workflow.TrainingWorkflow;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -46,8 +48,16 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--spec", required = true, paramLabel = "SPEC", description = "Training spec.")
   Path spec;
 
-  @Option(names = "--data", required = true, paramLabel = "DATA", description = "Data set.")
-  Path data;
+  @Option(
+      names = "--data",
+      required = true,
+      paramLabel = "DATA",
+      description = {
+        "Data set: a path, or with --cluster also a Hadoop file system URI (hdfs://, s3a://,",
+        "viewfs://, ...) that the driver and each executor read through Spark's Hadoop",
+        "configuration."
+      })
+  String data;
 
   @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
   Path out;
@@ -132,6 +142,15 @@ public final class TrainCommand implements Callable<Integer> {
               + " the peer (default: ${DEFAULT-VALUE}).")
   int stepTimeout;
 
+  @Option(
+      names = "--conf",
+      paramLabel = "KEY=VALUE",
+      description = {
+        "With --cluster: a Spark property, as spark-submit --conf takes it (repeatable), e.g.",
+        "spark.executor.memory=4g or spark.hadoop.fs.s3a.endpoint=..."
+      })
+  Map<String, String> sparkConf = new LinkedHashMap<>();
+
   @Override
   public Integer call() throws Exception {
     if (LanguageModelSpec.isLanguageModel(spec)) {
@@ -139,6 +158,9 @@ public final class TrainCommand implements Callable<Integer> {
         throw StrataException.invalid("--cluster: language models train in one process only");
       }
       return trainLanguageModel();
+    }
+    if (cluster == null && !sparkConf.isEmpty()) {
+      throw StrataException.invalid("--conf sets Spark properties: it needs --cluster");
     }
     TrainingSpec s = TrainingSpec.read(spec);
     TrainingListener progress = quiet ? new TrainingListener() {} : ProgressBar.onStderr();
@@ -162,6 +184,7 @@ public final class TrainCommand implements Callable<Integer> {
               checkpointEvery,
               stepTimeout,
               Optional.ofNullable(epochs),
+              sparkConf,
               common.config());
       ClusterTraining impl =
           ClusterTraining.find()
@@ -176,7 +199,7 @@ public final class TrainCommand implements Callable<Integer> {
           new TrainingWorkflow(common.config(), Clock.systemUTC())
               .run(
                   s,
-                  data,
+                  localData(),
                   out,
                   new TrainingWorkflow.Options(
                       resume, Optional.ofNullable(epochs), Optional.empty(), folds, progress));
@@ -195,12 +218,28 @@ public final class TrainCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** DATA as a path: URIs of other file systems are read through Spark, with --cluster only. */
+  private Path localData() {
+    int colon = data.indexOf(":/");
+    if (colon > 1 && data.substring(0, colon).matches("[A-Za-z][A-Za-z0-9+.-]*")) {
+      String scheme = data.substring(0, colon);
+      if (scheme.equalsIgnoreCase("file")) {
+        return Path.of(java.net.URI.create(data));
+      }
+      throw StrataException.invalid(
+          "--data %s: a %s:// URI is read through Spark's Hadoop file systems, with --cluster"
+              + " only (expected here: a local path)",
+          data, scheme);
+    }
+    return Path.of(data);
+  }
+
   private int trainLanguageModel() throws Exception {
     LanguageModelSpec s = LanguageModelSpec.read(spec);
     if (steps != null) {
       s = s.withSteps(steps);
     }
-    TextCorpus corpus = TextCorpus.load(data);
+    TextCorpus corpus = TextCorpus.load(localData());
     LanguageModelTrainer.Result r =
         new LanguageModelTrainer(common.config(), quiet ? null : System.err).train(s, corpus, out);
     System.out.printf(

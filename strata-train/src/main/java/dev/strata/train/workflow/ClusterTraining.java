@@ -8,6 +8,7 @@ import dev.strata.train.spec.TrainingSpec;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
 
@@ -37,6 +38,8 @@ public interface ClusterTraining {
   /**
    * One cluster run.
    *
+   * @param data a local path (every executor reads it at the same path) or a Hadoop file system
+   *     URI, read through Spark's Hadoop configuration on the driver and on each executor
    * @param cluster Spark's master URL: {@code spark://HOST:PORT}, {@code local-cluster[N,C,MB]} or
    *     {@code local[1]}
    * @param workers barrier tasks, one per executor
@@ -45,10 +48,11 @@ public interface ClusterTraining {
    * @param checkpointEvery optimizer steps between rank 0's checkpoints inside an epoch (0: after
    *     each epoch only)
    * @param stepTimeoutSeconds how long a worker waits for a peer in one step before failing it
+   * @param sparkConf Spark properties ({@code --conf}), over Strata's defaults
    */
   record Request(
       TrainingSpec spec,
-      Path data,
+      String data,
       Path out,
       String cluster,
       int workers,
@@ -57,6 +61,7 @@ public interface ClusterTraining {
       int checkpointEvery,
       int stepTimeoutSeconds,
       Optional<Integer> epochs,
+      Map<String, String> sparkConf,
       TrainConfig config) {
     public Request {
       requireNonNull(spec, "spec");
@@ -66,6 +71,12 @@ public interface ClusterTraining {
       requireNonNull(sync, "sync");
       requireNonNull(epochs, "epochs");
       requireNonNull(config, "config");
+      sparkConf = Map.copyOf(sparkConf);
+      for (String k : sparkConf.keySet()) {
+        if (!k.startsWith("spark.")) {
+          throw StrataException.invalid("--conf %s: not a Spark property (expected: spark.*)", k);
+        }
+      }
       if (workers < 1) {
         throw StrataException.invalid("--workers %d (expected: >= 1)", workers);
       }

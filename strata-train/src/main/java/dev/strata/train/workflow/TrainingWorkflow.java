@@ -148,7 +148,7 @@ public final class TrainingWorkflow {
             : distillation.isPresent()
                 ? trainer.distill(spec, prepared, checkpoint, distillation.get())
                 : trainer.train(spec, prepared, checkpoint, options.stopAfterEpochs())) {
-      return finish(model, prepared, data, out, cv);
+      return finish(model, prepared, data.toString(), out, cv);
     }
   }
 
@@ -160,7 +160,7 @@ public final class TrainingWorkflow {
   public Result finish(
       TrainedModel model,
       PreparedData prepared,
-      Path data,
+      String data,
       Path out,
       Optional<CrossValidation.Result> cv)
       throws IOException {
