@@ -38,6 +38,10 @@ if [ ! -f "$jar" ] || [ ! -d "$root/strata-bench/target/lib" ]; then
   exit 1
 fi
 cd "$root"
+# the malloc settings ./strata gives `strata train` (see there); GLIBC_TUNABLES= measures without
+if [ -z "${GLIBC_TUNABLES+set}" ]; then
+  export GLIBC_TUNABLES=$(sed -n 's/^strata_train_malloc=//p' "$root/strata")
+fi
 exec "$STRATA_JAVA_HOME/bin/java" $heap --enable-native-access=ALL-UNNAMED \
   -Dlogback.configurationFile="$root/strata-train/logback-cli.xml" \
   -cp "$jar:$root/strata-bench/target/lib/*" dev.strata.bench.train.TrainingBenchmark "$@"

@@ -223,6 +223,12 @@ public final class SparkTraining implements ClusterTraining {
             .setIfMissing(
                 "spark.barrier.sync.timeout",
                 Integer.toString(Math.max(600, r.stepTimeoutSeconds())));
+    // executors train as `strata train` does: the malloc settings ./strata gives it (one arena
+    // that keeps what PyTorch frees each step), unless the user set them
+    String malloc = System.getenv("GLIBC_TUNABLES");
+    if (malloc != null && !malloc.isEmpty()) {
+      conf.setIfMissing("spark.executorEnv.GLIBC_TUNABLES", malloc);
+    }
     // --conf over the defaults above (and over spark.* system properties)
     r.sparkConf().forEach(conf::set);
     String m = r.cluster();
