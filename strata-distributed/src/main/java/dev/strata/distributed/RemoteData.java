@@ -2,69 +2,57 @@ package dev.strata.distributed;
 
 import dev.strata.core.AtomicFiles;
 import dev.strata.core.StrataException;
+import dev.strata.train.data.DataSources;
+import dev.strata.train.data.PreparedData;
+import dev.strata.train.spec.TrainingSpec;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.UnsupportedFileSystemException;
+import org.apache.spark.SparkConf;
+import scala.Tuple2;
 
 /**
  * A data set named by a Hadoop file system URI ({@code hdfs://}, {@code s3a://}, {@code viewfs://},
  * whatever the class path and the {@code spark.hadoop.*} properties configure): read the way Spark
  * reads it, through Hadoop's {@link FileSystem} with Spark's Hadoop configuration, and copied to a
  * local directory for Strata's readers (IDX, CSV, image folders) on the driver and on each
- * executor. A plain path or a {@code file:} URI stays local: every executor reads it where it lies.
+ * executor. A plain path or a {@code file:} URI stays local: every executor reads it where it lies
+ * ({@link DataSources#remoteScheme} tells them apart).
  */
 final class RemoteData {
-  private static final String PREFIX = "spark.hadoop.";
-
   private RemoteData() {}
 
-  /** True when {@code data} is a URI whose scheme is not {@code file} (nor a drive letter). */
-  static boolean isRemote(String data) {
-    return scheme(data) != null && !scheme(data).equalsIgnoreCase("file");
-  }
-
-  /** The local path of {@code data}: the path itself, or the path of its {@code file:} URI. */
-  static Path local(String data) {
-    String s = scheme(data);
-    if (s != null && s.equalsIgnoreCase("file")) {
-      return Path.of(URI.create(data));
+  /**
+   * Reads and prepares {@code data} as {@code spec} says: where it lies when it is a path, else
+   * from a local copy made in a new directory under {@code scratch} and deleted afterwards.
+   */
+  static PreparedData prepare(TrainingSpec spec, String data, SparkConf conf, Path scratch)
+      throws IOException {
+    if (DataSources.remoteScheme(data).isEmpty()) {
+      return PreparedData.prepare(spec, DataSources.load(DataSources.localPath(data), spec));
     }
-    if (s != null) {
-      throw new IllegalArgumentException(data + " is remote");
-    }
-    return Path.of(data);
-  }
-
-  private static String scheme(String data) {
-    if (!data.contains(":/")) {
-      return null;
-    }
+    Path copy = Files.createTempDirectory(scratch, "strata-data-");
     try {
-      String s = new URI(data).getScheme();
-      return s == null || s.length() < 2 ? null : s;
-    } catch (URISyntaxException e) {
-      return null;
+      Path local = fetch(data, hadoopConfiguration(conf), copy.resolve("data"));
+      return PreparedData.prepare(spec, DataSources.load(local, spec));
+    } finally {
+      AtomicFiles.deleteTree(copy);
     }
   }
 
   /**
    * Hadoop's configuration with the {@code spark.hadoop.*} properties applied, as Spark makes it.
    */
-  static Configuration hadoopConfiguration(Map<String, String> sparkProperties) {
+  static Configuration hadoopConfiguration(SparkConf spark) {
     Configuration conf = new Configuration();
-    sparkProperties.forEach(
-        (k, v) -> {
-          if (k.startsWith(PREFIX)) {
-            conf.set(k.substring(PREFIX.length()), v);
-          }
-        });
+    for (Tuple2<String, String> kv : spark.getAllWithPrefix("spark.hadoop.")) {
+      conf.set(kv._1(), kv._2());
+    }
     return conf;
   }
 

@@ -67,31 +67,21 @@ public final class SparkTraining implements ClusterTraining {
     TrainingSpec spec = r.epochs().map(r.spec()::withEpochs).orElse(r.spec());
     Path out = r.out().toAbsolutePath().normalize();
     SparkConf conf = conf(r);
-    boolean remote = RemoteData.isRemote(r.data());
+    boolean remote = DataSources.remoteScheme(r.data()).isPresent();
     // a local data set is read where it lies, by every executor; a remote one through Hadoop
     String data =
         remote
             ? r.data()
-            : DataSources.resolveAlias(RemoteData.local(r.data()))
+            : DataSources.resolveAlias(DataSources.localPath(r.data()))
                 .toAbsolutePath()
                 .normalize()
                 .toString();
     // the driver reads and prepares the data first: a bad path or spec fails here, before any
     // executor starts, and the evaluation at the end needs it
-    PreparedData prepared;
+    PreparedData prepared =
+        RemoteData.prepare(spec, data, conf, Path.of(System.getProperty("java.io.tmpdir")));
     if (remote) {
-      Path copy = Files.createTempDirectory("strata-data-");
-      try {
-        Path local =
-            RemoteData.fetch(
-                data, RemoteData.hadoopConfiguration(properties(conf)), copy.resolve("data"));
-        log.info("read {} through Hadoop's file system for its scheme", data);
-        prepared = PreparedData.prepare(spec, DataSources.load(local, spec));
-      } finally {
-        AtomicFiles.deleteTree(copy);
-      }
-    } else {
-      prepared = PreparedData.prepare(spec, DataSources.load(Path.of(data), spec));
+      log.info("read {} through Hadoop's file system for its scheme", data);
     }
     Files.createDirectories(out);
     AtomicFiles.deleteTree(out.resolve("checkpoint"));
@@ -237,14 +227,6 @@ public final class SparkTraining implements ClusterTraining {
           .setIfMissing("spark.driver.bindAddress", "127.0.0.1");
     }
     return conf;
-  }
-
-  static java.util.Map<String, String> properties(SparkConf conf) {
-    java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
-    for (scala.Tuple2<String, String> kv : conf.getAll()) {
-      m.put(kv._1(), kv._2());
-    }
-    return m;
   }
 
   private static long repeatedSteps(Path out) throws IOException {

@@ -1,11 +1,9 @@
 package dev.strata.distributed;
 
-import dev.strata.core.AtomicFiles;
 import dev.strata.core.StrataException;
 import dev.strata.distributed.comm.Mesh;
 import dev.strata.distributed.comm.RingAllReduce;
 import dev.strata.distributed.ps.ServerParallel;
-import dev.strata.train.data.DataSources;
 import dev.strata.train.data.PreparedData;
 import dev.strata.train.engine.TrainConfig;
 import dev.strata.train.spec.TrainingSpec;
@@ -20,7 +18,6 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -109,23 +106,10 @@ final class WorkerTask extends AbstractFunction1<Iterator<Integer>, Iterator<Wor
     Duration timeout = Duration.ofSeconds(stepTimeoutSeconds);
     TrainingSpec spec = TrainingSpec.parse(specJson, false, "the run's spec");
     TrainConfig config = new TrainConfig(Path.of(strataHome), Math.max(1, ctx.cpus()), 1);
-    PreparedData prepared;
-    if (RemoteData.isRemote(data)) {
-      // this executor's own copy, read through Hadoop with the job's spark.hadoop.* settings
-      Path copy = Files.createTempDirectory(Path.of(SparkFiles.getRootDirectory()), "strata-data-");
-      try {
-        Path local =
-            RemoteData.fetch(
-                data,
-                RemoteData.hadoopConfiguration(SparkTraining.properties(SparkEnv.get().conf())),
-                copy.resolve("data"));
-        prepared = PreparedData.prepare(spec, DataSources.load(local, spec));
-      } finally {
-        AtomicFiles.deleteTree(copy);
-      }
-    } else {
-      prepared = PreparedData.prepare(spec, DataSources.load(Path.of(data), spec));
-    }
+    // a remote data set: this executor's own copy, read with the job's spark.hadoop.* settings
+    PreparedData prepared =
+        RemoteData.prepare(
+            spec, data, SparkEnv.get().conf(), Path.of(SparkFiles.getRootDirectory()));
     String host = hostOf(ctx.getTaskInfos()[rank].address());
     String session = parameterServer ? run : run + "/attempt-" + attempt;
     try (Mesh mesh = Mesh.bind(rank, session, address(host))) {

@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.strata.core.StrataException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkConf;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,23 +15,12 @@ class RemoteDataTest {
   @TempDir Path tmp;
 
   @Test
-  void pathsAndFileUrisAreLocalAndOtherSchemesRemote() {
-    assertThat(RemoteData.isRemote("data/fashion")).isFalse();
-    assertThat(RemoteData.isRemote("/srv/data")).isFalse();
-    assertThat(RemoteData.isRemote("fashion-mnist")).isFalse();
-    assertThat(RemoteData.isRemote("file:///srv/data")).isFalse();
-    assertThat(RemoteData.isRemote("C:/data")).isFalse();
-    assertThat(RemoteData.isRemote("hdfs://nn:8020/data")).isTrue();
-    assertThat(RemoteData.isRemote("s3a://bucket/data")).isTrue();
-    assertThat(RemoteData.local("file:///srv/data")).isEqualTo(Path.of("/srv/data"));
-    assertThat(RemoteData.local("data/x")).isEqualTo(Path.of("data/x"));
-  }
-
-  @Test
   void onlySparkHadoopPropertiesReachHadoop() {
     Configuration c =
         RemoteData.hadoopConfiguration(
-            Map.of("spark.hadoop.fs.s3a.endpoint", "http://minio:9000", "spark.ui.enabled", "x"));
+            new SparkConf(false)
+                .set("spark.hadoop.fs.s3a.endpoint", "http://minio:9000")
+                .set("spark.ui.enabled", "x"));
     assertThat(c.get("fs.s3a.endpoint")).isEqualTo("http://minio:9000");
     assertThat(c.get("ui.enabled")).isNull();
   }
@@ -45,7 +34,8 @@ class RemoteDataTest {
     Files.writeString(source.resolve("nested/labels.csv"), "a,b\n");
     Configuration conf =
         RemoteData.hadoopConfiguration(
-            Map.of("spark.hadoop.fs.viewfs.mounttable.t.link./data", source.toUri().toString()));
+            new SparkConf(false)
+                .set("spark.hadoop.fs.viewfs.mounttable.t.link./data", source.toUri().toString()));
     Path copy = RemoteData.fetch("viewfs://t/data", conf, tmp.resolve("copy"));
     assertThat(copy).isEqualTo(tmp.resolve("copy/data"));
     assertThat(Files.readAllBytes(copy.resolve("train-images-idx3-ubyte")))
@@ -61,7 +51,8 @@ class RemoteDataTest {
   void aMissingPathOrAnUnknownSchemeIsNamed() {
     Configuration conf =
         RemoteData.hadoopConfiguration(
-            Map.of("spark.hadoop.fs.viewfs.mounttable.t.link./data", tmp.toUri().toString()));
+            new SparkConf(false)
+                .set("spark.hadoop.fs.viewfs.mounttable.t.link./data", tmp.toUri().toString()));
     assertThatThrownBy(() -> RemoteData.fetch("viewfs://t/data/none", conf, tmp.resolve("a")))
         .isInstanceOf(StrataException.class)
         .hasMessageContaining("viewfs://t/data/none")

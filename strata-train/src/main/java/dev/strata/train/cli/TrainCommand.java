@@ -1,6 +1,7 @@
 package dev.strata.train.cli;
 
 import dev.strata.core.StrataException;
+import dev.strata.train.data.DataSources;
 import dev.strata.train.lm.LanguageModelSpec;
 import dev.strata.train.lm.LanguageModelTrainer;
 import dev.strata.train.lm.TextCorpus;
@@ -220,18 +221,14 @@ public final class TrainCommand implements Callable<Integer> {
 
   /** DATA as a path: URIs of other file systems are read through Spark, with --cluster only. */
   private Path localData() {
-    int colon = data.indexOf(":/");
-    if (colon > 1 && data.substring(0, colon).matches("[A-Za-z][A-Za-z0-9+.-]*")) {
-      String scheme = data.substring(0, colon);
-      if (scheme.equalsIgnoreCase("file")) {
-        return Path.of(java.net.URI.create(data));
-      }
+    Optional<String> scheme = DataSources.remoteScheme(data);
+    if (scheme.isPresent()) {
       throw StrataException.invalid(
           "--data %s: a %s:// URI is read through Spark's Hadoop file systems, with --cluster"
               + " only (expected here: a local path)",
-          data, scheme);
+          data, scheme.get());
     }
-    return Path.of(data);
+    return DataSources.localPath(data);
   }
 
   private int trainLanguageModel() throws Exception {

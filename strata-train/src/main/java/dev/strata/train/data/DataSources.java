@@ -7,6 +7,8 @@ import dev.strata.preprocess.InputSpec;
 import dev.strata.preprocess.RawImage;
 import dev.strata.train.spec.TrainingSpec;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -97,6 +99,43 @@ public final class DataSources {
           Files.isDirectory(test) ? Optional.of(readImageFolders(test)) : Optional.empty());
     }
     return new Loaded(readImageFolders(data), Optional.empty());
+  }
+
+  /**
+   * The scheme of {@code data} when it is a URI of another file system ({@code hdfs://}, {@code
+   * s3a://}, ...), read through Spark by cluster training; empty for a path, a {@code file:} URI or
+   * a Windows drive letter.
+   */
+  public static Optional<String> remoteScheme(String data) {
+    return scheme(data).filter(s -> !s.equalsIgnoreCase("file"));
+  }
+
+  /**
+   * {@code data} as a local path: the path itself, or the path of its {@code file:} URI.
+   *
+   * @throws IllegalArgumentException when {@code data} is a URI of another file system
+   */
+  public static Path localPath(String data) {
+    Optional<String> s = scheme(data);
+    if (s.isEmpty()) {
+      return Path.of(data);
+    }
+    if (!s.get().equalsIgnoreCase("file")) {
+      throw new IllegalArgumentException(data + " is on a " + s.get() + " file system");
+    }
+    return Path.of(URI.create(data));
+  }
+
+  private static Optional<String> scheme(String data) {
+    if (!data.contains(":/")) {
+      return Optional.empty();
+    }
+    try {
+      String s = new URI(data).getScheme();
+      return s == null || s.length() < 2 ? Optional.empty() : Optional.of(s);
+    } catch (URISyntaxException e) {
+      return Optional.empty();
+    }
   }
 
   /**
