@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,7 +41,8 @@ final class InferRequestReader {
         offset,
         jsonLength,
         Segments.of(body, offset + jsonLength, length - jsonLength),
-        headerLength.isPresent());
+        headerLength.isPresent(),
+        false);
   }
 
   /** A body in several buffers: the JSON part in one array, the binary part where it lies. */
@@ -57,9 +59,11 @@ final class InferRequestReader {
     ByteBuffer first = body.isEmpty() ? ByteBuffer.allocate(0) : body.get(0);
     byte[] json;
     int offset;
+    boolean owned;
     if (first.hasArray() && first.remaining() >= jsonLength) {
       json = first.array();
       offset = first.arrayOffset() + first.position();
+      owned = false;
     } else {
       // Only the JSON part is copied (it is parsed from one array); binary data stays where it is.
       json = new byte[jsonLength];
@@ -73,6 +77,7 @@ final class InferRequestReader {
         }
       }
       offset = 0;
+      owned = true;
     }
     return read(
         model,
@@ -81,9 +86,17 @@ final class InferRequestReader {
         offset,
         jsonLength,
         Segments.of(body, jsonLength),
-        headerLength.isPresent());
+        headerLength.isPresent(),
+        owned);
   }
 
+  /**
+   * Reads the JSON part {@code body[offset, offset + jsonLength)}.
+   *
+   * @param owned whether {@code body} is this reader's own copy; if not, the JSON part is copied
+   *     first (a few KB for most requests), because reading tensor data fast overwrites it ({@link
+   *     NumberArrays})
+   */
   private static RestCodec.DecodedInfer read(
       String model,
       Optional<String> version,
@@ -91,7 +104,12 @@ final class InferRequestReader {
       int offset,
       int jsonLength,
       Segments binary,
-      boolean hasHeader) {
+      boolean hasHeader,
+      boolean owned) {
+    if (!owned) {
+      body = Arrays.copyOfRange(body, offset, offset + jsonLength);
+      offset = 0;
+    }
     String id = "";
     Map<String, Object> parameters = Map.of();
     List<TensorObjectReader.Parsed> inputs = null;
@@ -162,7 +180,8 @@ final class InferRequestReader {
     Json.expect(p, JsonToken.START_ARRAY, "inputs");
     List<TensorObjectReader.Parsed> inputs = new ArrayList<>(4);
     while (Json.next(p) != JsonToken.END_ARRAY) {
-      inputs.add(TensorObjectReader.read(p, "input", inputs.size(), body, offset, jsonLength));
+      inputs.add(
+          TensorObjectReader.read(p, "input", inputs.size(), body, offset, jsonLength, true));
     }
     return inputs;
   }

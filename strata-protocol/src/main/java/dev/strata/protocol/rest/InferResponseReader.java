@@ -41,7 +41,8 @@ final class InferResponseReader {
             Json.expect(p, JsonToken.START_ARRAY, "outputs");
             while (Json.next(p) != JsonToken.END_ARRAY) {
               outputs.add(
-                  TensorObjectReader.read(p, "output", outputs.size(), body, offset, jsonLength));
+                  TensorObjectReader.read(
+                      p, "output", outputs.size(), body, offset, jsonLength, false));
             }
           }
           default -> p.skipChildren();

@@ -40,9 +40,17 @@ final class TensorObjectReader {
    * @param body the array the parser reads, to parse a deferred {@code data} again
    * @param jsonOffset where the parser's input starts in {@code body}
    * @param jsonLength the parser's input length
+   * @param writable whether {@code body} is the parser's own copy, which {@link NumberArrays} may
+   *     overwrite to read numbers fast
    */
   static Parsed read(
-      JsonParser p, String role, int index, byte[] body, int jsonOffset, int jsonLength)
+      JsonParser p,
+      String role,
+      int index,
+      byte[] body,
+      int jsonOffset,
+      int jsonLength,
+      boolean writable)
       throws IOException {
     Parsed t = new Parsed();
     t.label = role + "s[" + index + "]";
@@ -75,7 +83,7 @@ final class TensorObjectReader {
             break;
           }
           if (t.datatype != null && t.shape != null) {
-            t.data = data(p, t, jsonLength);
+            t.data = data(p, t, writable ? body : null, jsonOffset, jsonOffset + jsonLength);
           } else {
             deferredStart = p.currentTokenLocation().getByteOffset();
             p.skipChildren();
@@ -95,11 +103,11 @@ final class TensorObjectReader {
       throw StrataException.invalid("%s: missing 'shape'", t.label);
     }
     if (deferredStart >= 0) {
-      try (JsonParser again =
-          Json.parser(
-              body, jsonOffset + (int) deferredStart, (int) (deferredEnd - deferredStart))) {
+      int start = jsonOffset + (int) deferredStart;
+      int length = (int) (deferredEnd - deferredStart);
+      try (JsonParser again = Json.parser(body, start, length)) {
         again.nextToken();
-        t.data = data(again, t, jsonLength);
+        t.data = data(again, t, writable ? body : null, start, start + length);
       }
     }
     Object size = t.parameters.get(OipNames.BINARY_DATA_SIZE);
@@ -123,14 +131,24 @@ final class TensorObjectReader {
     return t;
   }
 
-  private static ByteBuffer data(JsonParser p, Parsed t, int jsonLength) throws IOException {
+  /** Reads {@code data}; {@code input} is the parser's input if it may be overwritten, or null. */
+  private static ByteBuffer data(
+      JsonParser p, Parsed t, byte[] input, int inputOffset, int inputEnd) throws IOException {
     long expected = elements(t);
     if (t.datatype.isFixedSize() && expected * t.datatype.byteSize() > Integer.MAX_VALUE) {
       throw StrataException.invalid(
           "%s: shape %s of %s is over 2 GiB", t.label, t.shape, t.datatype);
     }
     // Every JSON element takes at least one byte, so a larger count cannot match: count only.
-    boolean store = expected <= jsonLength;
+    boolean store = expected <= inputEnd - inputOffset;
+    if (store) {
+      ByteBuffer fast =
+          NumberArrays.tryRead(
+              p, input, inputOffset, inputEnd, t.datatype, t.shape.toArray(), expected);
+      if (fast != null) {
+        return fast;
+      }
+    }
     return TensorDataReader.read(p, t.label, t.datatype, t.shape, expected, store);
   }
 

@@ -34,7 +34,8 @@ class RestInferErrorsTest {
             StrataException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
   }
 
-  private static String input(String datatype, String shape, String data) {
+  /** A request body with one input {@code x}. */
+  static String input(String datatype, String shape, String data) {
     return "{\"inputs\":[{\"name\":\"x\",\"datatype\":\""
         + datatype
         + "\",\"shape\":"
