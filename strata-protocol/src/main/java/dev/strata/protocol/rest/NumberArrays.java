@@ -6,6 +6,8 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.json.UTF8StreamJsonParser;
 import dev.strata.core.DataType;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -37,17 +39,24 @@ final class NumberArrays {
   private final int end;
   private final long[] dims;
   private final boolean fp64;
-  private final ByteBuffer out;
+  private final byte[] out;
+  private final long capacity;
   private int pos;
   private long count;
 
-  private NumberArrays(byte[] in, int pos, int end, long[] dims, boolean fp64, ByteBuffer out) {
+  private static final VarHandle FLOAT_LE =
+      MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle DOUBLE_LE =
+      MethodHandles.byteArrayViewVarHandle(double[].class, ByteOrder.LITTLE_ENDIAN);
+
+  private NumberArrays(byte[] in, int pos, int end, long[] dims, boolean fp64, long expected) {
     this.in = in;
     this.pos = pos;
     this.end = end;
     this.dims = dims;
     this.fp64 = fp64;
-    this.out = out;
+    this.capacity = expected;
+    this.out = new byte[Math.toIntExact(expected * (fp64 ? 8 : 4))];
   }
 
   /**
@@ -79,10 +88,8 @@ final class NumberArrays {
       return null;
     }
     int open = inputOffset + (int) at;
-    ByteBuffer out =
-        ByteBuffer.allocate(Math.toIntExact(expected * type.byteSize()))
-            .order(ByteOrder.LITTLE_ENDIAN);
-    NumberArrays r = new NumberArrays(input, open + 1, inputEnd, dims, type == DataType.FP64, out);
+    NumberArrays r =
+        new NumberArrays(input, open + 1, inputEnd, dims, type == DataType.FP64, expected);
     if (!r.level(0) || r.count != expected) {
       return null;
     }
@@ -93,7 +100,7 @@ final class NumberArrays {
       // Jackson did not read the array from this input: a broken assumption, not the client's.
       throw new IllegalStateException("JSON parser is not reading the buffer it was given");
     }
-    return out.flip();
+    return ByteBuffer.wrap(r.out).order(ByteOrder.LITTLE_ENDIAN);
   }
 
   /** Reads one array whose '[' is just before {@link #pos}; false when the fast path gives up. */
@@ -215,7 +222,7 @@ final class NumberArrays {
     if (length > MAX_NUMBER_LENGTH) {
       return false;
     }
-    if (count >= out.capacity() / (fp64 ? 8 : 4)) {
+    if (count >= capacity) {
       return false; // more values than the shape holds
     }
     if (fp64) {
@@ -223,13 +230,13 @@ final class NumberArrays {
       if (Double.isInfinite(v)) {
         return false;
       }
-      out.putDouble(v);
+      DOUBLE_LE.set(out, (int) count * 8, v);
     } else {
       float v = JavaFloatParser.parseFloat(in, start, length);
       if (Float.isInfinite(v)) {
         return false;
       }
-      out.putFloat(v);
+      FLOAT_LE.set(out, (int) count * 4, v);
     }
     count++;
     pos = i;
