@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The serving benchmark of docs/benchmarks.md. The server and the in-process baseline run pinned to
-# one core (SERVER_CPUS, default 0), the load to another (LOAD_CPUS, default 1), with two load
-# generators: Strata's LoadGenerator (REST binary, gRPC, REST JSON; closed and open loop) and wrk
-# (REST binary and JSON, closed loop, one connection per client).
+# one core (SERVER_CPUS, default 0), the load to another (LOAD_CPUS, default 1), with three load
+# generators: Strata's LoadGenerator (REST binary, gRPC, REST JSON; closed and open loop), wrk
+# (REST binary and JSON, closed loop, one connection per client) and h2load (gRPC, closed loop,
+# one connection per client).
 #
 #   [ROUNDS=3] strata-bench/serving-bench.sh [small|resnet|startup|rss|all|report] [seconds-per-window]
 #   strata-bench/serving-bench.sh --smoke    # each step for about a second: does the benchmark work?
@@ -13,8 +14,9 @@
 # windows, one client count, a one-second warm-up, resnet served only by the rss step, into
 # target/serving-bench-smoke/ (fresh each time); its figures mean nothing.
 #
-# Needs wrk (apt-get install -y wrk; or WRK=/path/to/wrk): a measuring run refuses to start
-# without it, --smoke skips the wrk runs and says so. Environment: ROUNDS (3), WINDOWS (3),
+# Needs wrk (apt-get install -y wrk; or WRK=/path/to/wrk) and h2load (apt-get install -y
+# nghttp2-client; or H2LOAD=/path/to/h2load): a measuring run refuses to start without them,
+# --smoke skips their runs and says so. Environment: ROUNDS (3), WINDOWS (3),
 # WARMUP (15 s), SMALL_CLIENTS ("16 64"), RESNET_CLIENTS (16), SERVER_CPUS (0), LOAD_CPUS (1),
 # HTTP_PORT (18000), GRPC_PORT (18001); STRATA_BENCH_BUILD=0 uses what is built instead of running
 # Maven, and serves with strata-cli/target/strata/strata.jar instead of the ./strata launcher.
@@ -65,6 +67,20 @@ if ! command -v "$WRK" >/dev/null 2>&1; then
   elif [ "$what" = small ] || [ "$what" = resnet ] || [ "$what" = all ]; then
     echo "serving-bench: wrk ('$WRK') is not installed: the benchmark measures with wrk as well as" \
       "with its own load generator. Install it (apt-get install -y wrk) or set WRK=/path/to/wrk." >&2
+    exit 1
+  fi
+fi
+
+H2LOAD=${H2LOAD:-h2load}
+have_h2load=1
+if ! command -v "$H2LOAD" >/dev/null 2>&1; then
+  have_h2load=0
+  if [ $smoke = 1 ]; then
+    echo "serving-bench: h2load is not installed; its runs are skipped (apt-get install -y nghttp2-client)" >&2
+  elif [ "$what" = small ] || [ "$what" = resnet ] || [ "$what" = all ]; then
+    echo "serving-bench: h2load ('$H2LOAD') is not installed: the benchmark measures gRPC with it as" \
+      "well as with its own load generator. Install it (apt-get install -y nghttp2-client) or set" \
+      "H2LOAD=/path/to/h2load." >&2
     exit 1
   fi
 fi
@@ -174,6 +190,13 @@ wrk_load() { # $1 model, $2 transport, $3 extra fields, $4 clients (connections)
     --server-pid "$server_pid" | tag "$3" | emit
 }
 
+h2load_load() { # $1 model, $2 extra fields, $3 clients (connections, one call at a time each)
+  taskset -c "$load_cpus" "$java" "${jopts[@]}" -cp "$cp" dev.strata.bench.serving.H2Load \
+    --h2load "$H2LOAD" --http-port "$HTTP" --grpc-port "$GRPC" --model "$1" --connections "$3" \
+    --streams 1 --warmup "$warmup" --window-seconds "$window" --windows "$windows" \
+    --server-pid "$server_pid" | tag "$2" | emit
+}
+
 # $1 model, $2 in-process batch sizes (swept once), $3 the in-process reference batch, $4 client
 # counts. Rounds of: the in-process reference, then each transport at each client count with each
 # load generator, so every server figure has a reference measured minutes before it on the same,
@@ -203,6 +226,9 @@ serving() {
         for t in binary json; do
           wrk_load "$model" $t "\"round\":$r" "$c"
         done
+      fi
+      if [ $have_h2load = 1 ]; then
+        h2load_load "$model" "\"round\":$r" "$c"
       fi
     done
   done

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Every benchmark script of strata-bench runs in its smoke mode, from a fresh results directory,
  * with what the build has just made: so that a benchmark cannot rot unseen between the runs that
- * measure. The serving benchmark's wrk runs are checked where wrk is installed (CI installs it);
- * the PyTorch reference where python3-torch is.
+ * measure. The serving benchmark's wrk and h2load runs are checked where they are installed (CI
+ * installs them); the PyTorch reference where python3-torch is.
  */
 class BenchScriptsIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -65,6 +65,13 @@ class BenchScriptsIT {
     } else {
       assertThat(run.output()).contains("wrk is not installed; its runs are skipped");
     }
+    if (installed("h2load")) {
+      assertThat(servers)
+          .as("h2load, grpc")
+          .anySatisfy(n -> assertServed(n, "h2load", "grpc", false));
+    } else {
+      assertThat(run.output()).contains("h2load is not installed; its runs are skipped");
+    }
     assertThat(servers)
         .allSatisfy(
             n -> {
@@ -86,6 +93,20 @@ class BenchScriptsIT {
     assertThat(run.output())
         .contains("wrk ('/nonexistent/wrk') is not installed")
         .contains("apt-get install -y wrk");
+  }
+
+  @Test
+  void servingBenchWillNotMeasureWithoutH2load() throws Exception {
+    Run run =
+        run(
+            Map.of("WRK", "true", "H2LOAD", "/nonexistent/h2load"),
+            "strata-bench/serving-bench.sh",
+            "small",
+            "1");
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.output())
+        .contains("h2load ('/nonexistent/h2load') is not installed")
+        .contains("apt-get install -y nghttp2-client");
   }
 
   @Test
@@ -171,7 +192,11 @@ class BenchScriptsIT {
   }
 
   private static boolean wrkInstalled() throws Exception {
-    return run(Map.of(), "bash", "-c", "command -v wrk").exit() == 0;
+    return installed("wrk");
+  }
+
+  private static boolean installed(String command) throws Exception {
+    return run(Map.of(), "bash", "-c", "command -v " + command).exit() == 0;
   }
 
   /** Runs a command in the repository root with what the build made (no Maven inside). */

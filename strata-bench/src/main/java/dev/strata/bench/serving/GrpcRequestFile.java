@@ -38,12 +38,19 @@ public final class GrpcRequestFile implements Callable<Integer> {
   public Integer call() throws Exception {
     BenchModels.write(dir.resolve("repo"), model);
     InferenceRequest request = InferenceRequest.of(model, List.of(BenchModels.input(model, 7)));
-    byte[] message = GrpcConverters.modelInferRequest(request, true).toByteArray();
-    ByteBuffer framed = ByteBuffer.allocate(5 + message.length);
-    framed.put((byte) 0).putInt(message.length).put(message);
     Files.createDirectories(dir);
-    AtomicFiles.write(dir.resolve(model + ".grpc"), framed.array());
+    AtomicFiles.write(dir.resolve(model + ".grpc"), framed(request));
     System.out.println(dir.resolve(model + ".grpc"));
     return 0;
+  }
+
+  /** The request as one gRPC message on the wire: not compressed, its length, the protobuf. */
+  static byte[] framed(InferenceRequest request) {
+    byte[] message = GrpcConverters.modelInferRequest(request, true).toByteArray();
+    return ByteBuffer.allocate(5 + message.length)
+        .put((byte) 0)
+        .putInt(message.length)
+        .put(message)
+        .array();
   }
 }

@@ -87,7 +87,7 @@ public final class ServingReport implements Callable<Integer> {
         head,
         rule);
     for (String transport : List.of("binary", "grpc", "json")) {
-      for (String tool : List.of("load", "wrk")) {
+      for (String tool : List.of("load", "wrk", "h2load")) {
         List<Integer> clients =
             servers.stream()
                 .filter(n -> n.path("transport").asText().equals(transport))
@@ -172,7 +172,7 @@ public final class ServingReport implements Callable<Integer> {
         Locale.ROOT,
         "| %s | %s | %d |%s **%s** | %s | %.3f | %.0f | %.1f | %.1f |%n",
         label(transport),
-        tool.equals("wrk") ? "wrk" : "LoadGenerator",
+        tool.equals("load") ? "LoadGenerator" : tool,
         clients,
         perRound,
         small
