@@ -57,33 +57,27 @@ repo="$out/repo"
 mkdir -p "$out"
 results="$out/results.jsonl"
 
-# wrk first: a measuring run without it would be half a benchmark, found out an hour later.
+# The load tools first: a measuring run without one would be half a benchmark, found out an hour
+# later. $1 tool, $2 the executable, $3 its Debian package, $4 the variable that names it; prints
+# 1 when it is there, 0 when a smoke run goes on without it.
+have_tool() {
+  if command -v "$2" >/dev/null 2>&1; then
+    echo 1
+  elif [ $smoke = 1 ]; then
+    echo "serving-bench: $1 is not installed; its runs are skipped (apt-get install -y $3)" >&2
+    echo 0
+  elif [ "$what" = small ] || [ "$what" = resnet ] || [ "$what" = all ]; then
+    echo "serving-bench: $1 ('$2') is not installed: the benchmark measures with $1 as well as" \
+      "with its own load generator. Install it (apt-get install -y $3) or set $4=/path/to/$1." >&2
+    exit 1
+  else
+    echo 0
+  fi
+}
 WRK=${WRK:-wrk}
-have_wrk=1
-if ! command -v "$WRK" >/dev/null 2>&1; then
-  have_wrk=0
-  if [ $smoke = 1 ]; then
-    echo "serving-bench: wrk is not installed; its runs are skipped (apt-get install -y wrk)" >&2
-  elif [ "$what" = small ] || [ "$what" = resnet ] || [ "$what" = all ]; then
-    echo "serving-bench: wrk ('$WRK') is not installed: the benchmark measures with wrk as well as" \
-      "with its own load generator. Install it (apt-get install -y wrk) or set WRK=/path/to/wrk." >&2
-    exit 1
-  fi
-fi
-
 H2LOAD=${H2LOAD:-h2load}
-have_h2load=1
-if ! command -v "$H2LOAD" >/dev/null 2>&1; then
-  have_h2load=0
-  if [ $smoke = 1 ]; then
-    echo "serving-bench: h2load is not installed; its runs are skipped (apt-get install -y nghttp2-client)" >&2
-  elif [ "$what" = small ] || [ "$what" = resnet ] || [ "$what" = all ]; then
-    echo "serving-bench: h2load ('$H2LOAD') is not installed: the benchmark measures gRPC with it as" \
-      "well as with its own load generator. Install it (apt-get install -y nghttp2-client) or set" \
-      "H2LOAD=/path/to/h2load." >&2
-    exit 1
-  fi
-fi
+have_wrk=$(have_tool wrk "$WRK" wrk WRK)
+have_h2load=$(have_tool h2load "$H2LOAD" nghttp2-client H2LOAD)
 
 server_cpus=${SERVER_CPUS:-0}
 load_cpus=${LOAD_CPUS:-1}

@@ -2,6 +2,7 @@ package dev.strata.bench.serving;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
 import dev.strata.core.AtomicFiles;
+import dev.strata.core.InferenceRequest;
 import dev.strata.core.Shape;
 import dev.strata.core.Tensor;
 import dev.strata.onnx.ExampleModels;
@@ -9,6 +10,7 @@ import dev.strata.onnx.OnnxModels;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -69,6 +71,14 @@ public final class BenchModels implements Callable<Integer> {
             + " \"instances\": {\"count\": 1, \"intra_op_threads\": 1}}\n";
     AtomicFiles.write(
         repo.resolve(name).resolve("config.json"), config.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * The request every load generator sends (LoadGenerator, wrk, h2load): one image of the model,
+   * the same pixels each time.
+   */
+  static InferenceRequest request(String name) {
+    return InferenceRequest.of(name, List.of(input(name, 7)));
   }
 
   /** One request's input: a single image of the model, seeded random pixels. */

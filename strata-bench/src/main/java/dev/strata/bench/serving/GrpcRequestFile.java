@@ -6,7 +6,6 @@ import dev.strata.protocol.grpc.GrpcConverters;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -37,7 +36,7 @@ public final class GrpcRequestFile implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     BenchModels.write(dir.resolve("repo"), model);
-    InferenceRequest request = InferenceRequest.of(model, List.of(BenchModels.input(model, 7)));
+    InferenceRequest request = BenchModels.request(model);
     Files.createDirectories(dir);
     AtomicFiles.write(dir.resolve(model + ".grpc"), framed(request));
     System.out.println(dir.resolve(model + ".grpc"));

@@ -53,7 +53,7 @@ public final class H2Load extends ExternalLoad<H2Load.Result> {
 
   @Override
   void writeBody(Path file) throws IOException {
-    InferenceRequest request = InferenceRequest.of(model, List.of(BenchModels.input(model, 7)));
+    InferenceRequest request = BenchModels.request(model);
     Files.write(file, GrpcRequestFile.framed(request));
   }
 

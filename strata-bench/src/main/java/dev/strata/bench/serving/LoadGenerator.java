@@ -5,7 +5,6 @@ import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.MoreExecutors;
 import dev.strata.core.InferenceRequest;
 import dev.strata.core.ModelStatistics;
-import dev.strata.core.Tensor;
 import dev.strata.protocol.client.ClientConfig;
 import dev.strata.protocol.client.RestClient;
 import dev.strata.protocol.client.StrataClient;
@@ -123,8 +122,7 @@ public final class LoadGenerator implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Tensor input = BenchModels.input(model, 7);
-    InferenceRequest request = InferenceRequest.of(model, List.of(input));
+    InferenceRequest request = BenchModels.request(model);
     try (StrataClient control = StrataClient.rest(ClientConfig.of(host, httpPort));
         Target target = target(request)) {
       ModelStatistics before = control.statistics(Optional.of(model), Optional.empty()).getFirst();

@@ -69,7 +69,7 @@ public final class WrkLoad extends ExternalLoad<JsonNode> {
   @Override
   void writeBody(Path file) throws IOException {
     boolean binary = transport == LoadGenerator.Transport.binary;
-    InferenceRequest request = InferenceRequest.of(model, List.of(BenchModels.input(model, 7)));
+    InferenceRequest request = BenchModels.request(model);
     body = new RestCodec().encodeInferRequest(request, binary, binary);
     Files.write(file, body.toByteArray());
   }

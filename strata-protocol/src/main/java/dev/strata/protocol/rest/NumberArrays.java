@@ -129,7 +129,6 @@ final class NumberArrays {
         if (in[pos - 1] == ']') {
           break;
         }
-        skipWhitespace();
       }
       return n == dims[depth];
     }
