@@ -163,10 +163,12 @@ emit() { tee -a "$results"; }
 field() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
 tag() { sed "s/^{/{$1,/"; } # adds fields to a JSON line
 
-inprocess() { # $1 model, $2 batch, $3 extra fields
+inprocess() { # $1 model, $2 batch, $3 extra fields, then InProcessBench options
+  local model=$1 batch=$2 fields=$3
+  shift 3
   taskset -c "$server_cpus" "$java" "${jopts[@]}" -cp "$cp" dev.strata.bench.serving.InProcessBench \
-    --repository "$repo" --model "$1" --batch "$2" --warmup "$inproc_warmup" \
-    --seconds "$inproc_seconds" | tag "$3" | emit
+    --repository "$repo" --model "$model" --batch "$batch" --warmup "$inproc_warmup" \
+    --seconds "$inproc_seconds" "$@" | tag "$fields" | emit
 }
 
 load() { # $1 model, $2 transport, $3 extra fields, then LoadGenerator options
@@ -205,7 +207,7 @@ serving() {
     inprocess "$model" "$b" '"round":0,"reference":false'
   done
   start_server "$out/repo-$model"
-  declare -A rates=()
+  declare -A rates=() halves=()
   for r in $(seq 1 "$rounds"); do
     inprocess "$model" "$ref" "\"round\":$r,\"reference\":true"
     for c in $clients; do
@@ -233,8 +235,14 @@ serving() {
       exit 1
     fi
     load "$model" $t '"round":0' --rate "$half"
+    halves[$t]=$half
   done
   stop_server
+  # The same schedule without a server: batch 1 in-process at each open-loop rate, parked between
+  # calls as the server's threads are, so the report can tell the idle core's cost from the server's.
+  for t in binary grpc json; do
+    inprocess "$model" 1 '"round":0,"reference":false' --rate "${halves[$t]}" --wait park
+  done
 }
 
 startup() { # process start to /v2/health/ready with one model (the small CNN), on both cores (as a

@@ -1,6 +1,7 @@
 package dev.strata.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -50,6 +51,19 @@ class BenchScriptsIT {
         .extracting(n -> n.path("model").asText())
         .contains("small", "resnet");
     List<JsonNode> servers = kinds(results, "server");
+    for (JsonNode open : servers.stream().filter(n -> n.path("rate").asDouble() > 0).toList()) {
+      assertThat(kinds(results, "in-process"))
+          .as("in-process batch 1 on the schedule of " + open)
+          .anySatisfy(
+              n -> {
+                assertThat(n.path("model").asText()).isEqualTo(open.path("model").asText());
+                assertThat(n.path("batch").asInt()).isEqualTo(1);
+                assertThat(n.path("wait").asText()).isEqualTo("park");
+                assertThat(n.path("rate").asDouble())
+                    .isCloseTo(open.path("rate").asDouble(), within(0.5));
+                assertThat(n.path("calls_per_s").asDouble()).isPositive();
+              });
+    }
     for (String transport : List.of("binary", "grpc", "json")) {
       assertThat(servers)
           .as("LoadGenerator, closed and open loop, " + transport)
@@ -83,6 +97,7 @@ class BenchScriptsIT {
     assertThat(run.output())
         .contains("small, saturation (closed loop)")
         .contains("small, half of saturation (open loop)")
+        .contains("in-process at this rate")
         .contains("start to ready");
   }
 

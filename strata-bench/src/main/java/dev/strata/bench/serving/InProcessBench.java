@@ -48,6 +48,27 @@ public final class InProcessBench implements Callable<Integer> {
   @Option(names = "--seconds", defaultValue = "10")
   int seconds;
 
+  @Option(
+      names = "--rate",
+      defaultValue = "0",
+      description =
+          "Calls per second on a fixed schedule, latency from each call's due time (open loop, as"
+              + " the LoadGenerator's --rate); 0 = back to back.")
+  double rate;
+
+  @Option(
+      names = "--wait",
+      defaultValue = "park",
+      description =
+          "How an open loop waits for the next call's due time: park (the core idles, as a server's"
+              + " does between requests) or spin (the core stays busy).")
+  Wait wait;
+
+  enum Wait {
+    park,
+    spin
+  }
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new InProcessBench()).execute(args));
   }
@@ -82,10 +103,17 @@ public final class InProcessBench implements Callable<Integer> {
       long start = System.nanoTime();
       long end = start + seconds * 1_000_000_000L;
       long t = start;
+      long period = rate > 0 ? (long) (1e9 / rate) : 0;
+      long due = start;
       while (t < end) {
+        if (period > 0) {
+          due += period;
+          awaitDue(due);
+          t = due;
+        }
         runOnce(session, data, shape);
         long now = System.nanoTime();
-        latency.recordValue(now - t);
+        latency.recordValue(Math.max(0, now - t));
         t = now;
         items += batch;
       }
@@ -94,11 +122,13 @@ public final class InProcessBench implements Callable<Integer> {
       System.out.println(
           String.format(
               Locale.ROOT,
-              "{\"kind\":\"in-process\",\"model\":\"%s\",\"batch\":%d,\"threads\":%d,\"seconds\":%.2f,"
+              "{\"kind\":\"in-process\",\"model\":\"%s\",\"batch\":%d,\"threads\":%d,\"rate\":%.1f,\"wait\":\"%s\",\"seconds\":%.2f,"
                   + "\"items_per_s\":%.1f,\"calls_per_s\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"cpu_us_per_item\":%.2f}",
               model,
               batch,
               threads,
+              rate,
+              rate > 0 ? wait : "none",
               elapsed,
               items / elapsed,
               latency.getTotalCount() / elapsed,
@@ -108,6 +138,17 @@ public final class InProcessBench implements Callable<Integer> {
               cpuPerItemUs));
     }
     return 0;
+  }
+
+  private void awaitDue(long due) {
+    long left;
+    while ((left = due - System.nanoTime()) > 0) {
+      if (wait == Wait.park) {
+        java.util.concurrent.locks.LockSupport.parkNanos(left);
+      } else {
+        Thread.onSpinWait();
+      }
+    }
   }
 
   private static void runOnce(OrtSession session, FloatBuffer data, long[] shape) throws Exception {

@@ -193,13 +193,21 @@ public final class ServingReport implements Callable<Integer> {
     };
   }
 
-  /** Open-loop runs at half the saturated rate: p99 against in-process batch-1 p99 + 1 ms. */
+  /**
+   * Open-loop runs at half the saturated rate: p99 against in-process batch-1 p99 + 1 ms (back to
+   * back), next to the p99 of in-process batch 1 on the same schedule (idle between calls), where
+   * measured.
+   */
   private static void halfLoad(List<JsonNode> lines, String model) {
     List<JsonNode> open =
         select(lines, model, "server").stream().filter(n -> n.path("rate").asDouble() > 0).toList();
+    List<JsonNode> paced =
+        select(lines, model, "in-process").stream()
+            .filter(n -> n.path("batch").asInt() == 1 && n.path("rate").asDouble() > 0)
+            .toList();
     Optional<JsonNode> batch1 =
         select(lines, model, "in-process").stream()
-            .filter(n -> n.path("batch").asInt() == 1)
+            .filter(n -> n.path("batch").asInt() == 1 && n.path("rate").asDouble() == 0)
             .min(Comparator.comparingDouble(n -> n.path("p99_us").asDouble()));
     if (open.isEmpty() || batch1.isEmpty()) {
       return;
@@ -208,8 +216,9 @@ public final class ServingReport implements Callable<Integer> {
     System.out.printf(
         Locale.ROOT,
         "%n%s, half of saturation (open loop); in-process batch-1 p99 %.0f µs, bound %.0f µs%n%n"
-            + "| transport | rate req/s | answered req/s | p50 µs | p99 µs | within bound | errors |%n"
-            + "| --- | ---: | ---: | ---: | ---: | --- | ---: |%n",
+            + "| transport | rate req/s | answered req/s | p50 µs | p99 µs | within bound | errors"
+            + " | in-process at this rate: p50 µs | p99 µs |%n"
+            + "| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |%n",
         model,
         batch1.get().path("p99_us").asDouble(),
         bound);
@@ -220,16 +229,24 @@ public final class ServingReport implements Callable<Integer> {
       // Below 95% of the schedule the client (or the server) fell behind: the latencies of the
       // requests it never sent are unknown, so the run proves nothing about the bound.
       boolean sustained = answered >= 0.95 * rate;
+      Optional<JsonNode> alone =
+          paced.stream().filter(p -> Math.abs(p.path("rate").asDouble() - rate) <= 0.5).findFirst();
       System.out.printf(
           Locale.ROOT,
-          "| %s | %.0f | %.0f | %s | %s | %s | %d |%n",
+          "| %s | %.0f | %.0f | %s | %s | %s | %d | %s | %s |%n",
           n.path("transport").asText(),
           rate,
           answered,
           sustained ? String.format(Locale.ROOT, "%.0f", n.path("p50_us").asDouble()) : "—",
           sustained ? String.format(Locale.ROOT, "%.0f", p99) : "—",
           !sustained ? "not sustained" : p99 <= bound ? "yes" : "no",
-          n.path("errors").asLong());
+          n.path("errors").asLong(),
+          alone
+              .map(p -> String.format(Locale.ROOT, "%.0f", p.path("p50_us").asDouble()))
+              .orElse("—"),
+          alone
+              .map(p -> String.format(Locale.ROOT, "%.0f", p.path("p99_us").asDouble()))
+              .orElse("—"));
     }
   }
 
