@@ -234,7 +234,7 @@ serving() {
       echo "serving-bench: $model over $t answered nothing at saturation; no open-loop rate" >&2
       exit 1
     fi
-    load "$model" $t '"round":0' --rate "$half"
+    load "$model" $t '"round":0' --rate "$half" --server-pid "$server_pid"
     halves[$t]=$half
   done
   stop_server
