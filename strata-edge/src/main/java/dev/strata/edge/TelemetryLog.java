@@ -7,6 +7,7 @@ import dev.strata.control.TelemetryRecord;
 import dev.strata.core.AtomicFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -144,17 +145,17 @@ final class TelemetryLog {
       if (size + bytes.length > capBytes) {
         compact(Math.max(0, capBytes * 3 / 4 - bytes.length));
       }
-      try (FileChannel ch =
-          FileChannel.open(log, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-        ch.position(size);
-        ByteBuffer b = ByteBuffer.wrap(bytes);
-        while (b.hasRemaining()) {
-          ch.write(b);
-        }
-        ch.force(false);
+      // RandomAccessFile, not a FileChannel: a channel closes itself when the writing thread is
+      // interrupted (the agent stopping its scheduler while the last interval is written), which
+      // tore the write and lost the interval's records.
+      try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "rw")) {
+        f.seek(size);
+        f.write(bytes);
+        f.getFD().sync();
       }
       size += bytes.length;
     } catch (IOException e) {
+      nextSequence -= drafts.size(); // nothing of these was kept: their numbers are free again
       throw new UncheckedIOException("cannot append to " + log, e);
     }
     return numbered;

@@ -54,6 +54,25 @@ class TelemetryLogTest {
   }
 
   @Test
+  void aWriterThatIsInterruptedStillWritesItsRecords() {
+    TelemetryLog log = TelemetryLog.open(dir, 1 << 20);
+    log.append(List.of(draft(1)));
+    // The agent stopping its scheduler interrupts the thread writing the last interval.
+    Thread.currentThread().interrupt();
+    List<TelemetryRecord> written;
+    try {
+      written = log.append(List.of(draft(2), draft(3)));
+      assertThat(Thread.currentThread().isInterrupted()).isTrue();
+    } finally {
+      Thread.interrupted();
+    }
+    assertThat(written).extracting(TelemetryRecord::sequence).containsExactly(2L, 3L);
+    assertThat(TelemetryLog.open(dir, 1 << 20).oldest(10))
+        .extracting(TelemetryRecord::requests)
+        .containsExactly(1L, 2L, 3L);
+  }
+
+  @Test
   void sequenceNumbersKeepGrowingAfterEverythingWasAcknowledged() throws IOException {
     TelemetryLog log = TelemetryLog.open(dir, 1 << 20);
     log.append(List.of(draft(1), draft(2)));
