@@ -1,6 +1,8 @@
 package dev.strata.bench.llm;
 
 import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
+import dev.strata.core.ModelStatistics;
+import dev.strata.core.ModelStatistics.InferenceStats;
 import dev.strata.runtime.RuntimeConfig;
 import java.io.InputStream;
 import java.net.URI;
@@ -12,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -41,6 +44,13 @@ public final class EmbeddingBench implements Callable<Integer> {
       names = "--cpu-arena",
       description = "Serve with ONNX Runtime's CPU arena allocator (the runtime's default: off).")
   boolean cpuArena;
+
+  @Option(
+      names = "--intra-op-threads",
+      defaultValue = "0",
+      description =
+          "The served model's ONNX Runtime intra-op threads (the runtime's default 0: all processors).")
+  int intraOpThreads;
 
   @Option(names = "--smoke", description = "Few requests (a check the bench runs).")
   boolean smoke;
@@ -77,12 +87,17 @@ public final class EmbeddingBench implements Callable<Integer> {
     }
 
     try (LocalOpenAiServer server =
-            LocalOpenAiServer.start(RuntimeConfig.builder(repo).cpuArena(cpuArena));
+            LocalOpenAiServer.start(
+                RuntimeConfig.builder(repo)
+                    .cpuArena(cpuArena)
+                    .defaultIntraOpThreads(intraOpThreads));
         HttpClient http = HttpClient.newHttpClient()) {
       URI uri = server.uri("/v1/embeddings");
       for (int clients : new int[] {1, 8}) {
         run(clients, i -> post(http, uri, text(i))); // warm-up
+        ModelStatistics before = statistics(server);
         report("server", clients, run(clients, i -> post(http, uri, text(i))));
+        breakdown(clients, before, statistics(server));
       }
     }
     return 0;
@@ -114,6 +129,40 @@ public final class EmbeddingBench implements Callable<Integer> {
     } finally {
       pool.shutdown();
     }
+  }
+
+  private static ModelStatistics statistics(LocalOpenAiServer server) {
+    return server.runtime().statistics(Optional.of("minilm"), Optional.empty()).getFirst();
+  }
+
+  /**
+   * Where a server request's time went, from the runtime's own statistics over the run: queued, and
+   * the three compute phases, per request and per execution (mean µs).
+   */
+  private static void breakdown(int clients, ModelStatistics before, ModelStatistics after) {
+    InferenceStats a = after.inferenceStats();
+    InferenceStats b = before.inferenceStats();
+    long requests = a.success().count() - b.success().count();
+    long executions = after.executionCount() - before.executionCount();
+    System.out.printf(
+        Locale.ROOT,
+        "{\"kind\":\"server-breakdown\",\"clients\":%d,\"requests\":%d,\"executions\":%d,"
+            + "\"runtime_us_per_request\":%.1f,\"queue_us_per_request\":%.1f,"
+            + "\"input_us_per_execution\":%.1f,\"infer_us_per_execution\":%.1f,"
+            + "\"output_us_per_execution\":%.1f}%n",
+        clients,
+        requests,
+        executions,
+        perItem(a.success(), b.success(), requests),
+        perItem(a.queue(), b.queue(), requests),
+        perItem(a.computeInput(), b.computeInput(), executions),
+        perItem(a.computeInfer(), b.computeInfer(), executions),
+        perItem(a.computeOutput(), b.computeOutput(), executions));
+  }
+
+  private static double perItem(
+      ModelStatistics.Duration after, ModelStatistics.Duration before, long n) {
+    return n == 0 ? 0 : (after.ns() - before.ns()) / 1e3 / n;
   }
 
   private void report(String kind, int clients, double seconds) {
