@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -113,7 +114,7 @@ public final class InProcessBench implements Callable<Integer> {
         }
         runOnce(session, data, shape);
         long now = System.nanoTime();
-        latency.recordValue(Math.max(0, now - t));
+        latency.recordValue(now - t);
         t = now;
         items += batch;
       }
@@ -144,7 +145,7 @@ public final class InProcessBench implements Callable<Integer> {
     long left;
     while ((left = due - System.nanoTime()) > 0) {
       if (wait == Wait.park) {
-        java.util.concurrent.locks.LockSupport.parkNanos(left);
+        LockSupport.parkNanos(left);
       } else {
         Thread.onSpinWait();
       }

@@ -241,13 +241,14 @@ public final class ServingReport implements Callable<Integer> {
           sustained ? String.format(Locale.ROOT, "%.0f", p99) : "—",
           !sustained ? "not sustained" : p99 <= bound ? "yes" : "no",
           n.path("errors").asLong(),
-          alone
-              .map(p -> String.format(Locale.ROOT, "%.0f", p.path("p50_us").asDouble()))
-              .orElse("—"),
-          alone
-              .map(p -> String.format(Locale.ROOT, "%.0f", p.path("p99_us").asDouble()))
-              .orElse("—"));
+          micros(alone, "p50_us"),
+          micros(alone, "p99_us"));
     }
+  }
+
+  /** A measurement's field in whole µs, or a dash where there is no measurement. */
+  private static String micros(Optional<JsonNode> n, String field) {
+    return n.map(p -> String.format(Locale.ROOT, "%.0f", p.path(field).asDouble())).orElse("—");
   }
 
   private static void startup(List<JsonNode> lines) {
