@@ -77,6 +77,11 @@ public final class GenerationBench implements Callable<Integer> {
     return b;
   }
 
+  /** One thread per stream (the common pool has one thread on two cores). */
+  private final java.util.concurrent.ExecutorService clients =
+      java.util.concurrent.Executors.newCachedThreadPool(
+          Thread.ofPlatform().name("bench-stream-", 0).daemon(true).factory());
+
   @Override
   public Integer call() throws Exception {
     if (smoke) {
@@ -120,7 +125,8 @@ public final class GenerationBench implements Callable<Integer> {
                       n += inProcess(eight, "stream " + id + " round " + r).join();
                     }
                     return n;
-                  }));
+                  },
+                  clients));
         }
         long n = all.stream().mapToLong(CompletableFuture::join).sum();
         report("in-process", streams, n, System.nanoTime() - t0);
@@ -145,7 +151,8 @@ public final class GenerationBench implements Callable<Integer> {
                       n += overHttp(http, uri, "stream " + id + " round " + r);
                     }
                     return n;
-                  }));
+                  },
+                  clients));
         }
         long n = all.stream().mapToLong(CompletableFuture::join).sum();
         report("server", streams, n, System.nanoTime() - t0);

@@ -12,14 +12,22 @@ import de.kherud.llama.Pair;
 import de.kherud.llama.args.LogFormat;
 import dev.strata.core.ErrorCode;
 import dev.strata.core.StrataException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -75,24 +83,39 @@ public final class LlamaEngine implements AutoCloseable {
   private final Path file;
   private final Options options;
   private final LlamaModel model;
-  private final ThreadPoolExecutor workers;
+
+  /** Guards {@link #inUse}, {@link #waiting} and {@link #closed}. */
+  private final Object admission = new Object();
+
+  private int inUse;
+  private final ArrayDeque<Job> waiting = new ArrayDeque<>();
+  private volatile boolean closed;
   private final AtomicInteger running = new AtomicInteger();
-  private final java.util.Set<AtomicBoolean> active =
-      java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final Set<Job> active = ConcurrentHashMap.newKeySet();
+
+  /** Threads that wait for a new generation's first token (its prompt being processed). */
+  private final ExecutorService prefill;
+
+  /** Generations past their first token, handed to the decode thread. */
+  private final LinkedBlockingQueue<Job> handoff = new LinkedBlockingQueue<>();
+
+  private final Thread decoder;
 
   private LlamaEngine(Path file, Options options, LlamaModel model) {
     this.file = file;
     this.options = options;
     this.model = model;
-    this.workers =
+    this.prefill =
         new ThreadPoolExecutor(
-            options.parallel(),
+            0,
             options.parallel(),
             30,
             TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(Math.max(1, options.queue())),
-            Thread.ofPlatform().name("strata-llm-gen-", 0).daemon(true).factory());
-    workers.allowCoreThreadTimeOut(true);
+            new SynchronousQueue<>(),
+            Thread.ofPlatform().name("strata-llm-prompt-", 0).daemon(true).factory());
+    this.decoder =
+        Thread.ofPlatform().name("strata-llm-decode").daemon(true).unstarted(this::decodeLoop);
+    decoder.start();
   }
 
   /**
@@ -174,7 +197,9 @@ public final class LlamaEngine implements AutoCloseable {
 
   /** Generations waiting for a free sequence. */
   public int queued() {
-    return workers.getQueue().size();
+    synchronized (admission) {
+      return waiting.size();
+    }
   }
 
   /**
@@ -239,40 +264,89 @@ public final class LlamaEngine implements AutoCloseable {
   }
 
   /**
-   * Starts a generation; the listener hears its tokens on an engine thread.
+   * Starts a generation; the listener hears its tokens on an engine thread, and must not block
+   * there (every running generation's tokens are delivered by one thread).
    *
-   * @throws StrataException RESOURCE_EXHAUSTED when every sequence is busy and the queue is full
+   * @throws StrataException RESOURCE_EXHAUSTED when every sequence is busy and the queue is full,
+   *     UNAVAILABLE when the engine is closed
    */
   public Generation generate(GenerationRequest request, GenerationListener listener) {
     requireNonNull(request, "request");
     requireNonNull(listener, "listener");
-    AtomicBoolean cancelled = new AtomicBoolean();
-    running.incrementAndGet();
-    active.add(cancelled);
-    try {
-      workers.execute(() -> run(request, listener, cancelled));
-    } catch (RejectedExecutionException e) {
-      running.decrementAndGet();
-      active.remove(cancelled);
-      throw new StrataException(
-          ErrorCode.RESOURCE_EXHAUSTED,
-          String.format(
-              "model %s is busy: %d sequence(s) generating and %d waiting (the queue holds %d)",
-              file.getParent() == null ? file : file.getParent().getParent().getFileName(),
-              options.parallel(),
-              workers.getQueue().size(),
-              options.queue()));
+    Job job = new Job(request, listener);
+    boolean start;
+    synchronized (admission) {
+      if (closed) {
+        throw new StrataException(ErrorCode.UNAVAILABLE, "model " + name() + " is unloading");
+      }
+      if (inUse < options.parallel()) {
+        inUse++;
+        job.holdsSequence = true;
+        start = true;
+      } else if (waiting.size() < Math.max(1, options.queue())) {
+        waiting.add(job);
+        start = false;
+      } else {
+        throw new StrataException(
+            ErrorCode.RESOURCE_EXHAUSTED,
+            String.format(
+                "model %s is busy: %d sequence(s) generating and %d waiting (the queue holds %d)",
+                name(), options.parallel(), waiting.size(), options.queue()));
+      }
+      running.incrementAndGet();
+      active.add(job);
     }
-    return () -> cancelled.set(true);
+    if (start) {
+      prefill.execute(() -> firstToken(job));
+    }
+    return () -> job.cancelled.set(true);
   }
 
-  private void run(GenerationRequest r, GenerationListener listener, AtomicBoolean cancelled) {
+  private String name() {
+    Path version = file.getParent();
+    return version == null || version.getParent() == null
+        ? file.toString()
+        : version.getParent().getFileName().toString();
+  }
+
+  /** One generation and where it stands. */
+  private static final class Job {
+    final GenerationRequest request;
+    final GenerationListener listener;
+    final AtomicBoolean cancelled = new AtomicBoolean();
+
+    /** Whether it has one of the engine's sequences (it is not waiting); under admission. */
+    boolean holdsSequence;
+
+    LlamaIterator tokens;
+    int promptTokens;
+    int generated;
+
+    Job(GenerationRequest request, GenerationListener listener) {
+      this.request = request;
+      this.listener = listener;
+    }
+  }
+
+  /**
+   * A prompt thread: submits the generation to llama.cpp and waits for its first token (the prompt
+   * is processed in the decoder's next batches), then hands it to the decode thread.
+   *
+   * <p>Why one thread reads every running generation's tokens: the binding waits for a task's
+   * result in llama.cpp's result queue, and a waiter whose result is not there yet while another
+   * task's is spins on that queue's lock instead of sleeping. One waiter per generation made N
+   * threads spin against the decoder's own threads at every token (with 8 sequences on 2 cores, 8
+   * streams gave a third of one stream's tokens per second). One reader taking the sequences'
+   * tokens in turn finds each one already there, or sleeps until the next batch is decoded.
+   */
+  private void firstToken(Job job) {
     try {
-      if (cancelled.get()) {
-        listener.completed(GenerationListener.FinishReason.CANCELLED, 0, 0);
+      if (job.cancelled.get()) {
+        finish(job, GenerationListener.FinishReason.CANCELLED);
         return;
       }
-      int promptTokens = model.encode(r.prompt()).length;
+      GenerationRequest r = job.request;
+      job.promptTokens = model.encode(r.prompt()).length;
       InferenceParameters p =
           new InferenceParameters(r.prompt())
               .setNPredict(r.maxTokens())
@@ -288,43 +362,178 @@ public final class LlamaEngine implements AutoCloseable {
       if (!r.stop().isEmpty()) {
         p.setStopStrings(r.stop().toArray(String[]::new));
       }
-      LlamaIterator it = model.generate(p).iterator();
-      // llama.cpp sends one partial result per decoded token, then an empty final one. The text
-      // of a partial may be empty (bytes of a character, or of a possible stop string, held
-      // back); a token whose bytes are not a whole character is sent with the next one, so a
-      // generation that splits characters across tokens is counted a token short per split.
-      int tokens = 0;
-      boolean ended = false;
-      GenerationListener.FinishReason reason = GenerationListener.FinishReason.STOP;
-      while (it.hasNext()) {
-        if (cancelled.get()) {
-          it.cancel();
-          reason = GenerationListener.FinishReason.CANCELLED;
-          break;
-        }
-        LlamaOutput o = it.next();
-        ended = !it.hasNext();
-        if (!ended) {
-          tokens++;
-        }
-        if (!o.text.isEmpty() && !listener.token(o.text)) {
-          if (!ended) {
-            it.cancel();
-          }
-          reason = GenerationListener.FinishReason.CANCELLED;
-          break;
-        }
-      }
-      if (reason == GenerationListener.FinishReason.STOP
-          && (tokens >= r.maxTokens() || promptTokens + tokens >= options.contextPerSequence())) {
-        reason = GenerationListener.FinishReason.LENGTH;
-      }
-      listener.completed(reason, promptTokens, Math.min(tokens, r.maxTokens()));
+      job.tokens = model.generate(p).iterator();
     } catch (RuntimeException e) {
-      listener.failed(e);
-    } finally {
+      fail(job, e);
+      return;
+    }
+    if (step(job)) {
+      handoff.add(job);
+    }
+  }
+
+  /**
+   * The decode thread: the next token of every running generation in turn, in the order llama.cpp
+   * sends them. That order is not told (it is the order of the sequences' slots in its batch), so
+   * it is learnt: a read that spun (used CPU instead of sleeping, because another generation's
+   * token came first) moves its generation behind the others; after a few tokens every read either
+   * finds its token there or sleeps until the next batch is decoded.
+   */
+  private void decodeLoop() {
+    ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
+    boolean timed = cpu.isCurrentThreadCpuTimeSupported();
+    List<Job> decoding = new ArrayList<>();
+    List<Job> next = new ArrayList<>();
+    List<Job> late = new ArrayList<>();
+    boolean closing = false;
+    try {
+      while (!closing || !decoding.isEmpty()) {
+        if (decoding.isEmpty()) {
+          decoding.add(handoff.take());
+        }
+        handoff.drainTo(decoding);
+        closing |= decoding.remove(CLOSE);
+        for (Job job : decoding) {
+          long before = timed ? cpu.getCurrentThreadCpuTime() : 0;
+          boolean goesOn = step(job);
+          boolean spun =
+              timed && cpu.getCurrentThreadCpuTime() - before > SPUN_NANOS && decoding.size() > 1;
+          if (goesOn) {
+            (spun ? late : next).add(job);
+          }
+        }
+        List<Job> t = decoding;
+        decoding = next;
+        decoding.addAll(late);
+        late.clear();
+        next = t;
+        next.clear();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      for (Job job : decoding) {
+        job.tokens.cancel();
+        finish(job, GenerationListener.FinishReason.CANCELLED);
+      }
+    }
+  }
+
+  /**
+   * CPU time of one read beyond which it spun: a read that sleeps until its token is decoded uses
+   * tens of microseconds.
+   */
+  private static final long SPUN_NANOS = 300_000;
+
+  /** Wakes the decode thread at close. */
+  private static final Job CLOSE =
+      new Job(new GenerationRequest("", 1, 0, 1, OptionalLong.empty(), List.of()), null);
+
+  /**
+   * Reads one result of {@code job} (blocking until llama.cpp decoded it) and tells its listener.
+   *
+   * @return whether the generation goes on
+   */
+  private boolean step(Job job) {
+    // llama.cpp sends one partial result per decoded token, then an empty final one. The text of a
+    // partial may be empty (bytes of a character, or of a possible stop string, held back); a
+    // token whose bytes are not a whole character is sent with the next one, so a generation that
+    // splits characters across tokens is counted a token short per split.
+    LlamaIterator it = job.tokens;
+    LlamaOutput o;
+    try {
+      if (job.cancelled.get()) {
+        it.cancel();
+        finish(job, GenerationListener.FinishReason.CANCELLED);
+        return false;
+      }
+      o = it.next();
+    } catch (RuntimeException e) {
+      fail(job, e);
+      return false;
+    }
+    boolean ended = !it.hasNext();
+    if (!ended) {
+      job.generated++;
+    }
+    boolean wanted;
+    try {
+      wanted = o.text.isEmpty() || job.listener.token(o.text);
+    } catch (RuntimeException e) {
+      LOG.warn("a generation's listener failed; the generation stops", e);
+      wanted = false;
+    }
+    if (!wanted) {
+      if (!ended) {
+        it.cancel();
+      }
+      finish(job, GenerationListener.FinishReason.CANCELLED);
+      return false;
+    }
+    if (!ended) {
+      return true;
+    }
+    GenerationRequest r = job.request;
+    boolean full =
+        job.generated >= r.maxTokens()
+            || job.promptTokens + job.generated >= options.contextPerSequence();
+    finish(
+        job, full ? GenerationListener.FinishReason.LENGTH : GenerationListener.FinishReason.STOP);
+    return false;
+  }
+
+  private void finish(Job job, GenerationListener.FinishReason reason) {
+    release(job);
+    int completion = Math.min(job.generated, job.request.maxTokens());
+    notify(job, () -> job.listener.completed(reason, job.promptTokens, completion));
+  }
+
+  private void fail(Job job, Throwable cause) {
+    release(job);
+    notify(job, () -> job.listener.failed(cause));
+  }
+
+  /**
+   * Tells a listener its generation ended, off the decode thread: what it does then (complete a
+   * response, score an answer, call the cloud) never holds up the other generations' tokens.
+   */
+  private void notify(Job job, Runnable call) {
+    Thread.ofVirtual()
+        .name("strata-llm-done")
+        .start(
+            () -> {
+              try {
+                call.run();
+              } catch (RuntimeException e) {
+                LOG.warn("a generation's listener failed at its end", e);
+              }
+            });
+  }
+
+  /** Frees the job's sequence for the next waiting generation. */
+  private void release(Job job) {
+    Job next;
+    synchronized (admission) {
+      if (!active.remove(job)) {
+        return;
+      }
       running.decrementAndGet();
-      active.remove(cancelled);
+      if (!job.holdsSequence) {
+        return;
+      }
+      next = closed ? null : waiting.poll();
+      if (next == null) {
+        inUse--;
+      } else {
+        next.holdsSequence = true;
+      }
+    }
+    if (next != null) {
+      Job n = next;
+      try {
+        prefill.execute(() -> firstToken(n));
+      } catch (RejectedExecutionException e) { // closed meanwhile
+        finish(n, GenerationListener.FinishReason.CANCELLED);
+      }
     }
   }
 
@@ -334,12 +543,28 @@ public final class LlamaEngine implements AutoCloseable {
    */
   @Override
   public void close() {
-    for (AtomicBoolean c : active) {
-      c.set(true);
+    List<Job> dropped;
+    synchronized (admission) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      dropped = new ArrayList<>(waiting);
+      waiting.clear();
     }
-    workers.shutdownNow();
+    for (Job job : active) {
+      job.cancelled.set(true);
+    }
+    for (Job job : dropped) {
+      finish(job, GenerationListener.FinishReason.CANCELLED);
+    }
+    prefill.shutdown();
     try {
-      workers.awaitTermination(30, TimeUnit.SECONDS);
+      // prompt threads end at their generation's first token (cancelled at its next); after them
+      // nothing more is handed to the decode thread
+      prefill.awaitTermination(30, TimeUnit.SECONDS);
+      handoff.add(CLOSE);
+      decoder.join(TimeUnit.SECONDS.toMillis(30));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

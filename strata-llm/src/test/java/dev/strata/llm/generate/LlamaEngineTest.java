@@ -201,6 +201,43 @@ class LlamaEngineTest {
   }
 
   @Test
+  void closingEndsRunningAndWaitingGenerationsAsCancelled() throws Exception {
+    LlamaEngine one = LlamaEngine.open(engine.file(), new LlamaEngine.Options(1, 256, 1, 2));
+    CompletableFuture<Result> running = run(one, greedy("first", 200));
+    CompletableFuture<Result> waiting = run(one, greedy("second", 5));
+    one.close();
+    assertThat(running.get(30, TimeUnit.SECONDS).reason())
+        .isEqualTo(GenerationListener.FinishReason.CANCELLED);
+    assertThat(waiting.get(30, TimeUnit.SECONDS).reason())
+        .isEqualTo(GenerationListener.FinishReason.CANCELLED);
+    assertThatThrownBy(() -> run(one, greedy("third", 5)))
+        .isInstanceOfSatisfying(
+            StrataException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE));
+  }
+
+  @Test
+  void manySequencesAtOnceEachGetTheirWholeAnswer() throws Exception {
+    // more generations than sequences, started together: each one's tokens reach its own listener
+    LlamaEngine four = LlamaEngine.open(engine.file(), new LlamaEngine.Options(4, 128, 1, 8));
+    try {
+      List<CompletableFuture<Result>> all = new ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        all.add(run(four, greedy("prompt " + (i % 3), 8 + i)));
+      }
+      for (int i = 0; i < 12; i++) {
+        Result r = all.get(i).get(60, TimeUnit.SECONDS);
+        assertThat(r.completion()).as("generation %d", i).isEqualTo(8 + i);
+        assertThat(r.text()).as("generation %d", i).hasSize(8 + i);
+        assertThat(r.reason()).isEqualTo(GenerationListener.FinishReason.LENGTH);
+      }
+      // the same prompt gives the same greedy text whatever ran beside it
+      assertThat(all.get(3).get().text()).startsWith(all.get(0).get().text());
+    } finally {
+      four.close();
+    }
+  }
+
+  @Test
   void theChatTemplateIsChatMl() {
     String prompt =
         engine.chatPrompt(List.of(new Pair<>("system", "be brief"), new Pair<>("user", "hi")));
