@@ -149,7 +149,9 @@ class BenchScriptsIT {
     assertThat(run.output())
         .contains("\"kind\":\"in-process-sequential\",\"streams\":1,\"tokens\":64")
         .contains("\"kind\":\"in-process\",\"streams\":8,\"tokens\":64")
-        .contains("\"kind\":\"server\",\"streams\":8,\"tokens\":64");
+        .contains("\"kind\":\"server\",\"streams\":8,\"tokens\":64")
+        .contains("\"kind\":\"summary\",\"streams\":8,\"runs\":1,")
+        .contains("\"kind\":\"batching\",");
   }
 
   @Test
@@ -158,8 +160,9 @@ class BenchScriptsIT {
     assertThat(run.exit()).as(run.output()).isZero();
     assertThat(run.output())
         .contains("\"kind\":\"in-process\",\"clients\":8,\"requests\":16")
-        .contains("\"kind\":\"server\",\"clients\":1,\"requests\":16")
-        .contains("\"kind\":\"server\",\"clients\":8,\"requests\":16");
+        .contains("\"kind\":\"server\",\"clients\":1,")
+        .contains("\"kind\":\"server\",\"clients\":8,")
+        .contains("\"kind\":\"summary\",\"clients\":8,\"runs\":1,");
   }
 
   @Test

@@ -26,10 +26,11 @@ import picocli.CommandLine.Option;
 
 /**
  * Embedding requests per second on all-MiniLM-L6-v2, one text per request: through the server's
- * {@code POST /v1/embeddings} (HTTP on loopback, in this JVM, so both sides share the cores) and,
- * as the reference, LangChain4j's own in-process model of the same ONNX file ({@code
- * AllMiniLmL6V2EmbeddingModel}: ONNX Runtime called directly, no server). With 1 client (batch 1,
- * latency-bound) and 8 concurrent clients (the server's dynamic batcher may join them). One JSON
+ * {@code POST /v1/embeddings} (HTTP on loopback from wrk, or from java.net.http in this JVM; the
+ * same cores either way) and, as the reference, LangChain4j's own in-process model of the same ONNX
+ * file ({@code AllMiniLmL6V2EmbeddingModel}: ONNX Runtime called directly, no server). With 1
+ * client (batch 1, latency-bound) and 8 concurrent clients (the server's dynamic batcher may join
+ * them), in turn, {@code --runs} times after a warm-up; medians and ratios at the end. One JSON
  * line per run.
  */
 @Command(name = "embedding-bench", mixinStandardHelpOptions = true)
@@ -52,8 +53,37 @@ public final class EmbeddingBench implements Callable<Integer> {
           "The served model's ONNX Runtime intra-op threads (the runtime's default 0: all processors).")
   int intraOpThreads;
 
+  @Option(
+      names = "--instances",
+      defaultValue = "0",
+      description =
+          "Sessions serving the model (config.pbtxt instance_group count; 0: no config, the"
+              + " runtime's default of one).")
+  int instances;
+
+  @Option(
+      names = "--runs",
+      defaultValue = "3",
+      description = "Interleaved runs (in-process, then the server, at each client count).")
+  int runs;
+
+  @Option(
+      names = "--client",
+      defaultValue = "auto",
+      description =
+          "The server's clients: wrk (outside this JVM, as a user's client is; runs of --seconds),"
+              + " jdk (java.net.http in this JVM; runs of --requests), or auto: wrk where it is"
+              + " installed.")
+  String client;
+
+  @Option(names = "--seconds", defaultValue = "5", description = "Length of a wrk run.")
+  int seconds;
+
   @Option(names = "--smoke", description = "Few requests (a check the bench runs).")
   boolean smoke;
+
+  /** Requests per second of every reported run, by kind and client count. */
+  private final java.util.Map<String, List<Double>> results = new java.util.TreeMap<>();
 
   static final List<String> TEXTS =
       List.of(
@@ -79,13 +109,26 @@ public final class EmbeddingBench implements Callable<Integer> {
     Path version = Files.createDirectories(repo.resolve("minilm/1"));
     copy("all-minilm-l6-v2.onnx", version.resolve("model.onnx"));
     copy("all-minilm-l6-v2-tokenizer.json", version.resolve("tokenizer.json"));
-
-    AllMiniLmL6V2EmbeddingModel reference = new AllMiniLmL6V2EmbeddingModel();
-    for (int clients : new int[] {1, 8}) {
-      run(clients, i -> reference.embed(text(i))); // warm-up
-      report("in-process", clients, run(clients, i -> reference.embed(text(i))));
+    if (instances > 0) {
+      Files.writeString(
+          repo.resolve("minilm/config.pbtxt"),
+          "instance_group [{ count: " + instances + " kind: KIND_CPU }]\n");
     }
 
+    if (smoke) {
+      runs = 1;
+      seconds = 1;
+    }
+    if (client.equals("auto")) {
+      client = GenerationBench.onPath("wrk") ? "wrk" : "jdk";
+      System.err.println("clients: " + client + (client.equals("jdk") ? " (no wrk here)" : ""));
+    }
+    if (!client.equals("wrk") && !client.equals("jdk")) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "--client: " + client + " (expected: wrk, jdk or auto)");
+    }
+    Path script = writeWrkScript();
+    AllMiniLmL6V2EmbeddingModel reference = new AllMiniLmL6V2EmbeddingModel();
     try (LocalOpenAiServer server =
             LocalOpenAiServer.start(
                 RuntimeConfig.builder(repo)
@@ -93,14 +136,100 @@ public final class EmbeddingBench implements Callable<Integer> {
                     .defaultIntraOpThreads(intraOpThreads));
         HttpClient http = HttpClient.newHttpClient()) {
       URI uri = server.uri("/v1/embeddings");
-      for (int clients : new int[] {1, 8}) {
-        run(clients, i -> post(http, uri, text(i))); // warm-up
-        ModelStatistics before = statistics(server);
-        report("server", clients, run(clients, i -> post(http, uri, text(i))));
-        breakdown(clients, before, statistics(server));
+      for (int run = 0; run <= runs; run++) { // run 0: the warm-up, not reported
+        for (int clients : new int[] {1, 8}) {
+          double t = run(clients, i -> reference.embed(text(i)));
+          if (run > 0) {
+            report("in-process", clients, requests, t);
+          }
+          ModelStatistics before = statistics(server);
+          if (client.equals("wrk")) {
+            double[] r = wrk(uri, script, clients, run == 0 ? 1 : seconds);
+            if (run > 0) {
+              report("server", clients, (long) r[0], r[1]);
+            }
+          } else {
+            double s = run(clients, i -> post(http, uri, text(i)));
+            if (run > 0) {
+              report("server", clients, requests, s);
+            }
+          }
+          if (run > 0) {
+            breakdown(clients, before, statistics(server));
+          }
+        }
       }
     }
+    for (int clients : new int[] {1, 8}) {
+      double in = median(results.get("in-process/" + clients));
+      double over = median(results.get("server/" + clients));
+      System.out.printf(
+          Locale.ROOT,
+          "{\"kind\":\"summary\",\"clients\":%d,\"runs\":%d,\"in_process_median\":%.1f,"
+              + "\"server_median\":%.1f,\"ratio\":%.3f,\"client\":\"%s\"}%n",
+          clients,
+          runs,
+          in,
+          over,
+          over / in,
+          client);
+    }
     return 0;
+  }
+
+  private static double median(List<Double> xs) {
+    List<Double> s = new ArrayList<>(xs);
+    s.sort(null);
+    int n = s.size();
+    return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+  }
+
+  /** wrk's script: POSTs of the texts in turn. */
+  private Path writeWrkScript() throws java.io.IOException {
+    StringBuilder lua = new StringBuilder("local bodies = {\n");
+    for (String t : TEXTS) {
+      lua.append("  [[").append(body(t)).append("]],\n");
+    }
+    lua.append(
+        """
+        }
+        local i = 0
+        wrk.method = "POST"
+        wrk.headers["Content-Type"] = "application/json"
+        request = function()
+          i = i % #bodies + 1
+          return wrk.format(nil, nil, nil, bodies[i])
+        end
+        """);
+    return Files.writeString(dir.resolve("embeddings.lua"), lua);
+  }
+
+  /**
+   * One wrk run of {@code seconds} with {@code clients} connections (one thread): the requests it
+   * completed and the seconds they took; any answer that is not 2xx fails the run.
+   */
+  private static double[] wrk(URI uri, Path script, int clients, int seconds) throws Exception {
+    Process p =
+        new ProcessBuilder(
+                "wrk",
+                "-t1",
+                "-c" + clients,
+                "-d" + seconds + "s",
+                "-s",
+                script.toString(),
+                uri.toString())
+            .redirectErrorStream(true)
+            .start();
+    String out =
+        new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    int rc = p.waitFor();
+    java.util.regex.Matcher done =
+        java.util.regex.Pattern.compile("(\\d+) requests in ([0-9.]+)(m?s)").matcher(out);
+    if (rc != 0 || !done.find() || out.contains("Non-2xx") || out.contains("Socket errors")) {
+      throw new IllegalStateException("wrk exited " + rc + ":\n" + out);
+    }
+    double t = Double.parseDouble(done.group(2));
+    return new double[] {Long.parseLong(done.group(1)), done.group(3).equals("ms") ? t / 1e3 : t};
   }
 
   private static String text(int i) {
@@ -165,19 +294,25 @@ public final class EmbeddingBench implements Callable<Integer> {
     return n == 0 ? 0 : (after.ns() - before.ns()) / 1e3 / n;
   }
 
-  private void report(String kind, int clients, double seconds) {
+  private void report(String kind, int clients, long requests, double seconds) {
+    results.computeIfAbsent(kind + "/" + clients, k -> new ArrayList<>()).add(requests / seconds);
     System.out.printf(
         Locale.ROOT,
-        "{\"kind\":\"%s\",\"clients\":%d,\"requests\":%d,\"seconds\":%.2f,\"requests_per_s\":%.1f}%n",
+        "{\"kind\":\"%s\",\"clients\":%d,\"requests\":%d,\"seconds\":%.2f,\"requests_per_s\":%.1f%s}%n",
         kind,
         clients,
         requests,
         seconds,
-        requests / seconds);
+        requests / seconds,
+        kind.equals("server") ? ",\"client\":\"" + client + "\"" : "");
+  }
+
+  private static String body(String text) {
+    return "{\"model\":\"minilm\",\"input\":\"" + text.replace("\"", "\\\"") + "\"}";
   }
 
   private static void post(HttpClient http, URI uri, String text) {
-    String body = "{\"model\":\"minilm\",\"input\":\"" + text.replace("\"", "\\\"") + "\"}";
+    String body = body(text);
     try {
       HttpResponse<String> r =
           http.send(

@@ -184,7 +184,7 @@ public final class GenerationBench implements Callable<Integer> {
     return 0;
   }
 
-  private static boolean onPath(String command) {
+  static boolean onPath(String command) {
     String path = System.getenv().getOrDefault("PATH", "");
     for (String d : path.split(java.io.File.pathSeparator)) {
       if (!d.isEmpty() && Files.isExecutable(Path.of(d, command))) {
