@@ -68,7 +68,8 @@ elif [ $training = 1 ]; then
   strata prune --model "$cnn" --data "$data" --out "$out/fashion-cnn-pruned-50.onnx" \
     --sparsity 0.5 --epochs 4 --quiet --json "$out/fashion-cnn-pruned-50.json" >&2
   strata prune --model "$cnn" --data "$data" --out "$out/fashion-cnn-pruned-90.onnx" \
-    --sparsity 0.9 --epochs 6 --quiet --json "$out/fashion-cnn-pruned-90.json" >&2
+    --sparsity 0.9 --epochs 24 --learning-rate 0.001 --teacher "$cnn" --quiet \
+    --json "$out/fashion-cnn-pruned-90.json" >&2
   strata prune --model "$cnn" --data "$data" --out "$out/fashion-cnn-structured-50.onnx" \
     --sparsity 0.5 --structured --epochs 24 --learning-rate 0.002 --teacher "$cnn" --quiet \
     --json "$out/fashion-cnn-structured-50.json" >&2

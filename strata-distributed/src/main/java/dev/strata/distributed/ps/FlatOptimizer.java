@@ -22,6 +22,23 @@ final class FlatOptimizer {
     this.second = spec instanceof TrainingOptions.Optimizer.Sgd ? new float[0] : new float[size];
   }
 
+  private FlatOptimizer(FlatOptimizer o) {
+    this.spec = o.spec;
+    this.first = o.first.clone();
+    this.second = o.second.clone();
+    this.steps = o.steps;
+  }
+
+  /** An independent copy of this optimizer's state (moments and step count). */
+  FlatOptimizer copy() {
+    return new FlatOptimizer(this);
+  }
+
+  /** The size of the weight vector it updates. */
+  int size() {
+    return first.length;
+  }
+
   long steps() {
     return steps;
   }

@@ -29,7 +29,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Frames carry the stage attempt in their tag's high half: when Spark re-runs the barrier stage,
  * the first frame of the new attempt resets the server to rank 0's weights (those of the checkpoint
- * the workers resumed from); the optimizer's moments start again from zero then.
+ * the workers resumed from). The optimizer's state goes on from the same checkpoint: whenever rank
+ * 0 writes one it tells the server, which keeps a copy of its optimizer's moments and step count at
+ * that step (the last {@value #SNAPSHOTS}); a new attempt starting at a step it kept goes on from
+ * that copy, one starting anywhere else (or with a server started afresh) from zero moments, as the
+ * log says. (Synchronous: the copy is exactly the state after the checkpoint's step. Asynchronous:
+ * it is the state when rank 0's notice arrived, which may include other workers' pushes since rank
+ * 0 pulled the weights it checkpointed.)
  */
 public final class ParameterServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ParameterServer.class);
@@ -37,6 +43,7 @@ public final class ParameterServer implements AutoCloseable {
   static final int START = 10;
   static final int GRAD = 11;
   static final int SUM = 12;
+  static final int CHECKPOINT = 13;
   static final int WEIGHTS = 20;
   static final int SUMS = 21;
 
@@ -59,6 +66,15 @@ public final class ParameterServer implements AutoCloseable {
   private final Map<Long, double[]> sums = new HashMap<>();
   private final Map<Long, Integer> sumCounts = new HashMap<>();
   private long updates;
+
+  /** Optimizer states kept at rank 0's checkpoints, by step (oldest first); across attempts. */
+  private final java.util.LinkedHashMap<Long, FlatOptimizer> snapshots =
+      new java.util.LinkedHashMap<>();
+
+  static final int SNAPSHOTS = 3;
+
+  /** Attempts that went on from a kept optimizer state (for tests and logs). */
+  private int restored;
 
   private ParameterServer(
       String run, int workers, int staleness, TrainingOptions.Optimizer opt, InetAddress host) {
@@ -133,7 +149,7 @@ public final class ParameterServer implements AutoCloseable {
               if (rank == 0) {
                 weights = new float[f.floats()];
                 f.floatsInto(weights, 0, false);
-                opt = new FlatOptimizer(optimizer, weights.length);
+                opt = optimizerAt(counter, weights.length);
                 sum = new float[weights.length];
                 java.util.Arrays.fill(clock, counter);
                 for (int r = 0; r < workers; r++) {
@@ -175,6 +191,15 @@ public final class ParameterServer implements AutoCloseable {
                 sumCounts.remove(counter);
               }
             }
+            case CHECKPOINT -> {
+              if (rank == 0 && opt != null) {
+                snapshots.remove(counter);
+                snapshots.put(counter, opt.copy());
+                while (snapshots.size() > SNAPSHOTS) {
+                  snapshots.remove(snapshots.keySet().iterator().next());
+                }
+              }
+            }
             default ->
                 log.warn("parameter server: unknown frame kind {} from worker {}", f.kind(), rank);
           }
@@ -183,6 +208,30 @@ public final class ParameterServer implements AutoCloseable {
         log.warn("parameter server: frame from worker {} failed: {}", rank, e.getMessage());
       }
     }
+  }
+
+  /** The optimizer for a start at {@code step}: the state kept there, or a fresh one. */
+  private FlatOptimizer optimizerAt(long step, int size) {
+    FlatOptimizer kept = snapshots.get(step);
+    if (kept != null && kept.size() == size) {
+      if (attempt > 0) {
+        log.info("parameter server: the optimizer goes on from its state at step {}", step);
+      }
+      restored += attempt > 0 ? 1 : 0;
+      return kept.copy();
+    }
+    if (step > 0) {
+      log.warn(
+          "parameter server: no optimizer state kept at step {} (where the workers start); its"
+              + " moments start from zero",
+          step);
+    }
+    return new FlatOptimizer(optimizer, size);
+  }
+
+  /** Attempts after the first that went on from a kept optimizer state. */
+  public synchronized int restoredAttempts() {
+    return restored;
   }
 
   private void reset(int a) {

@@ -114,4 +114,15 @@ public final class ServerParallel implements DataParallel {
   public int checkpointEvery() {
     return checkpointEvery;
   }
+
+  @Override
+  public void checkpointed(long globalStep) {
+    if (rank() == 0) {
+      mesh.send(
+          server,
+          ParameterServer.CHECKPOINT,
+          ParameterServer.tag(attempt, globalStep),
+          new byte[0]);
+    }
+  }
 }

@@ -55,4 +55,11 @@ public interface DataParallel {
 
   /** Called on every worker after each step with the epoch and the steps done in it. */
   default void afterStep(int epoch, int stepsDone, long globalStep) {}
+
+  /**
+   * Called on every worker after rank 0 wrote a checkpoint of the weights after {@code globalStep}
+   * optimizer steps (a parameter server keeps its optimizer's state of that step, so that a run
+   * resumed from the checkpoint goes on with it).
+   */
+  default void checkpointed(long globalStep) {}
 }

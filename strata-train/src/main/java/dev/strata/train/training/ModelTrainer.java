@@ -448,6 +448,7 @@ public final class ModelTrainer {
           if (writer) {
             Checkpoints.writeEpoch(dir, state, now, updater.saveState(), newBest);
           }
+          parallel.checkpointed(updater.steps());
           progress.epochDone(bestEpoch, best, stale, bestParams);
           if (stopped) {
             log.info("early stopping after epoch {}: best epoch {}", epoch, bestEpoch);
@@ -584,6 +585,7 @@ public final class ModelTrainer {
           && updater.steps() % parallel.checkpointEvery() == 0
           && step + 1 < steps) {
         progress.midEpoch(block, epoch, step + 1);
+        parallel.checkpointed(updater.steps());
       }
       double secs = Math.max(1e-3, (clock.millis() - start) / 1000.0);
       listener.onStep(
