@@ -129,6 +129,11 @@ final class Tracked implements DataParallel {
   }
 
   @Override
+  public void checkpointed(long globalStep) {
+    inner.checkpointed(globalStep);
+  }
+
+  @Override
   public void afterStep(int epoch, int stepsDone, long globalStep) {
     lastStep = globalStep;
     inner.afterStep(epoch, stepsDone, globalStep);

@@ -1,5 +1,7 @@
 package dev.strata.bench.llm;
 
+import static dev.strata.bench.BenchStats.median;
+
 import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
 import dev.strata.core.ModelStatistics;
 import dev.strata.core.ModelStatistics.InferenceStats;
@@ -175,13 +177,6 @@ public final class EmbeddingBench implements Callable<Integer> {
           client);
     }
     return 0;
-  }
-
-  private static double median(List<Double> xs) {
-    List<Double> s = new ArrayList<>(xs);
-    s.sort(null);
-    int n = s.size();
-    return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
   }
 
   /** wrk's script: POSTs of the texts in turn. */

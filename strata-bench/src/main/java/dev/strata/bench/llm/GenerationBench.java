@@ -1,5 +1,7 @@
 package dev.strata.bench.llm;
 
+import static dev.strata.bench.BenchStats.median;
+
 import dev.strata.llm.generate.GenerationListener;
 import dev.strata.llm.generate.GenerationRequest;
 import dev.strata.llm.generate.LlamaEngine;
@@ -194,13 +196,6 @@ public final class GenerationBench implements Callable<Integer> {
     return false;
   }
 
-  private static double median(List<Double> xs) {
-    List<Double> s = new ArrayList<>(xs);
-    s.sort(null);
-    int n = s.size();
-    return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
-  }
-
   /** 8 requests one after another on one sequence. */
   private void sequential(LlamaEngine one, boolean reported) {
     long t0 = System.nanoTime();
@@ -214,49 +209,48 @@ public final class GenerationBench implements Callable<Integer> {
   }
 
   private void inProcess(LlamaEngine eight, int streams, boolean reported) {
-    long t0 = System.nanoTime();
-    List<CompletableFuture<Long>> all = new ArrayList<>();
-    for (int s = 0; s < streams; s++) {
-      int id = s;
-      all.add(
-          CompletableFuture.supplyAsync(
-              () -> {
-                long n = 0;
-                for (int r = 0; r < roundsAt(streams); r++) {
-                  n += inProcess(eight, "stream " + id + " round " + r).join();
-                }
-                return n;
-              },
-              clients));
-    }
-    long n = all.stream().mapToLong(CompletableFuture::join).sum();
-    if (reported) {
-      report("in-process", streams, n, System.nanoTime() - t0);
-    }
+    concurrently(
+        "in-process",
+        streams,
+        reported,
+        id -> {
+          long n = 0;
+          for (int r = 0; r < roundsAt(streams); r++) {
+            n += inProcess(eight, "stream " + id + " round " + r).join();
+          }
+          return n;
+        });
   }
 
   private void overServer(HttpClient http, URI uri, int streams, boolean reported) {
+    concurrently(
+        "server",
+        streams,
+        reported,
+        id -> {
+          if (client.equals("curl")) {
+            return overCurl(uri, id, roundsAt(streams));
+          }
+          long n = 0;
+          for (int r = 0; r < roundsAt(streams); r++) {
+            n += overHttp(http, uri, "stream " + id + " round " + r);
+          }
+          return n;
+        });
+  }
+
+  /** {@code streams} streams at once, each one's tokens from {@code stream}; the run reported. */
+  private void concurrently(
+      String kind, int streams, boolean reported, java.util.function.IntToLongFunction stream) {
     long t0 = System.nanoTime();
     List<CompletableFuture<Long>> all = new ArrayList<>();
     for (int s = 0; s < streams; s++) {
       int id = s;
-      all.add(
-          CompletableFuture.supplyAsync(
-              () -> {
-                if (client.equals("curl")) {
-                  return overCurl(uri, id, roundsAt(streams));
-                }
-                long n = 0;
-                for (int r = 0; r < roundsAt(streams); r++) {
-                  n += overHttp(http, uri, "stream " + id + " round " + r);
-                }
-                return n;
-              },
-              clients));
+      all.add(CompletableFuture.supplyAsync(() -> stream.applyAsLong(id), clients));
     }
     long n = all.stream().mapToLong(CompletableFuture::join).sum();
     if (reported) {
-      report("server", streams, n, System.nanoTime() - t0);
+      report(kind, streams, n, System.nanoTime() - t0);
     }
   }
 

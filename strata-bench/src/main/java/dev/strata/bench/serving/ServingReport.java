@@ -1,5 +1,7 @@
 package dev.strata.bench.serving;
 
+import static dev.strata.bench.BenchStats.median;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -296,11 +298,5 @@ public final class ServingReport implements Callable<Integer> {
         .filter(n -> n.path("kind").asText().equals(kind))
         .filter(n -> n.path("model").asText().equals(model))
         .toList();
-  }
-
-  private static double median(List<Double> values) {
-    List<Double> sorted = values.stream().sorted().toList();
-    int n = sorted.size();
-    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
   }
 }

@@ -87,23 +87,9 @@ class ParameterServerTest {
         }
         assertThat(ps.updates()).isEqualTo(29);
       }
-      assertThat(served).hasSameSizeAs(single);
-      double diff = 0;
-      double norm = 0;
-      for (int i = 0; i < single.length; i++) {
-        if (Float.floatToRawIntBits(single[i]) == Float.floatToRawIntBits(served[i])) {
-          if (Float.isFinite(single[i])) {
-            norm += single[i] * (double) single[i];
-          }
-          continue; // equal values, or the same header bytes
-        }
-        if (Float.isNaN(single[i]) && Float.isNaN(served[i])) {
-          continue; // header bytes read as floats
-        }
-        diff += (single[i] - served[i]) * (double) (single[i] - served[i]);
-        norm += single[i] * (double) single[i];
-      }
-      assertThat(Math.sqrt(diff / norm)).as("relative difference with %s", opt).isLessThan(1e-4);
+      assertThat(relativeDifference(single, served))
+          .as("relative difference with %s", opt)
+          .isLessThan(1e-4);
     }
   }
 

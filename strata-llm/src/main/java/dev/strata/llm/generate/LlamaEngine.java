@@ -31,7 +31,6 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,7 +89,6 @@ public final class LlamaEngine implements AutoCloseable {
   private int inUse;
   private final ArrayDeque<Job> waiting = new ArrayDeque<>();
   private volatile boolean closed;
-  private final AtomicInteger running = new AtomicInteger();
   private final Set<Job> active = ConcurrentHashMap.newKeySet();
 
   /** Threads that wait for a new generation's first token (its prompt being processed). */
@@ -192,7 +190,7 @@ public final class LlamaEngine implements AutoCloseable {
 
   /** Generations running or waiting now. */
   public int load() {
-    return running.get();
+    return active.size();
   }
 
   /** Generations waiting for a free sequence. */
@@ -293,7 +291,6 @@ public final class LlamaEngine implements AutoCloseable {
                 "model %s is busy: %d sequence(s) generating and %d waiting (the queue holds %d)",
                 name(), options.parallel(), waiting.size(), options.queue()));
       }
-      running.incrementAndGet();
       active.add(job);
     }
     if (start) {
@@ -516,7 +513,6 @@ public final class LlamaEngine implements AutoCloseable {
       if (!active.remove(job)) {
         return;
       }
-      running.decrementAndGet();
       if (!job.holdsSequence) {
         return;
       }
